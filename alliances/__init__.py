@@ -1,0 +1,1 @@
+"""Alliances, organisations, chair rotation, streets and communities."""

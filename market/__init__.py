@@ -1,0 +1,1 @@
+"""The marketplace: tasks, proposals, scoring, awards and projects."""

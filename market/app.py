@@ -1,0 +1,103 @@
+"""The composition root: one Litestar app built from settings and a clock."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
+from litestar import Litestar, Router, get
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Template
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+
+from market.clock import Clock, SystemClock
+from market.controllers import API_HANDLERS
+from market.controllers._base import provide_viewer
+from market.db import create_engine
+from market.models import KeyValue
+from market.problems import internal_error, problem_details_plugin
+from market.security import session_auth
+from market.settings import Settings, get_settings
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+@get("/", exclude_from_auth=True, include_in_schema=False)
+async def home() -> Template:
+    """The home page (the full set of pages comes with the web-pages work)."""
+    return Template("market/home.html.j2")
+
+
+def _is_login(request: Any) -> bool:
+    return request.method == "POST" and request.url.path.endswith("/auth/login")
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
+    """Build the app; tests pass their own settings and a clock they control."""
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+    engine = create_engine(settings.database_url, echo=False)
+    alchemy = SQLAlchemyAsyncConfig(
+        engine_instance=engine,
+        session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
+        session_dependency_key="db_session",
+        set_default_exception_handler=False,
+    )
+    from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
+
+    stores = StoreRegistry(default_factory=lambda name: SQLAlchemyStore(alchemy, model=KeyValue, namespace=name))
+    rate_limit = RateLimitConfig(
+        rate_limit=("minute", settings.login_rate_per_minute),
+        store="rate_limit",
+        # Only sign-in is throttled: it is the one endpoint worth guessing at.
+        check_throttle_handler=_is_login,
+    )
+    auth = session_auth(settings, alchemy)
+    api = Router(path="/api/v1", route_handlers=API_HANDLERS)
+
+    def provide_clock() -> Clock:
+        return clock
+
+    def provide_settings() -> Settings:
+        return settings
+
+    return Litestar(
+        route_handlers=[home, api],
+        plugins=[SQLAlchemyPlugin(config=alchemy), problem_details_plugin()],
+        on_app_init=[auth.on_app_init],
+        dependencies={
+            "clock": Provide(provide_clock, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+            "viewer": Provide(provide_viewer),
+        },
+        stores=stores,
+        middleware=[rate_limit.middleware],
+        exception_handlers={Exception: internal_error},
+        csrf_config=CSRFConfig(
+            secret=settings.effective_secret(),
+            cookie_name="jiebang_csrf",
+            cookie_samesite="lax",
+            cookie_secure=settings.secure_cookies,
+            # The JSON API authenticates with the same SameSite=Lax cookie, which browsers do not send on
+            # cross-site POSTs; CSRF tokens guard the HTML forms.
+            exclude=["/api/"],
+        ),
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="jiebang 揭榜",
+            version="1",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+        ),
+        signature_namespace={"Clock": Clock, "Settings": Settings, "Any": Any},
+        debug=settings.debug,
+        state=State({"settings": settings, "alchemy": alchemy}),
+    )

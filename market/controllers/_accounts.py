@@ -1,0 +1,99 @@
+"""/auth, /me, /users, /inbox."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.clock import Clock
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import NotAuthenticated
+from market.models import User as UserModel
+from market.schemas._accounts import Inbox, LoginRequest, Notification, User, UserCreate
+from market.security import requires_committee
+from market.services import _accounts as accounts
+
+
+class AuthController(Controller):
+    """Signing in and out; the session cookie serves pages and the JSON API alike."""
+
+    path = "/auth"
+    tags = ["accounts"]
+
+    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def login(
+        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[LoginRequest]
+    ) -> User:
+        """Sign in; a wrong username or password gets the same 401."""
+        user = await accounts.authenticate(db_session, data.username, data.password)
+        if user is None:
+            raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
+        request.clear_session()
+        request.set_session({"user_id": user.id})
+        return User.of(user)
+
+    @post("/logout", exclude_from_auth=True, status_code=HTTP_204_NO_CONTENT)
+    async def logout(self, request: Request[Any, Any, Any]) -> None:
+        """Sign out; the server-side session is deleted."""
+        request.clear_session()
+
+
+class MeController(Controller):
+    """The signed-in user and their inbox."""
+
+    tags = ["accounts"]
+
+    @get("/me")
+    async def me(self, request: Request[UserModel, Any, Any]) -> User:
+        """Who am I."""
+        return User.of(request.user)
+
+    @get("/inbox")
+    async def get_inbox(
+        self,
+        request: Request[UserModel, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        limit: Annotated[int, Parameter(ge=1, le=200)] = 50,
+    ) -> Inbox:
+        """My notifications, newest first."""
+        unread, items = await accounts.inbox(db_session, request.user.id, limit=limit)
+        return Inbox(unread=unread, items=[Notification.of(n) for n in items])
+
+    @post("/inbox/{notification_id:int}/read", status_code=HTTP_204_NO_CONTENT)
+    async def read(
+        self,
+        request: Request[UserModel, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        notification_id: PathId,
+    ) -> None:
+        """Mark a notification read."""
+        async with writing(db_session):
+            await accounts.mark_read(db_session, request.user.id, notification_id, clock.now())
+
+
+class UserController(Controller):
+    """Accounts are created by the committee."""
+
+    path = "/users"
+    tags = ["accounts"]
+    guards = [requires_committee]
+
+    @post("/")
+    async def create(
+        self,
+        request: Request[UserModel, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        data: JSONBody[UserCreate],
+    ) -> User:
+        """Create an account for a committee member, evaluator, secretary or organisation member."""
+        async with writing(db_session):
+            user = await accounts.create_user(db_session, data, actor=request.user, now=clock.now())
+        return User.of(user)

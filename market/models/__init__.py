@@ -1,0 +1,63 @@
+"""Every table of the marketplace, importable from one place (and so all known to Alembic)."""
+
+from __future__ import annotations
+
+from alliances.models import (
+    Alliance,
+    ChairActivity,
+    ChairTerm,
+    Community,
+    Organization,
+    OrganizationApplication,
+    Street,
+)
+from market.models._accounts import KeyValue, Notification, Role, User, UserSession
+from market.models._audit import AuditEntry, AuditHead
+from market.models._awards import Award, Feedback, Milestone, Objection, ProgressReport, Project
+from market.models._lists import Need
+from market.models._proposals import Attachment, PanelMember, Proposal, ProposalMember, Score
+from market.models._tasks import (
+    FundingMode,
+    Task,
+    TaskAmendment,
+    TaskQuestion,
+    task_alliances,
+    task_communities,
+    task_needs,
+)
+
+__all__ = [
+    "Alliance",
+    "Attachment",
+    "AuditEntry",
+    "AuditHead",
+    "Award",
+    "ChairActivity",
+    "ChairTerm",
+    "Community",
+    "Feedback",
+    "FundingMode",
+    "KeyValue",
+    "Milestone",
+    "Need",
+    "Notification",
+    "Objection",
+    "Organization",
+    "OrganizationApplication",
+    "PanelMember",
+    "ProgressReport",
+    "Project",
+    "Proposal",
+    "ProposalMember",
+    "Role",
+    "Score",
+    "Street",
+    "Task",
+    "TaskAmendment",
+    "TaskQuestion",
+    "User",
+    "UserSession",
+    "task_alliances",
+    "task_communities",
+    "task_needs",
+]

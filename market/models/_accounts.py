@@ -1,0 +1,72 @@
+"""Accounts, server-side sessions and the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from advanced_alchemy.extensions.litestar.session import SessionModelMixin
+from advanced_alchemy.extensions.litestar.store import StoreModelMixin
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from alliances.models import Community, Organization
+from market.db import Base
+
+
+class Role(StrEnum):
+    """What an account may do."""
+
+    COMMITTEE = "committee"
+    EVALUATOR = "evaluator"
+    SECRETARY = "secretary"
+    ORG = "org"
+
+
+class User(Base):
+    """An account created by the committee."""
+
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role <> 'secretary' OR community_id IS NOT NULL", name="secretary_has_community"),
+        CheckConstraint("role <> 'org' OR organization_id IS NOT NULL", name="org_member_has_organization"),
+    )
+
+    username: Mapped[str] = mapped_column(String(40), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(String(20), index=True)
+    display_name: Mapped[str] = mapped_column(String(50), default="")
+    email: Mapped[str] = mapped_column(String(200), default="")
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(default=True)
+
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
+    community: Mapped[Community | None] = relationship(lazy="joined")
+
+
+class UserSession(SessionModelMixin):
+    """A signed-in browser or API client (server-side, so any worker can read it and logout really ends it)."""
+
+    __tablename__ = "user_sessions"
+
+
+class KeyValue(StoreModelMixin):
+    """Litestar's key-value store in the database (login rate limits shared by every worker)."""
+
+    __tablename__ = "kv_store"
+
+
+class Notification(Base):
+    """One item in a user's inbox."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_user_unread", "user_id", "read_at"),)
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(200), default="")
+    read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))

@@ -1,0 +1,107 @@
+"""Tasks (榜单), their questions and amendments."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from advanced_alchemy.types import DateTimeUTC
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from alliances.models import Alliance, Community, ServiceCategory
+from market.db import Base, metadata
+from market.states import TaskStatus
+
+
+class FundingMode(StrEnum):
+    """How the awarded work is paid for."""
+
+    SERVICE_PURCHASE = "service_purchase"  # 政府购买服务
+    PROJECT_FUND = "project_fund"  # 项目资金
+    ACTIVITY_SUBSIDY = "activity_subsidy"  # 活动经费补贴
+
+
+task_alliances = Table(
+    "task_alliances",
+    metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("alliance_id", ForeignKey("alliances.id"), primary_key=True, index=True),
+)
+
+task_communities = Table(
+    "task_communities",
+    metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("community_id", ForeignKey("communities.id"), primary_key=True, index=True),
+)
+
+task_needs = Table(
+    "task_needs",
+    metadata,
+    Column("task_id", ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True),
+    Column("need_id", ForeignKey("needs.id"), primary_key=True, index=True),
+)
+
+
+class Task(Base):
+    """A problem the committee posts for organisations to claim."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        CheckConstraint("budget_fen > 0", name="budget_positive"),
+        Index("ix_tasks_status_deadline", "status", "claim_deadline"),
+    )
+
+    title: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[ServiceCategory] = mapped_column(String(30), index=True)
+    posting_unit: Mapped[str] = mapped_column(String(100))
+    budget_fen: Mapped[int]
+    funding_mode: Mapped[FundingMode] = mapped_column(String(30))
+    claim_deadline: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    allow_joint: Mapped[bool] = mapped_column(default=False)
+    # [{"name": "专业能力", "maximum": 30}, …]; validated by market.scoring.validate_rubric.
+    rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[TaskStatus] = mapped_column(String(20), default=TaskStatus.DRAFT, index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    cancel_reason: Mapped[str] = mapped_column(Text, default="")
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reposted_from_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    # Kept in the same transaction as every submit/withdraw, so lists can show claims without a join.
+    submitted_count: Mapped[int] = mapped_column(default=0)
+
+    alliances: Mapped[list[Alliance]] = relationship(secondary=task_alliances, order_by="Alliance.position")
+    communities: Mapped[list[Community]] = relationship(secondary=task_communities, order_by="Community.id")
+
+
+class TaskQuestion(Base):
+    """A public question (答疑) on a posted task; the asker is never shown."""
+
+    __tablename__ = "task_questions"
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    question: Mapped[str] = mapped_column(Text)
+    answer: Mapped[str] = mapped_column(Text, default="")
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+class TaskAmendment(Base):
+    """A recorded change to a posted task's terms (变更公告)."""
+
+    __tablename__ = "task_amendments"
+    __table_args__ = (UniqueConstraint("task_id", "number"),)
+
+    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id", ondelete="CASCADE"), index=True)
+    number: Mapped[int]
+    reason: Mapped[str] = mapped_column(Text)
+    # {"field": {"before": …, "after": …}, …}
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Whether it touched budget, rubric, alliances or deadline and so sent submitted proposals back to draft.
+    material: Mapped[bool] = mapped_column(default=False)
+    made_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    made_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))

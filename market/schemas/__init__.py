@@ -1,0 +1,1 @@
+"""Pydantic-free request and response bodies (msgspec)."""

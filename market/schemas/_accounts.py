@@ -1,0 +1,83 @@
+"""Accounts, sessions and the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import msgspec
+
+from market.models import Notification as NotificationModel
+from market.models import Role
+from market.models import User as UserModel
+from market.schemas._base import Id, Password, Schema, ShortName, Username
+
+
+class LoginRequest(Schema):
+    """Credentials."""
+
+    username: str
+    password: str
+
+
+class UserCreate(Schema):
+    """A new account, created by the committee."""
+
+    username: Username
+    password: Password
+    role: Role
+    display_name: ShortName | None = None
+    organization_id: Id | None = None
+    community_id: Id | None = None
+
+
+class User(Schema):
+    """An account as others see it."""
+
+    id: int
+    username: str
+    role: Role
+    display_name: str
+    organization_id: int | None
+    organization_name: str | None
+    community_id: int | None
+    community_name: str | None
+    is_active: bool
+
+    @classmethod
+    def of(cls, user: UserModel) -> User:
+        """From the model."""
+        return cls(
+            id=user.id,
+            username=user.username,
+            role=Role(user.role),
+            display_name=user.display_name,
+            organization_id=user.organization_id,
+            organization_name=user.organization.name if user.organization else None,
+            community_id=user.community_id,
+            community_name=user.community.name if user.community else None,
+            is_active=user.is_active,
+        )
+
+
+class Notification(Schema):
+    """One inbox item."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    link: str
+    created_at: datetime
+    read: bool
+
+    @classmethod
+    def of(cls, n: NotificationModel) -> Notification:
+        """From the model."""
+        return cls(n.id, n.kind, n.title, n.body, n.link, n.created_at, n.read_at is not None)
+
+
+class Inbox(Schema):
+    """A user's notifications, newest first."""
+
+    unread: int
+    items: list[Notification] = msgspec.field(default_factory=list)

@@ -1,0 +1,255 @@
+"""Comprehensive scoring (综合评分): rubrics, panel marks, proposal scores and ranking.
+
+All arithmetic is exact: marks are ``Decimal`` with one decimal place (stored as integer tenths), and means are
+computed as ``Fraction`` before a single half-up rounding, so no float ever touches a score.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from typing import Final
+
+__all__ = [
+    "DEFAULT_RUBRIC",
+    "MAX_CRITERIA",
+    "MAX_CRITERION_NAME_LENGTH",
+    "RUBRIC_TOTAL",
+    "TRIM_FROM",
+    "Criterion",
+    "MarkError",
+    "RankEntry",
+    "RubricError",
+    "first_criterion_mean",
+    "from_tenths",
+    "member_total",
+    "proposal_score",
+    "rank",
+    "to_tenths",
+    "validate_marks",
+    "validate_rubric",
+]
+
+RUBRIC_TOTAL: Final = 100
+MAX_CRITERIA: Final = 10
+MAX_CRITERION_NAME_LENGTH: Final = 50
+# With fewer members, dropping two totals would throw away too much of the panel's judgement.
+TRIM_FROM: Final = 5
+
+_TENTH: Final = Decimal("0.1")
+_MAX_TENTHS_DIGITS: Final = 18
+
+
+@dataclass(frozen=True, slots=True)
+class Criterion:
+    """One rubric line: a name and the integer maximum a member may give for it."""
+
+    name: str
+    maximum: int
+
+
+DEFAULT_RUBRIC: tuple[Criterion, ...] = (
+    Criterion("专业能力", 30),
+    Criterion("工作思路", 30),
+    Criterion("预期效果", 25),
+    Criterion("预算合理性", 15),
+)
+
+
+class RubricError(ValueError):
+    """A rubric that cannot be used for scoring."""
+
+    def __init__(self, message: str, *, index: int | None = None) -> None:
+        super().__init__(message)
+        # Zero-based position of the offending criterion, so a form can put the message beside the right row.
+        self.index = index
+
+
+class MarkError(ValueError):
+    """A member's marks that do not fit the rubric."""
+
+    def __init__(self, message: str, *, criterion: str | None = None) -> None:
+        super().__init__(message)
+        # The criterion the message is about, so a form can put it beside the right field.
+        self.criterion = criterion
+
+
+def validate_rubric(criteria: Sequence[Criterion]) -> tuple[Criterion, ...]:
+    """Return the rubric with names stripped, or raise RubricError if it is not 1-10 unique criteria summing to 100."""
+    if not criteria:
+        raise RubricError("评分细则至少需要一项 (rubric needs at least one criterion)")
+    if len(criteria) > MAX_CRITERIA:
+        raise RubricError(
+            f"评分细则最多 {MAX_CRITERIA} 项 (rubric has {len(criteria)} criteria, at most {MAX_CRITERIA} allowed)"
+        )
+    cleaned: list[Criterion] = []
+    seen: set[str] = set()
+    for index, criterion in enumerate(criteria):
+        name = criterion.name.strip() if isinstance(criterion.name, str) else ""
+        if not name:
+            raise RubricError(f"第 {index + 1} 项评分项名称为空 (criterion {index + 1} has no name)", index=index)
+        if len(name) > MAX_CRITERION_NAME_LENGTH:
+            raise RubricError(
+                f"评分项名称过长「{name[:10]}…」 (criterion name longer than {MAX_CRITERION_NAME_LENGTH} characters)",
+                index=index,
+            )
+        # Case-insensitive so "Budget" and "budget" cannot both appear in one rubric.
+        key = name.casefold()
+        if key in seen:
+            raise RubricError(f"评分项名称重复「{name}」 (duplicate criterion {name!r})", index=index)
+        seen.add(key)
+        maximum = criterion.maximum
+        # bool is an int subclass; True as a maximum is a bug upstream, not a score of 1.
+        if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
+            raise RubricError(
+                f"「{name}」满分须为正整数 (maximum for {name!r} must be a whole number of at least 1)", index=index
+            )
+        cleaned.append(Criterion(name=name, maximum=maximum))
+    total = sum(criterion.maximum for criterion in cleaned)
+    if total != RUBRIC_TOTAL:
+        raise RubricError(f"各项满分合计须为 {RUBRIC_TOTAL} (maxima add up to {total}, must be {RUBRIC_TOTAL})")
+    return tuple(cleaned)
+
+
+def _has_at_most_one_decimal(value: Decimal) -> bool:
+    """Return whether a finite Decimal's value needs no more than one decimal place ("30.50" does not, "30.05" does)."""
+    # Reads the digits instead of using Fraction or context arithmetic: those either round at 28 digits or, for a
+    # value such as 1E-999999999 typed into a form, build an enormous integer.
+    _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return False
+    places_beyond_tenths = -exponent - 1
+    return places_beyond_tenths <= 0 or not any(digits[-places_beyond_tenths:])
+
+
+def _parse_mark(name: str, raw: object) -> Decimal:
+    # float is refused rather than converted: 30.05 as a float is not 30.05, and the caller should decode to Decimal.
+    if isinstance(raw, bool) or not isinstance(raw, Decimal | int | str):
+        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a number)", criterion=name)
+    try:
+        value = Decimal(raw.strip()) if isinstance(raw, str) else Decimal(raw)
+    except InvalidOperation:
+        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a number)", criterion=name) from None
+    if not value.is_finite():
+        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a finite number)", criterion=name)
+    return value
+
+
+def validate_marks(rubric: Sequence[Criterion], marks: Mapping[str, Decimal | int | str]) -> dict[str, Decimal]:
+    """Return one member's marks as Decimals with one decimal place, or raise MarkError naming the criterion."""
+    expected = [criterion.name for criterion in rubric]
+    missing = [name for name in expected if name not in marks]
+    if missing:
+        joined = "、".join(missing)
+        raise MarkError(f"缺少评分项「{joined}」 (missing mark for {', '.join(missing)})", criterion=missing[0])
+    known = set(expected)
+    extra = sorted(str(name) for name in marks if name not in known)
+    if extra:
+        joined = "、".join(extra)
+        raise MarkError(f"未知评分项「{joined}」 (unknown criterion {', '.join(extra)})", criterion=extra[0])
+    cleaned: dict[str, Decimal] = {}
+    for criterion in rubric:
+        name = criterion.name
+        value = _parse_mark(name, marks[name])
+        # Precision comes first so 30.05 is reported as a precision mistake rather than as out of range.
+        if not _has_at_most_one_decimal(value):
+            raise MarkError(
+                f"「{name}」评分最多一位小数 (mark for {name!r} allows at most one decimal place)", criterion=name
+            )
+        if not Decimal(0) <= value <= criterion.maximum:
+            raise MarkError(
+                f"「{name}」评分须在 0 到 {criterion.maximum} 之间 "
+                f"(mark for {name!r} must be 0 to {criterion.maximum})",
+                criterion=name,
+            )
+        # copy_abs() turns "-0" into "0.0"; the range check has already ruled out real negatives.
+        cleaned[name] = value.quantize(_TENTH).copy_abs()
+    return cleaned
+
+
+def member_total(marks: Mapping[str, Decimal]) -> Decimal:
+    """Return the sum of one member's marks (their total for a proposal)."""
+    return sum(marks.values(), Decimal("0.0"))
+
+
+def _exact(value: Decimal | int) -> Fraction:
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"expected Decimal or int, got {type(value).__name__}")
+    return Fraction(value)
+
+
+def _round_half_up(value: Fraction, places: int) -> Decimal:
+    """Round an exact fraction to ``places`` decimals, ties away from zero (Decimal's ROUND_HALF_UP)."""
+    scaled = abs(value) * 10**places
+    units = math.floor(scaled + Fraction(1, 2))
+    return Decimal(-units if value < 0 else units).scaleb(-places)
+
+
+def _mean(values: Sequence[Decimal | int]) -> Fraction:
+    return sum((_exact(value) for value in values), Fraction(0)) / len(values)
+
+
+def proposal_score(totals: Sequence[Decimal]) -> Decimal | None:
+    """Return the mean of members' totals (trimmed by one high and one low from five up), half-up to 2 decimals."""
+    if not totals:
+        return None
+    kept = sorted(totals)
+    if len(kept) >= TRIM_FROM:
+        # Exactly one of each end, even when several members share the highest or lowest total.
+        kept = kept[1:-1]
+    return _round_half_up(_mean(kept), 2)
+
+
+def first_criterion_mean(first_marks: Sequence[Decimal]) -> Decimal:
+    """Return the plain (untrimmed) mean of the first criterion's marks, half-up to 4 decimals, for tie-breaking.
+
+    Four decimals is fine enough that two different exact means of one-decimal marks never round to the same value
+    for panels of up to 31 members, and coarse enough to compare and display. Raises ValueError when empty.
+    """
+    if not first_marks:
+        raise ValueError("no first-criterion marks to average")
+    return _round_half_up(_mean(first_marks), 4)
+
+
+@dataclass(frozen=True, slots=True)
+class RankEntry:
+    """What ranking needs to know about one scored proposal."""
+
+    proposal_id: int
+    score: Decimal
+    first_criterion_mean: Decimal
+    submitted_at: datetime
+
+
+def rank(entries: Sequence[RankEntry]) -> list[RankEntry]:
+    """Return entries best first: score desc, first-criterion mean desc, earlier submission, then proposal id."""
+    return sorted(
+        entries,
+        key=lambda entry: (-entry.score, -entry.first_criterion_mean, entry.submitted_at, entry.proposal_id),
+    )
+
+
+def to_tenths(value: Decimal) -> int:
+    """Return a one-decimal mark as integer tenths for storage (30.5 -> 305); raise ValueError if finer than 0.1."""
+    if isinstance(value, bool) or not isinstance(value, Decimal | int):
+        raise TypeError(f"expected Decimal or int, got {type(value).__name__}")
+    value = Decimal(value)
+    if not value.is_finite():
+        raise ValueError(f"{value} is not a finite number")
+    if not _has_at_most_one_decimal(value):
+        raise ValueError(f"{value} is not a whole number of tenths")
+    # The bound keeps the result inside a 64-bit column and the scaling below exact under 28-digit precision.
+    if value and value.adjusted() >= _MAX_TENTHS_DIGITS - 1:
+        raise ValueError(f"{value} is too large to store as tenths")
+    return int(value.scaleb(1))
+
+
+def from_tenths(tenths: int) -> Decimal:
+    """Return the one-decimal Decimal for stored integer tenths (305 -> Decimal("30.5"))."""
+    if isinstance(tenths, bool) or not isinstance(tenths, int):
+        raise TypeError(f"expected int, got {type(tenths).__name__}")
+    return Decimal(tenths).scaleb(-1)

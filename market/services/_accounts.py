@@ -1,0 +1,110 @@
+"""Accounts: creation by the committee, sign-in, the inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances.models import Community, Organization
+from market.audit import record
+from market.errors import InvalidInput, NotFound, StateConflict
+from market.models import Notification, Role, User
+from market.schemas._accounts import UserCreate
+from market.security import hash_password, verify_password
+
+
+async def authenticate(db: AsyncSession, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None."""
+    user = (await db.execute(select(User).where(User.username == username))).unique().scalar_one_or_none()
+    ok = verify_password(user.password_hash if user else None, password)
+    return user if ok and user is not None and user.is_active else None
+
+
+async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: datetime) -> User:
+    """A new account; the organisation or community must fit the role."""
+    if data.role in (Role.ORG,) and data.organization_id is None:
+        raise InvalidInput("组织成员账号须指定所属组织 (an org account needs organization_id)", field="organization_id")
+    if data.role is Role.SECRETARY and data.community_id is None:
+        raise InvalidInput("社区书记账号须指定社区 (a secretary needs community_id)", field="community_id")
+    if data.role in (Role.COMMITTEE, Role.SECRETARY) and data.organization_id is not None:
+        raise InvalidInput("该角色不属于组织 (this role does not belong to an organisation)", field="organization_id")
+    if data.role is not Role.SECRETARY and data.community_id is not None:
+        raise InvalidInput("只有社区书记属于社区 (only secretaries belong to a community)", field="community_id")
+    if data.organization_id is not None and await db.get(Organization, data.organization_id) is None:
+        raise InvalidInput("组织不存在 (no such organisation)", field="organization_id")
+    if data.community_id is not None and await db.get(Community, data.community_id) is None:
+        raise InvalidInput("社区不存在 (no such community)", field="community_id")
+    if await db.scalar(select(func.count()).where(User.username == data.username)):
+        raise StateConflict("用户名已被使用 (username taken)", field="username")
+    user = User(
+        username=data.username,
+        password_hash=hash_password(data.password),
+        role=data.role,
+        display_name=data.display_name or data.username,
+        organization_id=data.organization_id,
+        community_id=data.community_id,
+    )
+    db.add(user)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="user",
+        entity_id=user.id,
+        action="create",
+        after="active",
+        data={"username": user.username, "role": user.role},
+    )
+    await db.refresh(user)
+    return user
+
+
+async def inbox(db: AsyncSession, user_id: int, *, limit: int = 50) -> tuple[int, list[Notification]]:
+    """Unread count and the newest items."""
+    unread = await db.scalar(
+        select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
+    )
+    items = await db.scalars(
+        select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc()).limit(limit)
+    )
+    return int(unread or 0), list(items)
+
+
+async def mark_read(db: AsyncSession, user_id: int, notification_id: int, now: datetime) -> None:
+    """Mark one of the user's own notifications read."""
+    result = await db.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.user_id == user_id)
+        .values(read_at=func.coalesce(Notification.read_at, now))
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound("通知不存在 (no such notification)")
+
+
+async def ensure_account(
+    db: AsyncSession,
+    *,
+    username: str,
+    password: str,
+    role: Role,
+    display_name: str = "",
+    organization_id: int | None = None,
+    community_id: int | None = None,
+) -> User:
+    """An account by username, created if missing (the demo loader and first-run set-up use this)."""
+    user = (await db.execute(select(User).where(User.username == username))).unique().scalar_one_or_none()
+    if user is None:
+        user = User(
+            username=username,
+            password_hash=hash_password(password),
+            role=role,
+            display_name=display_name or username,
+            organization_id=organization_id,
+            community_id=community_id,
+        )
+        db.add(user)
+        await db.flush()
+    return user

@@ -1,0 +1,65 @@
+"""Settings read once from the environment (JIEBANG_*)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"JIEBANG_{name}", default)
+
+
+def _default_database_url() -> str:
+    return f"sqlite+aiosqlite:///{ROOT / 'var' / 'jiebang.sqlite3'}"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything the app reads from its environment."""
+
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", _default_database_url()))
+    # Sessions are signed server-side ids; the key only needs to be stable across workers.
+    secret_key: str = field(default_factory=lambda: _env("SECRET_KEY", ""))
+    var_dir: Path = field(default_factory=lambda: Path(_env("VAR_DIR", str(ROOT / "var"))))
+    # Attachments: per file and per proposal, in bytes.
+    max_attachment_bytes: int = field(default_factory=lambda: int(_env("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))))
+    max_attachments_per_proposal: int = field(default_factory=lambda: int(_env("MAX_ATTACHMENTS", "10")))
+    notice_days: int = field(default_factory=lambda: int(_env("NOTICE_DAYS", "5")))
+    # Deadline transitions are also applied by `jiebang tick`; 0 turns the in-process ticker off.
+    tick_seconds: int = field(default_factory=lambda: int(_env("TICK_SECONDS", "60")))
+    session_max_age: int = field(default_factory=lambda: int(_env("SESSION_MAX_AGE", str(8 * 3600))))
+    secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")
+    debug: bool = field(default_factory=lambda: _env("DEBUG", "0") == "1")
+    demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "demo"))
+    login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is the embedded SQLite file."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Where proposal attachments are stored."""
+        return self.var_dir / "attachments"
+
+    def effective_secret(self) -> str:
+        """The configured secret, or a per-process one (fine for a single dev server only)."""
+        return self.secret_key or _process_secret()
+
+
+@lru_cache(maxsize=1)
+def _process_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
