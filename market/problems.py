@@ -42,6 +42,8 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         return _problem(401, "not-authenticated", "Not signed in", "请先登录 (sign in first)")
     if isinstance(exc, PermissionDeniedException):
         return _problem(403, "forbidden", "Forbidden", exc.detail)
+    if exc.status_code >= 500:
+        log.error("server error %s: %r", exc.status_code, exc, exc_info=exc)
     slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 429: "too-many-requests"}.get(
         exc.status_code, "http-error"
     )

@@ -1,0 +1,523 @@
+"""Tasks (榜单): drafting, posting, amending, cancelling, questions, and the deadline transition."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from msgspec import UNSET
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from market import notify
+from market.audit import SYSTEM, Actor, record
+from market.clock import as_utc
+from market.db import lock
+from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.lists import refresh_needs
+from market.models import (
+    Alliance,
+    Community,
+    Need,
+    Proposal,
+    Role,
+    Task,
+    TaskAmendment,
+    TaskQuestion,
+    User,
+    task_needs,
+)
+from market.schemas._tasks import CriterionIn, TaskAmend, TaskCreate, TaskUpdate
+from market.scoring import DEFAULT_RUBRIC, Criterion, RubricError, validate_rubric
+from market.states import ProposalStatus, TaskStatus, check_transition, effective_task_status
+
+# Changing any of these after posting sends submitted proposals back to draft (SPEC: amendments).
+MATERIAL_FIELDS = frozenset({"budget_fen", "rubric", "alliances", "claim_deadline"})
+PUBLIC_STATES = frozenset(TaskStatus) - {TaskStatus.DRAFT}
+
+
+def rubric_of(task: Task) -> tuple[Criterion, ...]:
+    """The task's rubric as pure-rule criteria."""
+    return tuple(Criterion(c["name"], int(c["maximum"])) for c in task.rubric)
+
+
+def _rubric_json(criteria: Sequence[CriterionIn] | None) -> list[dict[str, Any]]:
+    raw = DEFAULT_RUBRIC if criteria is None else tuple(Criterion(c.name, c.maximum) for c in criteria)
+    try:
+        cleaned = validate_rubric(raw)
+    except RubricError as exc:
+        raise InvalidInput(str(exc), field="rubric") from exc
+    return [{"name": c.name, "maximum": c.maximum} for c in cleaned]
+
+
+def status_of(task: Task, now: datetime) -> TaskStatus:
+    """The task's status now, with the deadline transition applied even if nobody has ticked yet."""
+    return effective_task_status(TaskStatus(task.status), as_utc(task.claim_deadline), now, task.submitted_count)
+
+
+def effective_status_sql(now: datetime) -> ColumnElement[str]:
+    """The same derivation as `status_of`, as SQL, so lists filter and count on what readers see."""
+    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    return case(
+        (and_(due, Task.submitted_count > 0), literal(TaskStatus.REVIEWING.value)),
+        (due, literal(TaskStatus.UNCLAIMED.value)),
+        else_=Task.status,
+    )
+
+
+async def _alliances(db: AsyncSession, codes: Sequence[str]) -> list[Alliance]:
+    found = list((await db.scalars(select(Alliance).where(Alliance.code.in_(set(codes))))).all())
+    if len(found) != len(set(codes)):
+        raise InvalidInput("联盟不存在 (unknown alliance)", field="alliances")
+    return sorted(found, key=lambda a: a.position)
+
+
+async def _communities(db: AsyncSession, ids: Sequence[int]) -> list[Community]:
+    found = list((await db.scalars(select(Community).where(Community.id.in_(set(ids))))).all())
+    if len(found) != len(set(ids)):
+        raise InvalidInput("社区不存在 (unknown community)", field="community_ids")
+    return found
+
+
+async def _check_needs(db: AsyncSession, ids: Sequence[int]) -> list[int]:
+    wanted = set(ids)
+    found = set(
+        (await db.scalars(select(Need.id).where(Need.id.in_(wanted), Need.status.in_(["open", "matched"])))).all()
+    )
+    if found != wanted:
+        raise InvalidInput("需求不存在或已结束 (unknown, declined or resolved need)", field="need_ids")
+    return sorted(found)
+
+
+def _check_deadline(deadline: datetime, now: datetime) -> None:
+    if as_utc(deadline) <= now:
+        raise InvalidInput("揭榜截止时间须晚于现在 (the claim deadline must be in the future)", field="claim_deadline")
+
+
+async def _set_needs(db: AsyncSession, task: Task, need_ids: Sequence[int]) -> None:
+    await db.execute(task_needs.delete().where(task_needs.c.task_id == task.id))
+    if need_ids:
+        await db.execute(task_needs.insert(), [{"task_id": task.id, "need_id": n} for n in need_ids])
+
+
+async def need_ids_of(db: AsyncSession, task_id: int) -> list[int]:
+    """The needs a task answers."""
+    return list((await db.scalars(select(task_needs.c.need_id).where(task_needs.c.task_id == task_id))).all())
+
+
+async def create_task(db: AsyncSession, data: TaskCreate, *, actor: User, now: datetime) -> Task:
+    """A new draft."""
+    task = Task(
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        posting_unit=data.posting_unit,
+        budget_fen=data.budget_fen,
+        funding_mode=data.funding_mode,
+        claim_deadline=as_utc(data.claim_deadline),
+        allow_joint=data.allow_joint,
+        rubric=_rubric_json(data.rubric),
+        status=TaskStatus.DRAFT,
+        created_by_id=actor.id,
+    )
+    task.alliances = await _alliances(db, data.alliances)
+    task.communities = await _communities(db, data.community_ids)
+    need_ids = await _check_needs(db, data.need_ids)
+    db.add(task)
+    await db.flush()
+    await _set_needs(db, task, need_ids)
+    await record(db, at=now, actor=actor, entity="task", entity_id=task.id, action="create", after=TaskStatus.DRAFT)
+    return task
+
+
+async def lock_task(db: AsyncSession, task_id: int, now: datetime) -> Task:
+    """The task locked for this transaction, with any transition its deadline has made due applied first."""
+    task = await lock(db, Task, task_id)
+    if task is None:
+        raise NotFound("榜单不存在 (no such task)")
+    await apply_deadline(db, task, now)
+    return task
+
+
+async def update_draft(db: AsyncSession, task_id: int, data: TaskUpdate, *, actor: User, now: datetime) -> Task:
+    """Edit a draft freely; after posting only amendments change terms."""
+    task = await lock_task(db, task_id, now)
+    if task.status != TaskStatus.DRAFT:
+        raise StateConflict("只有草稿可以直接修改,已发布的榜单请用变更 (only drafts are edited; amend posted tasks)")
+    changed = await _apply_fields(db, task, data)
+    if isinstance(data.need_ids, list):
+        await _set_needs(db, task, await _check_needs(db, data.need_ids))
+        changed.append("need_ids")
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="edit",
+        before=task.status,
+        after=task.status,
+        data={"fields": changed},
+    )
+    return task
+
+
+async def _apply_fields(db: AsyncSession, task: Task, data: TaskUpdate | TaskAmend) -> list[str]:
+    """Assign every field the request set; return their names."""
+    changed: list[str] = []
+    for name in ("title", "description", "posting_unit", "budget_fen", "funding_mode", "allow_joint"):
+        value = getattr(data, name)
+        if value is not UNSET:
+            setattr(task, name, value)
+            changed.append(name)
+    if isinstance(data, TaskUpdate) and data.category is not UNSET:
+        task.category = data.category
+        changed.append("category")
+    if data.claim_deadline is not UNSET:
+        task.claim_deadline = as_utc(data.claim_deadline)
+        changed.append("claim_deadline")
+    if data.rubric is not UNSET:
+        task.rubric = _rubric_json(data.rubric)
+        changed.append("rubric")
+    if data.alliances is not UNSET:
+        task.alliances = await _alliances(db, data.alliances)
+        changed.append("alliances")
+    if data.community_ids is not UNSET:
+        task.communities = await _communities(db, data.community_ids)
+        changed.append("community_ids")
+    return changed
+
+
+async def post_task(db: AsyncSession, task_id: int, *, actor: User, now: datetime) -> Task:
+    """Publish a draft (发榜): its target alliances hear of it, the needs it answers are matched."""
+    task = await lock_task(db, task_id, now)
+    check_transition(TaskStatus(task.status), TaskStatus.POSTED, what="task")
+    _check_deadline(task.claim_deadline, now)
+    task.status = TaskStatus.POSTED
+    task.posted_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="post",
+        before=TaskStatus.DRAFT,
+        after=TaskStatus.POSTED,
+    )
+    await db.refresh(task, ["alliances"])
+    await notify.to_alliances(
+        db,
+        [a.id for a in task.alliances],
+        kind="task_posted",
+        title=f"新榜单:{task.title}",
+        body=f"揭榜截止 {task.claim_deadline:%Y-%m-%d %H:%M} UTC",
+        link=f"/tasks/{task.id}",
+    )
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    return task
+
+
+async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: User, now: datetime) -> Task:
+    """Withdraw a task that has not been awarded; live proposals are withdrawn and their organisations told."""
+    task = await lock_task(db, task_id, now)
+    before = TaskStatus(task.status)
+    check_transition(before, TaskStatus.CANCELLED, what="task")
+    task.status = TaskStatus.CANCELLED
+    task.cancel_reason = reason
+    task.closed_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="cancel",
+        before=before,
+        after=TaskStatus.CANCELLED,
+        data={"reason": reason},
+    )
+    from market.services._proposals import end_live_proposals  # deferred: proposals build on tasks
+
+    org_ids = await end_live_proposals(db, task, now=now, actor=actor)
+    await notify.to_orgs(
+        db, org_ids, kind="task_cancelled", title=f"榜单已取消:{task.title}", body=reason, link=f"/tasks/{task.id}"
+    )
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    return task
+
+
+async def amend_task(db: AsyncSession, task_id: int, data: TaskAmend, *, actor: User, now: datetime) -> TaskAmendment:
+    """Change a posted task's terms by a recorded amendment (变更公告)."""
+    task = await lock_task(db, task_id, now)
+    if task.status != TaskStatus.POSTED:
+        raise StateConflict("只有揭榜期内的榜单可以变更 (only a task open for claims can be amended)")
+    if data.claim_deadline is not UNSET:
+        _check_deadline(data.claim_deadline, now)
+    await db.refresh(task, ["alliances", "communities"])
+    before = _terms(task)
+    fields = await _apply_fields(db, task, data)
+    after = _terms(task)
+    changes = {f: {"before": before[f], "after": after[f]} for f in fields if before[f] != after[f]}
+    if not changes:
+        raise InvalidInput("变更内容与现有条款相同 (the amendment changes nothing)")
+    from market.services._proposals import check_amendment_fits, return_submitted_to_draft  # deferred, as above
+
+    await check_amendment_fits(db, task)
+    material = bool(MATERIAL_FIELDS & changes.keys())
+    number = int(await db.scalar(select(func.count()).where(TaskAmendment.task_id == task.id)) or 0) + 1
+    amendment = TaskAmendment(
+        task_id=task.id,
+        number=number,
+        reason=data.reason,
+        changes=changes,
+        material=material,
+        made_by_id=actor.id,
+        made_at=now,
+    )
+    db.add(amendment)
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="amend",
+        before=task.status,
+        after=task.status,
+        data={"number": number, "fields": sorted(changes)},
+    )
+    if material:
+        org_ids = await return_submitted_to_draft(db, task, now=now, actor=actor, reason=data.reason)
+        await notify.to_orgs(
+            db,
+            org_ids,
+            kind="task_amended",
+            title=f"榜单条款变更,意向书已退回草稿:{task.title}",
+            body=data.reason,
+            link=f"/tasks/{task.id}",
+        )
+    return amendment
+
+
+def _terms(task: Task) -> dict[str, Any]:
+    return {
+        "title": task.title,
+        "description": task.description,
+        "posting_unit": task.posting_unit,
+        "budget_fen": task.budget_fen,
+        "funding_mode": str(task.funding_mode),
+        "allow_joint": task.allow_joint,
+        "claim_deadline": as_utc(task.claim_deadline).isoformat(),
+        "rubric": task.rubric,
+        "alliances": [a.code for a in task.alliances],
+        "community_ids": sorted(c.id for c in task.communities),
+    }
+
+
+async def apply_deadline(db: AsyncSession, task: Task, now: datetime) -> bool:
+    """At the deadline a posted task enters review, or goes unclaimed (流榜) if nobody submitted. Idempotent."""
+    target = status_of(task, now)
+    if target == task.status:
+        return False
+    before = TaskStatus(task.status)
+    check_transition(before, target, what="task")
+    task.status = target
+    if target is TaskStatus.UNCLAIMED:
+        task.closed_at = as_utc(task.claim_deadline)
+    await record(
+        db, at=now, actor=SYSTEM, entity="task", entity_id=task.id, action="deadline", before=before, after=target
+    )
+    if target is TaskStatus.UNCLAIMED:
+        await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
+    else:
+        await notify.to_role(
+            db, Role.COMMITTEE, kind="task_reviewing", title=f"揭榜截止,进入评审:{task.title}", link=f"/tasks/{task.id}"
+        )
+    return True
+
+
+async def due_task_ids(db: AsyncSession, now: datetime) -> list[int]:
+    """Posted tasks whose deadline has passed."""
+    stmt = select(Task.id).where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now).order_by(Task.id)
+    return list((await db.scalars(stmt)).all())
+
+
+async def go_unclaimed(db: AsyncSession, task: Task, *, now: datetime, actor: Actor) -> None:
+    """No qualified proposal is left after review: the task goes unclaimed (流榜) and its needs reopen."""
+    check_transition(TaskStatus(task.status), TaskStatus.UNCLAIMED, what="task")
+    before = task.status
+    task.status = TaskStatus.UNCLAIMED
+    task.closed_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="unclaimed",
+        before=before,
+        after=TaskStatus.UNCLAIMED,
+    )
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+
+
+async def repost(db: AsyncSession, task_id: int, *, actor: User, now: datetime) -> Task:
+    """A new draft copied from an unclaimed (or cancelled) task, linked back to it."""
+    old = await lock_task(db, task_id, now)
+    if old.status not in (TaskStatus.UNCLAIMED, TaskStatus.CANCELLED):
+        raise StateConflict("只有流榜或已取消的榜单可以重新发榜 (only unclaimed or cancelled tasks are reposted)")
+    await db.refresh(old, ["alliances", "communities"])
+    task = Task(
+        title=old.title,
+        description=old.description,
+        category=old.category,
+        posting_unit=old.posting_unit,
+        budget_fen=old.budget_fen,
+        funding_mode=old.funding_mode,
+        claim_deadline=old.claim_deadline,
+        allow_joint=old.allow_joint,
+        rubric=old.rubric,
+        status=TaskStatus.DRAFT,
+        created_by_id=actor.id,
+        reposted_from_id=old.id,
+    )
+    task.alliances = list(old.alliances)
+    task.communities = list(old.communities)
+    db.add(task)
+    await db.flush()
+    await _set_needs(db, task, await _check_needs(db, await need_ids_of(db, old.id)))
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="repost",
+        after=TaskStatus.DRAFT,
+        data={"from": old.id},
+    )
+    return task
+
+
+# Questions (答疑) ------------------------------------------------------------------------------------------
+
+
+async def ask(db: AsyncSession, task_id: int, question: str, *, actor: User, now: datetime) -> TaskQuestion:
+    """A signed-in user asks a public question while the task is open for claims."""
+    task = await lock_task(db, task_id, now)
+    if task.status != TaskStatus.POSTED:
+        raise StateConflict("只有揭榜期内可以提问 (questions are taken only while the task is open)")
+    q = TaskQuestion(task_id=task.id, asked_by_id=actor.id, question=question)
+    db.add(q)
+    await db.flush()
+    await record(db, at=now, actor=actor, entity="question", entity_id=q.id, action="ask", data={"task": task.id})
+    await notify.to_role(db, Role.COMMITTEE, kind="question", title=f"榜单答疑:{task.title}", link=f"/tasks/{task.id}")
+    return q
+
+
+async def answer(
+    db: AsyncSession, task_id: int, question_id: int, text: str, *, actor: User, now: datetime
+) -> TaskQuestion:
+    """The committee publishes an answer; the asker is told, nobody else learns who asked."""
+    await lock_task(db, task_id, now)
+    q = await lock(db, TaskQuestion, question_id)
+    if q is None or q.task_id != task_id:
+        raise NotFound("问题不存在 (no such question)")
+    before = "answered" if q.answered_at else "open"
+    q.answer, q.answered_by_id, q.answered_at = text, actor.id, now
+    await record(
+        db, at=now, actor=actor, entity="question", entity_id=q.id, action="answer", before=before, after="answered"
+    )
+    await notify.to_users(db, [q.asked_by_id], kind="answer", title="您的提问已答复", link=f"/tasks/{task_id}")
+    return q
+
+
+# Reads -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TaskFilter:
+    """What a task list may be narrowed by."""
+
+    status: TaskStatus | None = None
+    category: str | None = None
+    alliance: str | None = None
+    community_id: int | None = None
+    q: str | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: User | None) -> tuple[int, list[Task]]:
+    """A page of tasks; drafts only for the committee."""
+    eff = effective_status_sql(now)
+    conds: list[ColumnElement[bool]] = []
+    if f.status is not None:
+        if f.status is TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE):
+            raise Forbidden("草稿仅综合党委可见 (drafts are visible to the committee only)")
+        conds.append(eff == f.status.value)
+    elif not (viewer and viewer.role == Role.COMMITTEE):
+        conds.append(Task.status != TaskStatus.DRAFT)
+    if f.category:
+        conds.append(Task.category == f.category)
+    if f.alliance:
+        conds.append(Task.alliances.any(Alliance.code == f.alliance))
+    if f.community_id:
+        conds.append(Task.communities.any(Community.id == f.community_id))
+    if f.q:
+        pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        conds.append(or_(Task.title.like(pattern, escape="\\"), Task.posting_unit.like(pattern, escape="\\")))
+    total = int(await db.scalar(select(func.count()).select_from(Task).where(*conds)) or 0)
+    stmt = (
+        select(Task)
+        .where(*conds)
+        .options(selectinload(Task.alliances), selectinload(Task.communities).joinedload(Community.street))
+        .order_by(Task.posted_at.desc().nulls_last(), Task.id.desc())
+        .limit(f.limit)
+        .offset(f.offset)
+    )
+    return total, list((await db.scalars(stmt)).unique().all())
+
+
+async def get_task(db: AsyncSession, task_id: int, *, viewer: User | None) -> Task:
+    """One task; a draft exists only for the committee."""
+    stmt = (
+        select(Task)
+        .where(Task.id == task_id)
+        .options(selectinload(Task.alliances), selectinload(Task.communities).joinedload(Community.street))
+    )
+    task = (await db.scalars(stmt)).unique().one_or_none()
+    if task is None or (task.status == TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE)):
+        raise NotFound("榜单不存在 (no such task)")
+    return task
+
+
+async def questions_of(db: AsyncSession, task_id: int, *, viewer: User | None) -> list[TaskQuestion]:
+    """Answered questions for everyone; the committee also sees the unanswered ones."""
+    stmt = select(TaskQuestion).where(TaskQuestion.task_id == task_id).order_by(TaskQuestion.id)
+    if not (viewer and viewer.role == Role.COMMITTEE):
+        stmt = stmt.where(TaskQuestion.answered_at.is_not(None))
+    return list((await db.scalars(stmt)).all())
+
+
+async def amendments_of(db: AsyncSession, task_id: int) -> list[TaskAmendment]:
+    """A task's amendments in order."""
+    stmt = select(TaskAmendment).where(TaskAmendment.task_id == task_id).order_by(TaskAmendment.number)
+    return list((await db.scalars(stmt)).all())
+
+
+async def submitted_count(db: AsyncSession, task_id: int) -> int:
+    """Proposals that count as claims (submitted or further along)."""
+    counted = [
+        ProposalStatus.SUBMITTED,
+        ProposalStatus.QUALIFIED,
+        ProposalStatus.DISQUALIFIED,
+        ProposalStatus.AWARDED,
+        ProposalStatus.NOT_AWARDED,
+    ]
+    stmt = select(func.count()).where(Proposal.task_id == task_id, Proposal.status.in_(counted))
+    return int(await db.scalar(stmt) or 0)
