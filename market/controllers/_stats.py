@@ -1,0 +1,91 @@
+"""/stats and /audit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from litestar import Controller, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter, QueryParameter
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.audit import verify
+from market.clock import Clock
+from market.errors import InvalidInput
+from market.models import AuditEntry
+from market.schemas._audit import AuditItem, AuditPage, AuditVerification
+from market.schemas._stats import Stats, TaskCounts
+from market.security import requires_committee
+from market.services import _stats as stats
+
+
+def _counts(c: stats.TaskCounts) -> TaskCounts:
+    return TaskCounts(c.posted, c.claimed, c.awarded, c.unclaimed)
+
+
+class StatsController(Controller):
+    """Public statistics."""
+
+    path = "/stats"
+    tags = ["stats"]
+
+    @get("/", exclude_from_auth=True)
+    async def report(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        period_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        period_to: Annotated[date | None, QueryParameter(name="to")] = None,
+    ) -> Stats:
+        """Tasks posted in the period (local dates, inclusive; default the last 365 days) and their outcomes."""
+        now = clock.now()
+        default_from, default_to = stats.default_period(now)
+        start, end = period_from or default_from, period_to or default_to
+        if start > end:
+            raise InvalidInput("开始日期晚于结束日期 (from is after to)", field="from")
+        if (end - start).days > 3660:
+            raise InvalidInput("统计区间最长十年 (period longer than ten years)", field="to")
+        report = await stats.task_report(db_session, start, end, now=now)
+        return Stats(
+            period_from=start,
+            period_to=end,
+            tasks=_counts(report.total),
+            tasks_by_alliance={k: _counts(v) for k, v in report.by_alliance.items()},
+            tasks_by_category={k: _counts(v) for k, v in sorted(report.by_category.items())},
+        )
+
+
+class AuditController(Controller):
+    """The committee reads the audit log and checks its chain."""
+
+    path = "/audit"
+    tags = ["audit"]
+    guards = [requires_committee]
+
+    @get("/")
+    async def entries(
+        self,
+        db_session: NamedDependency[AsyncSession],
+        entity: Annotated[str | None, Parameter(max_length=30)] = None,
+        entity_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
+        before_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+    ) -> AuditPage:
+        """Newest entries first; filter by entity and page backwards with before_id."""
+        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        if entity:
+            stmt = stmt.where(AuditEntry.entity == entity)
+        if entity_id:
+            stmt = stmt.where(AuditEntry.entity_id == entity_id)
+        if before_id:
+            stmt = stmt.where(AuditEntry.id < before_id)
+        rows = (await db_session.scalars(stmt)).all()
+        return AuditPage(items=[AuditItem.of(e) for e in rows])
+
+    @get("/verify")
+    async def check(self, db_session: NamedDependency[AsyncSession]) -> AuditVerification:
+        """Recompute the hash chain."""
+        result = await verify(db_session)
+        return AuditVerification(ok=result.ok, entries=result.entries, broken_at=result.broken_at, reason=result.reason)

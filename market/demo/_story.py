@@ -1,0 +1,445 @@
+"""The demo year, task by task: who claims what, how the panel scores, what becomes of the work."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from functools import partial
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from alliances.credit_code import make_credit_code
+from market.demo import _data as data
+from market.scoring import DEFAULT_RUBRIC
+
+if TYPE_CHECKING:
+    from market.demo._loader import Year
+
+DAY = timedelta(days=1)
+HOUR = timedelta(hours=1)
+
+# Where each of the 22 posted tasks ends up, in posting order (9 + 3 + 6 + 1 awarded = 19 承榜;
+# + 1 in review = 20 揭榜; + 1 unclaimed + 1 still open = 22 发榜).
+FATES = ["closed"] * 9 + ["delivered"] * 3 + ["in_progress"] * 6 + ["awarded", "reviewing", "unclaimed", "open"]
+# Days before "now" on which each task is posted.
+POSTED_DAYS_AGO = [
+    340,
+    329,
+    318,
+    307,
+    296,
+    285,
+    274,
+    263,
+    252,
+    235,
+    220,
+    205,
+    185,
+    160,
+    135,
+    110,
+    85,
+    60,
+    18,
+    14,
+    45,
+    4,
+]
+CLAIM_DAYS = 10
+OBJECTION_DISMISSED = 2  # a task whose award survives an objection
+OBJECTION_UPHELD = 6  # a task whose first award is revoked and the next-ranked proposal wins
+AWARD_SECOND_WITH_REASON = 4  # the committee passes over the top proposal, in writing
+
+
+def people() -> list[tuple[str, str, str]]:
+    """Every demo account: (role, username, who)."""
+    rows = [("committee", "committee", "创新园综合党委")]
+    rows += [("evaluator", u, name) for u, name, _ in data.EVALUATORS]
+    n = 0
+    for street, communities in data.STREETS.items():
+        for community in communities:
+            n += 1
+            rows.append(("secretary", f"sec{n:02d}", f"{street}{community}书记"))
+    rows += [("org", f"org{i:02d}", name) for i, (name, *_rest) in enumerate(data.ORGANIZATIONS, start=1)]
+    return rows
+
+
+async def play(year: Year, now: datetime) -> None:
+    """Schedule the whole year, then run it in time order up to now."""
+    start = year.clock.now()
+    await _set_up_district(year, start)
+    for i, fate in enumerate(FATES):
+        _schedule_task(year, i, fate, now - timedelta(days=POSTED_DAYS_AGO[i]), now)
+    _schedule_drafts(year, now)
+    await year.run(until=now)
+    year.accounts = people()
+
+
+async def _set_up_district(year: Year, start: datetime) -> None:
+    committee = await year.login("committee")
+    for street, communities in data.STREETS.items():
+        s = await committee.call("POST", "/streets", {"name": street})
+        for community in communities:
+            c = await committee.call("POST", "/communities", {"name": community, "street_id": s["id"]})
+            year.community_ids[community] = c["id"]
+    alliances = {a["code"]: a["id"] for a in await year.anon.call("GET", "/alliances")}
+    for i, (name, code, categories, body) in enumerate(data.ORGANIZATIONS, start=1):
+        org = await committee.call(
+            "POST",
+            "/organizations",
+            {
+                "name": name,
+                "credit_code": make_credit_code(body),
+                "alliance_id": alliances[code],
+                "categories": categories,
+                "resident": True,
+            },
+        )
+        year.org_ids[name] = org["id"]
+        year.org_alliance[name] = code
+        username = f"org{i:02d}"
+        await committee.call(
+            "POST",
+            "/users",
+            {
+                "username": username,
+                "password": year.password,
+                "role": "org",
+                "organization_id": org["id"],
+                "display_name": name,
+            },
+        )
+        year.org_member[org["id"]] = username
+    for username, who, org_name in data.EVALUATORS:
+        user = await committee.call(
+            "POST",
+            "/users",
+            {
+                "username": username,
+                "password": year.password,
+                "role": "evaluator",
+                "display_name": who,
+                "organization_id": year.org_ids[org_name] if org_name else None,
+            },
+        )
+        year.evaluator_ids[username] = user["id"]
+    n = 0
+    for street, communities in data.STREETS.items():
+        for community in communities:
+            n += 1
+            await committee.call(
+                "POST",
+                "/users",
+                {
+                    "username": f"sec{n:02d}",
+                    "password": year.password,
+                    "role": "secretary",
+                    "community_id": year.community_ids[community],
+                    "display_name": f"{street}{community}书记",
+                },
+            )
+    first = date(start.year, 1, 1)
+    await committee.call(
+        "PUT",
+        "/chair",
+        {
+            "rotation": {
+                "order": ["new-orgs", "volunteers", "legal", "media"],
+                "first_day": first.isoformat(),
+                "months_per_term": 3,
+                "count": 8,
+            }
+        },
+    )
+    for month, title in [
+        (3, "联合主题党日:学雷锋志愿服务"),
+        (6, "联创梦想荟·社会组织路演"),
+        (9, "联合主题党日:法治宣传进社区"),
+        (11, "社会组织年度交流会"),
+    ]:
+        await committee.call(
+            "POST",
+            "/chair/activities",
+            {
+                "title": title,
+                "held_on": date(start.year, month, 15).isoformat(),
+                "place": "汇益港湾社会组织创新园",
+                "description": "四大联盟轮值主席单位牵头组织。",
+            },
+        )
+
+
+def _marks(quality: float, year: Year) -> dict[str, str]:
+    """One member's marks: around the proposal's quality, one decimal each."""
+    out = {}
+    for c in DEFAULT_RUBRIC:
+        raw = c.maximum * min(1.0, max(0.3, quality + year.rng.uniform(-0.08, 0.08)))
+        out[c.name] = str(Decimal(round(raw * 2) / 2).quantize(Decimal("0.1")))
+    return out
+
+
+def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetime) -> None:
+    title, category, unit, budget_yuan, alliances, communities, joint = data.TASKS[i]
+    deadline = posted + CLAIM_DAYS * DAY
+    st: dict[str, Any] = {"proposals": [], "members": {}}
+
+    async def create() -> None:
+        committee = await year.login("committee")
+        t = await committee.call(
+            "POST",
+            "/tasks",
+            {
+                "title": title,
+                "description": f"{unit}发榜:{title}。面向{'、'.join(communities)}居民,请有承接能力的社会组织揭榜。",
+                "category": category,
+                "posting_unit": unit,
+                "budget_fen": budget_yuan * 100,
+                "funding_mode": ["service_purchase", "project_fund", "activity_subsidy"][i % 3],
+                "claim_deadline": deadline.isoformat(),
+                "alliances": alliances,
+                "allow_joint": joint,
+                "community_ids": [year.community_ids[c] for c in communities],
+            },
+        )
+        st["task"] = t["id"]
+
+    async def post() -> None:
+        committee = await year.login("committee")
+        await committee.call("POST", f"/tasks/{st['task']}/post")
+
+    year.at(posted - DAY, create)
+    year.at(posted, post)
+    if fate == "unclaimed":
+        year.at(deadline + HOUR, _tick(year))
+        return
+
+    async def question() -> None:
+        asker = await year.login(year.org_member[year.org_ids[_eligible(year, alliances)[0]]])
+        q = await asker.call(
+            "POST", f"/tasks/{st['task']}/questions", {"question": "项目经费可否用于购买服务所需的小型物资?"}
+        )
+        committee = await year.login("committee")
+        await committee.call(
+            "POST",
+            f"/tasks/{st['task']}/questions/{q['id']}/answer",
+            {"answer": "可以,但物资费用不超过预算的百分之二十,并须在结项时列明。"},
+        )
+
+    year.at(posted + 2 * DAY, question)
+
+    n_claims = 1 if fate == "open" else 2 + (i % 2)
+
+    async def claim(k: int) -> None:
+        orgs = _eligible(year, alliances)
+        lead = orgs[(i + k) % len(orgs)]
+        if any(lead in names for names in st["members"].values()):
+            return
+        lead_user = await year.login(year.org_member[year.org_ids[lead]])
+        partners: list[str] = []
+        if joint and k == 0:
+            partners = [o for o in orgs if o != lead and not any(o in m for m in st["members"].values())][:1]
+        quality = 0.62 + 0.3 * year.rng.random()
+        p = await lead_user.call(
+            "POST",
+            f"/tasks/{st['task']}/proposals",
+            {
+                "requested_budget_fen": int(budget_yuan * 100 * (0.85 + 0.15 * year.rng.random())),
+                "strengths": f"{lead}长期扎根社区,熟悉{'、'.join(communities)}居民需求。",
+                "work_plan": "一、需求调研;二、组建团队;三、分阶段实施;四、评估与总结。",
+                "expected_results": "服务覆盖重点人群,居民满意度不低于百分之九十。",
+                "partner_ids": [year.org_ids[o] for o in partners],
+            },
+        )
+        st["members"][p["id"]] = [lead, *partners]
+        for partner in partners:
+            partner_user = await year.login(year.org_member[year.org_ids[partner]])
+            await partner_user.call("POST", f"/proposals/{p['id']}/invitation", {"accept": True})
+        if fate != "open":
+            await lead_user.call("POST", f"/proposals/{p['id']}/submit")
+        st["proposals"].append((p["id"], quality))
+
+    for k in range(n_claims):
+        year.at(posted + (3 + 2 * k) * DAY, partial(claim, k))
+    if fate == "open":
+        return
+
+    panel = [u for u, _, _ in data.EVALUATORS] if i % 3 == 0 else ["eval-wang", "eval-li", "eval-zhang"]
+
+    async def form_panel() -> None:
+        committee = await year.login("committee")
+        await committee.call("PUT", f"/tasks/{st['task']}/panel", {"user_ids": [year.evaluator_ids[u] for u in panel]})
+
+    year.at(posted + 1 * DAY, form_panel)
+
+    async def qualify() -> None:
+        committee = await year.login("committee")
+        for pid, _ in st["proposals"]:
+            await committee.call("POST", f"/proposals/{pid}/qualification", {"qualified": True})
+
+    year.at(deadline + DAY, qualify)
+
+    recused_org = {u: org for u, _, org in data.EVALUATORS if org}
+
+    async def score(member: str) -> None:
+        evaluator = await year.login(member)
+        for pid, quality in st["proposals"]:
+            if recused_org.get(member) in st["members"][pid]:
+                continue
+            await evaluator.call("PUT", f"/proposals/{pid}/scores", {"marks": _marks(quality, year)})
+
+    scorers = panel if fate != "reviewing" else panel[:1]
+    for m, member in enumerate(scorers):
+        year.at(deadline + (2 + m * 0.5) * DAY, partial(score, member))
+    if fate == "reviewing":
+        return
+
+    async def award(pick: int = 0, reason: str | None = None) -> None:
+        committee = await year.login("committee")
+        ranking = await committee.call("GET", f"/tasks/{st['task']}/ranking")
+        rows = [r for r in ranking["rows"] if r["status"] == "qualified"]
+        body: dict[str, Any] = {"proposal_id": rows[pick]["proposal_id"]}
+        if reason:
+            body["reason"] = reason
+        a = await committee.call("POST", f"/tasks/{st['task']}/award", body)
+        st["award"] = a["id"]
+
+    awarded_at = deadline + 5 * DAY
+    if i == AWARD_SECOND_WITH_REASON:
+        year.at(
+            awarded_at,
+            partial(award, 1, "排名第一的组织同期承接项目较多,综合考虑服务力量与属地经验,确定排名第二的组织承榜。"),
+        )
+    else:
+        year.at(awarded_at, award)
+    notice_end = awarded_at + 5 * DAY
+    if i in (OBJECTION_DISMISSED, OBJECTION_UPHELD):
+        upheld = i == OBJECTION_UPHELD
+
+        async def object_and_decide() -> None:
+            o = await year.anon.call(
+                "POST",
+                f"/awards/{st['award']}/objections",
+                {
+                    "name": "居民张先生",
+                    "contact": "13800000000",
+                    "grounds": "承榜组织在本社区的服务人员不足,担心影响服务质量。",
+                },
+            )
+            committee = await year.login("committee")
+            verdict = "uphold" if upheld else "dismiss"
+            resolution = (
+                "经核实,承榜组织人员配置确有不足,异议成立,撤销本次承榜。"
+                if upheld
+                else "经核实,承榜组织已补充服务人员,异议不成立。"
+            )
+            await committee.call("POST", f"/objections/{o['id']}/{verdict}", {"resolution": resolution})
+
+        year.at(awarded_at + 2 * DAY, object_and_decide)
+        if upheld:
+            year.at(awarded_at + 3 * DAY, award)
+            notice_end = awarded_at + 8 * DAY
+    if fate == "awarded":
+        return
+    year.at(notice_end + HOUR, _tick(year))
+    _schedule_project(year, st, fate, notice_end + 2 * HOUR, now)
+
+
+def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: datetime, now: datetime) -> None:
+    async def lead() -> Any:
+        project = await _project_of(year, st["task"])
+        st["project"] = project["id"]
+        return await year.login(year.org_member[project["organization_id"]])
+
+    async def milestones() -> None:
+        member = await lead()
+        for k, title in enumerate(["需求调研", "集中服务", "总结评估"]):
+            due = (started + (20 + 35 * k) * DAY).date()
+            await member.call(
+                "POST", f"/projects/{st['project']}/milestones", {"title": title, "due_on": due.isoformat()}
+            )
+
+    async def report(k: int) -> None:
+        member = await lead()
+        await member.call(
+            "POST",
+            f"/projects/{st['project']}/reports",
+            {"body": data.PROGRESS_NOTES[k], "percent_complete": 25 * (k + 1)},
+        )
+
+    async def feedback() -> None:
+        await year.anon.call(
+            "POST",
+            f"/projects/{st['project']}/feedback",
+            {"rating": year.rng.choice([4, 5, 5]), "comment": "服务很贴心,希望继续开展。", "name": "居民"},
+        )
+
+    async def deliver() -> None:
+        member = await lead()
+        await member.call("POST", f"/projects/{st['project']}/deliver")
+
+    async def evaluate() -> None:
+        committee = await year.login("committee")
+        await committee.call(
+            "POST",
+            f"/projects/{st['project']}/evaluation",
+            {"score": year.rng.choice([78, 86, 88, 91, 95, 96]), "comment": "按计划完成服务内容,台账规范。"},
+        )
+
+    year.at(started + DAY, milestones)
+    for k in range(4 if fate in ("closed", "delivered") else 2):
+        when = started + (15 + 20 * k) * DAY
+        if when < now:
+            year.at(when, partial(report, k))
+    year.at(started + 40 * DAY, feedback)
+    if fate in ("closed", "delivered"):
+        year.at(started + 90 * DAY, deliver)
+    if fate == "closed":
+        year.at(started + 100 * DAY, evaluate)
+
+
+def _schedule_drafts(year: Year, now: datetime) -> None:
+    async def draft(spec: tuple[str, str, str, int, list[str], list[str], bool], cancel: bool) -> None:
+        title, category, unit, budget_yuan, alliances, communities, joint = spec
+        committee = await year.login("committee")
+        t = await committee.call(
+            "POST",
+            "/tasks",
+            {
+                "title": title,
+                "description": f"{unit}拟发榜:{title}。",
+                "category": category,
+                "posting_unit": unit,
+                "budget_fen": budget_yuan * 100,
+                "funding_mode": "activity_subsidy",
+                "claim_deadline": (year.clock.now() + 30 * DAY).isoformat(),
+                "alliances": alliances,
+                "allow_joint": joint,
+                "community_ids": [year.community_ids[c] for c in communities],
+            },
+        )
+        if cancel:
+            await committee.call("POST", f"/tasks/{t['id']}/cancel", {"reason": "与街道已有项目重复,暂不发榜。"})
+
+    year.at(now - 30 * DAY, partial(draft, data.DROPPED_TASK, True))
+    year.at(now - DAY, partial(draft, data.DRAFT_TASK, False))
+
+
+def _eligible(year: Year, alliances: list[str]) -> list[str]:
+    return [n for n, code, *_ in data.ORGANIZATIONS if code in alliances]
+
+
+def _tick(year: Year) -> Any:
+    async def run() -> None:
+        committee = await year.login("committee")
+        await committee.call("POST", "/tick")
+
+    return run
+
+
+async def _project_of(year: Year, task_id: int) -> dict[str, Any]:
+    page = await year.anon.call("GET", "/projects?limit=100")
+    items = page["items"] if isinstance(page, dict) else page
+    for p in items:
+        if p["task_id"] == task_id:
+            return dict(p)
+    raise LookupError(f"no project for task {task_id}")

@@ -1,0 +1,44 @@
+"""Audit entries as the committee reads them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from market.models import AuditEntry
+from market.schemas._base import Schema
+
+
+class AuditItem(Schema):
+    """One entry."""
+
+    id: int
+    at: datetime
+    actor: str
+    entity: str
+    entity_id: int
+    action: str
+    before: str
+    after: str
+    data: dict[str, Any]
+    hash: str
+
+    @classmethod
+    def of(cls, e: AuditEntry) -> AuditItem:
+        """From the model."""
+        return cls(e.id, e.at, e.actor_label, e.entity, e.entity_id, e.action, e.before, e.after, e.data, e.hash)
+
+
+class AuditPage(Schema):
+    """Entries, newest first."""
+
+    items: list[AuditItem]
+
+
+class AuditVerification(Schema):
+    """The result of recomputing the chain."""
+
+    ok: bool
+    entries: int
+    broken_at: int | None
+    reason: str
