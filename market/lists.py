@@ -13,18 +13,51 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import Actor, record
-from market.models import Need, Task, task_needs
-from market.states import LIVE_TASK_STATES, NeedStatus, TaskStatus, check_transition
+from market.models import Need, ServiceOrder, Task, task_needs
+from market.states import (
+    DONE_ORDER_STATES,
+    LIVE_ORDER_STATES,
+    LIVE_TASK_STATES,
+    NeedStatus,
+    OrderStatus,
+    TaskStatus,
+    check_transition,
+)
 
 
-def need_state_from_links(task_states: Iterable[TaskStatus]) -> NeedStatus:
-    """Matched while anything live answers the need; resolved once something answering it has closed."""
-    states = set(task_states)
-    if states & LIVE_TASK_STATES:
+def need_state_from_links(task_states: Iterable[TaskStatus], order_states: Iterable[OrderStatus] = ()) -> NeedStatus:
+    """Matched while anything live answers the need; resolved once something answering it has finished.
+
+    A task is live from posting until it closes (its project closes with it); an order while requested or
+    accepted. A closed task or a delivered order resolves the need, but only once nothing live remains.
+    """
+    tasks, orders = set(task_states), set(order_states)
+    if tasks & LIVE_TASK_STATES or orders & LIVE_ORDER_STATES:
         return NeedStatus.MATCHED
-    if TaskStatus.CLOSED in states:
+    if TaskStatus.CLOSED in tasks or orders & DONE_ORDER_STATES:
         return NeedStatus.RESOLVED
     return NeedStatus.OPEN
+
+
+async def link_states(
+    session: AsyncSession, need_ids: list[int]
+) -> tuple[dict[int, list[TaskStatus]], dict[int, list[OrderStatus]]]:
+    """The states of every task and order linked to each need."""
+    tasks: dict[int, list[TaskStatus]] = {}
+    orders: dict[int, list[OrderStatus]] = {}
+    task_rows = await session.execute(
+        select(task_needs.c.need_id, Task.status)
+        .join(Task, Task.id == task_needs.c.task_id)
+        .where(task_needs.c.need_id.in_(need_ids))
+    )
+    for need_id, status in task_rows:
+        tasks.setdefault(need_id, []).append(TaskStatus(status))
+    order_rows = await session.execute(
+        select(ServiceOrder.need_id, ServiceOrder.status).where(ServiceOrder.need_id.in_(need_ids))
+    )
+    for need_id, status in order_rows:
+        orders.setdefault(need_id, []).append(OrderStatus(status))
+    return tasks, orders
 
 
 async def refresh_needs(session: AsyncSession, need_ids: Iterable[int], *, now: datetime, actor: Actor) -> None:
@@ -33,20 +66,11 @@ async def refresh_needs(session: AsyncSession, need_ids: Iterable[int], *, now: 
     if not ids:
         return
     needs = (await session.scalars(select(Need).where(Need.id.in_(ids)).with_for_update())).all()
-    links = (
-        await session.execute(
-            select(task_needs.c.need_id, Task.status)
-            .join(Task, Task.id == task_needs.c.task_id)
-            .where(task_needs.c.need_id.in_(ids))
-        )
-    ).all()
-    by_need: dict[int, list[TaskStatus]] = {}
-    for need_id, status in links:
-        by_need.setdefault(need_id, []).append(TaskStatus(status))
+    tasks, orders = await link_states(session, ids)
     for need in needs:
         if need.status in (NeedStatus.DECLINED, NeedStatus.RESOLVED):
             continue
-        target = need_state_from_links(by_need.get(need.id, []))
+        target = need_state_from_links(tasks.get(need.id, []), orders.get(need.id, []))
         if target == need.status:
             continue
         check_transition(NeedStatus(need.status), target, what="need")

@@ -163,3 +163,46 @@ def effective_task_status(stored: TaskStatus, deadline: datetime | None, now: da
     if stored is T.POSTED and deadline is not None and now >= deadline:
         return T.REVIEWING if submitted > 0 else T.UNCLAIMED
     return stored
+
+
+class OrderStatus(StrEnum):
+    """点单 states."""
+
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    DELIVERED = "delivered"
+    RATED = "rated"
+    CANCELLED = "cancelled"
+
+
+class SignupStatus(StrEnum):
+    """A resident's place in a night class."""
+
+    CONFIRMED = "confirmed"
+    WAITLISTED = "waitlisted"
+    CANCELLED = "cancelled"
+
+
+ORDER_TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.REQUESTED: frozenset({OrderStatus.ACCEPTED, OrderStatus.DECLINED, OrderStatus.CANCELLED}),
+    OrderStatus.ACCEPTED: frozenset({OrderStatus.DELIVERED, OrderStatus.CANCELLED}),
+    OrderStatus.DECLINED: frozenset(),
+    OrderStatus.DELIVERED: frozenset({OrderStatus.RATED}),
+    OrderStatus.RATED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+}
+
+SIGNUP_TRANSITIONS: dict[SignupStatus, frozenset[SignupStatus]] = {
+    SignupStatus.CONFIRMED: frozenset({SignupStatus.CANCELLED}),
+    SignupStatus.WAITLISTED: frozenset({SignupStatus.CONFIRMED, SignupStatus.CANCELLED}),
+    SignupStatus.CANCELLED: frozenset(),
+}
+
+_TABLES[OrderStatus] = ORDER_TRANSITIONS
+_TABLES[SignupStatus] = SIGNUP_TRANSITIONS
+
+# Orders that hold a place in their month's capacity, and orders that answer a need while they last.
+CAPACITY_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.DELIVERED, OrderStatus.RATED})
+LIVE_ORDER_STATES = frozenset({OrderStatus.REQUESTED, OrderStatus.ACCEPTED})
+DONE_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.RATED})

@@ -14,8 +14,16 @@ from alliances.models import (
 from market.models._accounts import KeyValue, Notification, Role, User, UserSession
 from market.models._audit import AuditEntry, AuditHead
 from market.models._awards import Award, Feedback, Milestone, Objection, ProgressReport, Project
+from market.models._classes import ClassSession, Signup
 from market.models._lists import Need
 from market.models._proposals import Attachment, PanelMember, Proposal, ProposalMember, Score
+from market.models._resources import (
+    Offering,
+    OrderingMeeting,
+    ResourceCategory,
+    ServiceOrder,
+    meeting_offerings,
+)
 from market.models._tasks import (
     FundingMode,
     Task,
@@ -34,6 +42,7 @@ __all__ = [
     "Award",
     "ChairActivity",
     "ChairTerm",
+    "ClassSession",
     "Community",
     "Feedback",
     "FundingMode",
@@ -42,6 +51,8 @@ __all__ = [
     "Need",
     "Notification",
     "Objection",
+    "Offering",
+    "OrderingMeeting",
     "Organization",
     "OrganizationApplication",
     "PanelMember",
@@ -49,14 +60,18 @@ __all__ = [
     "Project",
     "Proposal",
     "ProposalMember",
+    "ResourceCategory",
     "Role",
     "Score",
+    "ServiceOrder",
+    "Signup",
     "Street",
     "Task",
     "TaskAmendment",
     "TaskQuestion",
     "User",
     "UserSession",
+    "meeting_offerings",
     "task_alliances",
     "task_communities",
     "task_needs",
