@@ -55,8 +55,9 @@ async def link_states(
     order_rows = await session.execute(
         select(ServiceOrder.need_id, ServiceOrder.status).where(ServiceOrder.need_id.in_(need_ids))
     )
-    for need_id, status in order_rows:
-        orders.setdefault(need_id, []).append(OrderStatus(status))
+    for order_need_id, status in order_rows:
+        if order_need_id is not None:
+            orders.setdefault(order_need_id, []).append(OrderStatus(status))
     return tasks, orders
 
 
