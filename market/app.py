@@ -18,6 +18,7 @@ from litestar.response import Template
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
+from market.audit import record
 from market.clock import Clock, SystemClock
 from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
@@ -26,6 +27,7 @@ from market.models import KeyValue
 from market.problems import internal_error, problem_details_plugin
 from market.security import session_auth
 from market.settings import Settings, get_settings
+from market.ticker import ticker
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -73,10 +75,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         route_handlers=[home, api],
         plugins=[SQLAlchemyPlugin(config=alchemy), problem_details_plugin()],
         on_app_init=[auth.on_app_init],
+        lifespan=[ticker(settings, clock)],
+        request_max_body_size=settings.max_attachment_bytes + 1024 * 1024,
         dependencies={
             "clock": Provide(provide_clock, sync_to_thread=False),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer),
+            # Alliance services take the recorder as a dependency: `alliances` never imports `market`.
+            "audit": Provide(lambda: record, sync_to_thread=False),
         },
         stores=stores,
         middleware=[rate_limit.middleware],

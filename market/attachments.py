@@ -59,11 +59,20 @@ def check(filename: str, content: bytes, *, max_bytes: int) -> CheckedFile:
     if not content:
         raise InvalidInput("文件为空 (empty file)", field="file")
     if len(content) > max_bytes:
-        raise TooLarge(f"文件超过 {max_bytes // (1024 * 1024)} MB (file too large)", field="file")
+        limit = _size(max_bytes)
+        raise TooLarge(f"文件超过 {limit} (file larger than {limit})", field="file")
     content_type, magic = ALLOWED[ext]
     if not content.startswith(magic):
         raise InvalidInput("文件内容与扩展名不符 (file content does not match its type)", field="file")
     return CheckedFile(name, content_type, len(content), hashlib.sha256(content).hexdigest())
+
+
+def _size(n: int) -> str:
+    """A byte count as people read it: 10 MB, 512 KB, 300 B."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} B"
 
 
 def path_for(root: Path, sha256: str) -> Path:

@@ -66,5 +66,6 @@ async def writing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
 
 async def lock(session: AsyncSession, model: type[ModelT], ident: int) -> ModelT | None:
     """Load one row for update (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock already covers it)."""
-    stmt = select(model).where(model.id == ident).with_for_update().execution_options(populate_existing=True)
+    # `of=` keeps the lock off eagerly joined tables (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
+    stmt = select(model).where(model.id == ident).with_for_update(of=model).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()

@@ -44,10 +44,18 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         return _problem(403, "forbidden", "Forbidden", exc.detail)
     if exc.status_code >= 500:
         log.error("server error %s: %r", exc.status_code, exc, exc_info=exc)
-    slug = {404: "not-found", 405: "method-not-allowed", 413: "too-large", 429: "too-many-requests"}.get(
-        exc.status_code, "http-error"
-    )
-    return _problem(exc.status_code, slug, exc.detail or "Error", exc.detail, None)
+    slug = {
+        404: "not-found",
+        405: "method-not-allowed",
+        409: "conflict",
+        413: "too-large",
+        422: "invalid-input",
+        429: "too-many-requests",
+    }.get(exc.status_code, "http-error")
+    title = {409: "Conflict", 422: "Invalid input"}.get(exc.status_code, exc.detail or "Error")
+    # alliances (which may not import market.errors) raise these with {"field": ...} for bad input and conflicts.
+    extra = exc.extra if isinstance(exc.extra, dict) else None
+    return _problem(exc.status_code, slug, title, exc.detail, extra)
 
 
 def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
@@ -70,6 +78,10 @@ def from_operational_error(exc: OperationalError) -> ProblemDetailsException:
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Anything unexpected: logged in full, reported without internals."""
+    if isinstance(exc, RecursionError):
+        # The JSON decoder gives up on absurdly nested bodies; that is the client's malformed input.
+        detail = "请求内容嵌套过深 (request body nested too deeply)"
+        return _problem(400, "malformed-request", "Malformed request", detail).to_response(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(500, "internal", "Internal error", "服务器内部错误 (internal error)").to_response(request)
 

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
-from advanced_alchemy.extensions.litestar.session import SQLAlchemyAsyncSessionBackend
-from argon2 import PasswordHasher
+from advanced_alchemy.extensions.litestar.session import SESSION_ID_MAX_LENGTH, SQLAlchemyAsyncSessionBackend
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
-from sqlalchemy import select
+from litestar.stores.base import Store
+from litestar.types import Empty, Message, ScopeSession
+from sqlalchemy import select, update
 
+from market.clock import as_utc
 from market.errors import Forbidden, NotAuthenticated
 from market.models import Role, User, UserSession
 from market.settings import Settings
 
-# argon2id with the library's defaults (RFC 9106 "low memory" profile).
-_hasher = PasswordHasher()
+# argon2id with the library's defaults (RFC 9106 "low memory" profile). The test suite, which creates and
+# signs in hundreds of accounts, asks for argon2-cffi's cheapest argon2id parameters instead.
+_hasher = (
+    PasswordHasher.from_parameters(profiles.CHEAPEST)
+    if os.environ.get("JIEBANG_PASSWORD_HASHING") == "cheapest-for-tests"
+    else PasswordHasher()
+)
 # Verifying against this keeps unknown-user logins as slow as wrong-password ones.
 _DUMMY_HASH = _hasher.hash("not a real password")
 
@@ -39,6 +49,67 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return False
 
 
+class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
+    """The database session backend, minus the writes that reading pages does not need.
+
+    Litestar stores the scope's session after every response, so as shipped every anonymous request would
+    insert an empty session row and every signed-in one would rewrite its own; and the stock `get` reads then
+    updates in one deferred transaction, which SQLite refuses at once when another request wrote meanwhile.
+    Here reading is read-only, a session is written only when its contents change, and its expiry is pushed
+    forward (by a lone UPDATE, which waits for the lock rather than failing) at most once per quarter of its life.
+    """
+
+    async def get(self, /, session_id: str, store: Store) -> bytes | None:
+        """The session's data if it exists and has not expired."""
+        session_id = session_id[:SESSION_ID_MAX_LENGTH]
+        async with self.alchemy.get_session() as db:
+            row = (
+                await db.execute(
+                    select(UserSession.data, UserSession.expires_at).where(UserSession.session_id == session_id)
+                )
+            ).one_or_none()
+            await db.rollback()
+        if row is None:
+            return None
+        data, expires_at = row
+        now = datetime.now(UTC)
+        expires_at = as_utc(expires_at)
+        if expires_at <= now:
+            await self.delete(session_id, store)
+            return None
+        max_age = timedelta(seconds=self.config.max_age)
+        if expires_at - now < max_age * 0.75:
+            async with self.alchemy.get_session() as db:
+                # A lone UPDATE: on SQLite it takes the write lock as its first statement, so it waits, never fails.
+                await db.execute(
+                    update(UserSession).where(UserSession.session_id == session_id).values(expires_at=now + max_age)
+                )
+                await db.commit()
+        return bytes(data)
+
+    async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
+        """Load the session and remember what it was, so an unchanged one is not stored again."""
+        data = await super().load_from_connection(connection)
+        connection.scope.setdefault("state", {})[_LOADED] = dict(data)
+        return data
+
+    async def store_in_message(
+        self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> None:
+        """Write the session only if the request changed it (sign-in, sign-out)."""
+        loaded = connection.scope.get("state", {}).get(_LOADED, {})
+        if scope_session is Empty:
+            if connection.cookies.get(self.config.key):
+                await super().store_in_message(scope_session, message, connection)
+            return
+        if scope_session == loaded:
+            return
+        await super().store_in_message(scope_session, message, connection)
+
+
+_LOADED = "jiebang_session_loaded"
+
+
 @dataclass
 class DatabaseSessionConfig(ServerSideSessionConfig):
     """Server-side sessions stored in our database, so every worker sees the same ones."""
@@ -50,7 +121,7 @@ class DatabaseSessionConfig(ServerSideSessionConfig):
         if self.alchemy is None:
             raise ValueError("DatabaseSessionConfig needs the SQLAlchemy config")
         self._backend_class = partial(  # type: ignore[assignment]
-            SQLAlchemyAsyncSessionBackend, alchemy_config=self.alchemy, model=UserSession
+            DatabaseSessionBackend, alchemy_config=self.alchemy, model=UserSession
         )
 
 

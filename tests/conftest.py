@@ -6,12 +6,17 @@ migrations once per database kind per session into a template, which each test t
 
 from __future__ import annotations
 
-import asyncio
 import os
+
+# Before any market module is imported: argon2id with its cheapest parameters, so that the hundreds of
+# accounts the suite creates and signs in do not dominate its run time. Production keeps the defaults.
+os.environ["JIEBANG_PASSWORD_HASHING"] = "cheapest-for-tests"
+
+import asyncio
 import shutil
 import socket
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +27,9 @@ from litestar.testing import AsyncTestClient
 
 from market.app import create_app
 from market.clock import ManualClock
+from market.db import create_engine, metadata
 from market.migrate import upgrade
+from market.models import AuditHead
 from market.settings import Settings
 from tests.factories import Api
 
@@ -42,6 +49,7 @@ def _pg_reachable() -> bool:
 
 
 PG_UP = _pg_reachable()
+audit_head = AuditHead.__table__
 PG_SKIP_REASON = f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable - the PostgreSQL half is SKIPPED"
 
 
@@ -73,72 +81,129 @@ async def _pg_admin(sql: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A SQLite file migrated to head once per run."""
-    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
-    upgrade(f"sqlite+aiosqlite:///{path}")
-    return path
+def sqlite_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One SQLite file for the run, migrated to head by Alembic."""
+    path = tmp_path_factory.mktemp("db") / "test.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    upgrade(url)
+    return url
 
 
 @pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A PostgreSQL database migrated to head once per run, used as CREATE DATABASE … TEMPLATE."""
+def pg_database() -> Iterator[str]:
+    """One PostgreSQL database for the run, migrated to head by Alembic."""
     if not PG_UP:
         if IN_CI:
             pytest.fail(f"{PG_SKIP_REASON}; CI must run it (.ci/run starts the server)")
         pytest.skip(PG_SKIP_REASON)
-    name = f"jiebang_tpl_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    name = f"jiebang_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     asyncio.run(_pg_admin(f'CREATE DATABASE "{name}"'))
     upgrade(pg_url(name))
-    yield name
-    asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """An empty, migrated database of each kind, private to the test."""
-    if request.param == "sqlite":
-        template: Path = request.getfixturevalue("sqlite_template")
-        target = tmp_path / "test.sqlite3"
-        shutil.copyfile(template, target)
-        yield f"sqlite+aiosqlite:///{target}"
-        return
-    template_name: str = request.getfixturevalue("pg_template")
-    name = f"jiebang_t_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_pg_admin(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
     yield pg_url(name)
     asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
-@pytest.fixture
-def clock() -> ManualClock:
-    """A clock the test moves by hand."""
+# Rows the migrations seed, and which every test starts from.
+_KEPT = {"alliances", "alembic_version"}
+
+
+async def _empty(url: str) -> None:
+    """Delete every row a test may have written, leaving the schema and the seeded alliances."""
+    tables = [t for t in reversed(metadata.sorted_tables) if t.name not in _KEPT]
+    engine = create_engine(url)
+    try:
+        async with engine.begin() as conn:
+            if url.startswith("postgresql"):
+                # Table names come from our own metadata, never from input.
+                names = ", ".join(t.name for t in tables)
+                await conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+            else:
+                for table in tables:
+                    await conn.execute(table.delete())
+            await conn.execute(
+                audit_head.insert().values(id=1, last_hash="0" * 64, length=0, created_at=START, updated_at=START)
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest) -> str:
+    """The run's database of each kind, emptied for this test (each test starts from the migrated schema)."""
+    url: str = request.getfixturevalue("sqlite_database" if request.param == "sqlite" else "pg_database")
+    asyncio.run(_empty(url))
+    return url
+
+
+@pytest.fixture(scope="session")
+def session_clock() -> ManualClock:
     return ManualClock(START)
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings for one test: its own database and var/ directory, no background ticker."""
-    var = tmp_path / "var"
-    var.mkdir(exist_ok=True)
+def clock(session_clock: ManualClock) -> ManualClock:
+    """A clock the test moves by hand, back at the same start for every test."""
+    session_clock.set(START)
+    return session_clock
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+@pytest.fixture
+def settings(database_url: str, var_dir: Path) -> Settings:
+    """Settings for the test's database: a var/ of the run's own (emptied of attachments), no background ticker."""
+    shutil.rmtree(var_dir / "attachments", ignore_errors=True)
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-test-secret-key-00",
-        var_dir=var,
+        var_dir=var_dir,
         tick_seconds=0,
         login_rate_per_minute=1000,
     )
 
 
-@pytest.fixture
-def app(settings: Settings, clock: ManualClock) -> Litestar:
-    return create_app(settings, clock)
+class _Apps:
+    """One app and client per distinct settings for the whole run: building an app costs more than most tests."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        self.clock = clock
+        self.running: dict[Settings, tuple[Litestar, AsyncTestClient[Litestar]]] = {}
+
+    def get(self, settings: Settings) -> tuple[Litestar, AsyncTestClient[Litestar]]:
+        if settings not in self.running:
+            app = create_app(settings, self.clock)
+            client = AsyncTestClient(app=app, base_url="http://127.0.0.1")
+            # The client serves the app from a portal thread of its own, so any test's event loop may use it.
+            asyncio.run(client.__aenter__())
+            self.running[settings] = (app, client)
+        return self.running[settings]
+
+    def close(self) -> None:
+        for _, client in self.running.values():
+            asyncio.run(client.__aexit__(None, None, None))
+
+
+@pytest.fixture(scope="session")
+def _apps(session_clock: ManualClock) -> Iterator[_Apps]:
+    apps = _Apps(session_clock)
+    yield apps
+    apps.close()
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as c:
-        yield c
+def app(settings: Settings, clock: ManualClock, _apps: _Apps) -> Litestar:
+    return _apps.get(settings)[0]
+
+
+@pytest.fixture
+def client(settings: Settings, app: Litestar, _apps: _Apps) -> Iterator[AsyncTestClient[Litestar]]:
+    c = _apps.get(settings)[1]
+    c.cookies.clear()
+    yield c
+    c.cookies.clear()
 
 
 @pytest.fixture

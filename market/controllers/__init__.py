@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from alliances.controllers import ALLIANCE_HANDLERS
 from market.controllers._accounts import AuthController, MeController, UserController
+from market.controllers._awards import AwardController, ObjectionController, TaskAwardController, TickController
+from market.controllers._projects import OrganizationRecordController, ProjectController
 from market.controllers._proposals import ProposalController, TaskProposalController
+from market.controllers._scoring import PanelController, ScoreController
+from market.controllers._stats import AuditController, ListsController, StatsController
 from market.controllers._tasks import TaskController
 
 API_HANDLERS: list[type] = [
@@ -13,4 +18,16 @@ API_HANDLERS: list[type] = [
     TaskController,
     TaskProposalController,
     ProposalController,
+    PanelController,
+    ScoreController,
+    TaskAwardController,
+    AwardController,
+    ObjectionController,
+    TickController,
+    ProjectController,
+    OrganizationRecordController,
+    StatsController,
+    AuditController,
+    ListsController,
+    *ALLIANCE_HANDLERS,
 ]

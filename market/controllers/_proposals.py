@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
@@ -20,6 +19,7 @@ from market.db import writing
 from market.models import User
 from market.schemas._proposals import (
     AttachmentInfo,
+    AttachmentUpload,
     InvitationAnswer,
     Proposal,
     ProposalCreate,
@@ -150,15 +150,17 @@ class ProposalController(Controller):
         clock: Now,
         settings: NamedDependency[Settings],
         proposal_id: PathId,
-        data: Annotated[UploadFile, Body(media_type=RequestEncodingType.MULTI_PART)],
+        # A model rather than a bare UploadFile: Litestar answers a multipart body without a file part with a 500
+        # for the bare type, and a 400 naming the field for the model.
+        data: Annotated[AttachmentUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
     ) -> AttachmentInfo:
         """Attach a PDF, image or office file to a draft (multipart field `data`)."""
-        content = await data.read()
+        content = await data.data.read()
         async with writing(db_session):
             a = await proposals.attach(
                 db_session,
                 proposal_id,
-                data.filename or "",
+                data.data.filename or "",
                 content,
                 actor=request.user,
                 now=clock.now(),

@@ -37,6 +37,8 @@ from market.services import _tasks as tasks
 from market.states import TaskStatus
 
 Viewer = NamedDependency[User | None]
+# No control characters in query strings: PostgreSQL refuses NUL outright (a 500 before this pattern).
+_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def summary(task: TaskModel, status: TaskStatus) -> TaskSummary:
@@ -106,9 +108,9 @@ class TaskController(Controller):
         viewer: Viewer,
         status: TaskStatus | None = None,
         category: ServiceCategory | None = None,
-        alliance: Annotated[str | None, Parameter(max_length=20)] = None,
+        alliance: Annotated[str | None, Parameter(max_length=20, pattern=_LINE)] = None,
         community_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
-        q: Annotated[str | None, Parameter(max_length=100)] = None,
+        q: Annotated[str | None, Parameter(max_length=100, pattern=_LINE)] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
     ) -> TaskPage:

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.datastructures import UploadFile
 from msgspec import UNSET, Meta, UnsetType
 
 from market.models import Proposal as ProposalModel
@@ -55,6 +56,12 @@ class Member(Schema):
     organization_name: str
     role: Literal["lead", "partner"]
     invitation: InvitationStatus
+
+
+class AttachmentUpload(Schema):
+    """A multipart upload: the file in the field `data`."""
+
+    data: UploadFile
 
 
 class AttachmentInfo(Schema):

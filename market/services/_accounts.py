@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, Organization
-from market.audit import record
+from market.audit import SYSTEM, record
 from market.errors import InvalidInput, NotFound, StateConflict
 from market.models import Notification, Role, User
 from market.schemas._accounts import UserCreate
@@ -93,8 +93,12 @@ async def ensure_account(
     display_name: str = "",
     organization_id: int | None = None,
     community_id: int | None = None,
+    now: datetime | None = None,
 ) -> User:
-    """An account by username, created if missing (the demo loader and first-run set-up use this)."""
+    """An account by username, created if missing (the demo loader and first-run set-up use this).
+
+    Unlike `create_user` it takes any password: the demo's default, `demo`, is shorter than the API allows.
+    """
     user = (await db.execute(select(User).where(User.username == username))).unique().scalar_one_or_none()
     if user is None:
         user = User(
@@ -107,4 +111,14 @@ async def ensure_account(
         )
         db.add(user)
         await db.flush()
+        await record(
+            db,
+            at=now or datetime.now(UTC),
+            actor=SYSTEM,
+            entity="user",
+            entity_id=user.id,
+            action="create",
+            after="active",
+            data={"username": username, "role": role},
+        )
     return user

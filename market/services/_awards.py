@@ -1,15 +1,472 @@
-"""Awards (承榜), the public notice period, objections."""
+"""Awards (承榜), the public notice period (公示), objections (异议).
+
+An award is published for `settings.notice_days`; anyone may object meanwhile. Upholding an objection revokes the
+award and sends the task back to review, where the next-ranked proposal may be awarded; the revoked proposal is
+`not_awarded` and cannot win again. When the period ends with no open objection the award is confirmed
+(`market.flows.confirm_award`): by the tick, or lazily by the next write that locks the task.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from market.models import Award
-from market.states import AwardStatus
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from market import notify
+from market.audit import Actor, SystemActor, record
+from market.clock import as_utc, local
+from market.db import lock
+from market.errors import InvalidInput, NotFound, StateConflict
+from market.models import Award, Objection, Proposal, ProposalMember, Role, Task, User
+from market.schemas._awards import ObjectionCreate
+from market.services._scoring import ON_PROPOSAL, load_board
+from market.services._tasks import lock_task
+from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
+
+# Whoever lodges an objection without signing in; the audit log names no member of the public.
+PUBLIC = SystemActor(username="public")
+NO_AWARD = "承榜不存在 (no such award)"
 
 
 async def standing_award(db: AsyncSession, task_id: int) -> Award | None:
     """The task's award in notice or confirmed, if any."""
     stmt = select(Award).where(Award.task_id == task_id, Award.status.in_([AwardStatus.NOTICE, AwardStatus.CONFIRMED]))
     return (await db.scalars(stmt)).one_or_none()
+
+
+def effective_award_status(award: Award, now: datetime, open_objections: int) -> AwardStatus:
+    """The award's status now: a notice that has run out with no open objection is confirmed, ticked or not."""
+    stored = AwardStatus(award.status)
+    if stored is AwardStatus.NOTICE and now >= as_utc(award.notice_ends_at) and open_objections == 0:
+        return AwardStatus.CONFIRMED
+    return stored
+
+
+async def org_ids_on(db: AsyncSession, proposal_ids: Iterable[int]) -> list[int]:
+    """The lead and accepted partners of the given proposals."""
+    ids = sorted(set(proposal_ids))
+    if not ids:
+        return []
+    stmt = select(ProposalMember.organization_id).where(
+        ProposalMember.proposal_id.in_(ids), ProposalMember.invitation.in_(ON_PROPOSAL)
+    )
+    return sorted(set((await db.scalars(stmt)).all()))
+
+
+async def settle(db: AsyncSession, task: Task, now: datetime) -> bool:
+    """Confirm the task's award if its notice period has ended with nothing open (the task must be locked)."""
+    from market.flows import apply_due_award  # deferred: the flow builds on this module
+
+    return await apply_due_award(db, task, now)
+
+
+async def lock_settled_task(db: AsyncSession, task_id: int, now: datetime) -> Task:
+    """The task locked, with every transition time has made due applied: deadline first, then end of notice."""
+    task = await lock_task(db, task_id, now)
+    await settle(db, task, now)
+    return task
+
+
+# Awarding --------------------------------------------------------------------------------------------------
+
+
+async def award(
+    db: AsyncSession,
+    task_id: int,
+    proposal_id: int,
+    reason: str | None,
+    *,
+    actor: User,
+    now: datetime,
+    notice_days: int,
+) -> Award:
+    """Award a qualified proposal once the panel is complete; any but the top one still eligible needs a reason."""
+    task = await lock_settled_task(db, task_id, now)
+    if task.status == TaskStatus.DRAFT:
+        raise NotFound("榜单不存在 (no such task)")
+    if await standing_award(db, task.id) is not None:
+        raise StateConflict("该榜单已确定承榜 (an award already stands for this task)")
+    check_transition(TaskStatus(task.status), TaskStatus.AWARDED, what="task")
+    board = await load_board(db, task)
+    if not board.complete:
+        raise StateConflict("评审组尚未全部评完,不能承榜 (the panel has not finished scoring)")
+    standings = board.standings()
+    chosen = next((s for s in standings if s.proposal.id == proposal_id), None)
+    if chosen is None:
+        raise InvalidInput(
+            "该榜单没有这份合格意向书 (no qualified proposal with this id on the task)", field="proposal_id"
+        )
+    proposal = chosen.proposal
+    if proposal.status != ProposalStatus.QUALIFIED:
+        raise StateConflict("该意向书已不能承榜 (this proposal's award was revoked or decided; it cannot be awarded)")
+    top = next(s for s in standings if s.proposal.status == ProposalStatus.QUALIFIED)
+    why = (reason or "").strip()
+    if top.proposal.id != proposal.id and not why:
+        raise InvalidInput(
+            "未选排名第一的意向书须书面说明理由 (choosing other than the top-ranked proposal needs a written reason)",
+            field="reason",
+        )
+    a = Award(
+        task_id=task.id,
+        proposal_id=proposal.id,
+        status=AwardStatus.NOTICE,
+        rank_at_award=chosen.rank,
+        reason=why,
+        awarded_by_id=actor.id,
+        awarded_at=now,
+        notice_ends_at=now + timedelta(days=notice_days),
+    )
+    db.add(a)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="award",
+        entity_id=a.id,
+        action="award",
+        after=AwardStatus.NOTICE,
+        data={"task": task.id, "proposal": proposal.id, "rank": chosen.rank, "score": str(chosen.score), "reason": why},
+    )
+    check_transition(ProposalStatus(proposal.status), ProposalStatus.AWARDED, what="proposal")
+    proposal.status = ProposalStatus.AWARDED
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="proposal",
+        entity_id=proposal.id,
+        action="award",
+        before=ProposalStatus.QUALIFIED,
+        after=ProposalStatus.AWARDED,
+        data={"award": a.id},
+    )
+    before = TaskStatus(task.status)
+    task.status = TaskStatus.AWARDED
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="award",
+        before=before,
+        after=TaskStatus.AWARDED,
+        data={"award": a.id},
+    )
+    ends = f"{local(a.notice_ends_at):%Y-%m-%d %H:%M}"
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, [proposal.id]),
+        kind="award",
+        title=f"拟承榜公示:{task.title}",
+        body=f"公示期至 {ends}(北京时间)",
+        link=f"/awards/{a.id}",
+    )
+    others = [s.proposal.id for s in standings if s.proposal.status == ProposalStatus.QUALIFIED]
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, others),
+        kind="award",
+        title=f"榜单已选定拟承榜单位,进入公示:{task.title}",
+        body=f"公示期至 {ends}(北京时间),如有异议可在公示期内提出",
+        link=f"/awards/{a.id}",
+    )
+    return a
+
+
+# Objections ------------------------------------------------------------------------------------------------
+
+
+async def lodge(
+    db: AsyncSession, award_id: int, data: ObjectionCreate, *, viewer: User | None, now: datetime
+) -> Objection:
+    """Anyone, signed in or not, objects to an award during its notice period."""
+    found = await db.get(Award, award_id)
+    if found is None:
+        raise NotFound(NO_AWARD)
+    task = await lock_settled_task(db, found.task_id, now)
+    a = await lock(db, Award, award_id)
+    if a is None:
+        raise NotFound(NO_AWARD)
+    if a.status != AwardStatus.NOTICE or now >= as_utc(a.notice_ends_at):
+        raise StateConflict("公示期已结束,不再受理异议 (the notice period is over; objections are closed)")
+    o = Objection(
+        award_id=a.id,
+        task_id=task.id,
+        lodged_by_id=viewer.id if viewer else None,
+        name=data.name,
+        contact=data.contact,
+        grounds=data.grounds,
+        status=ObjectionStatus.OPEN,
+    )
+    db.add(o)
+    await db.flush()
+    actor: Actor = viewer if viewer is not None else PUBLIC
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="objection",
+        entity_id=o.id,
+        action="lodge",
+        after=ObjectionStatus.OPEN,
+        data={"award": a.id, "task": task.id},
+    )
+    await notify.to_role(
+        db, Role.COMMITTEE, kind="objection", title=f"承榜公示收到异议:{task.title}", link=f"/awards/{a.id}/objections"
+    )
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, [a.proposal_id]),
+        kind="objection",
+        title=f"您的承榜公示收到异议,待综合党委处理:{task.title}",
+        link=f"/awards/{a.id}",
+    )
+    return o
+
+
+async def objections_of(db: AsyncSession, award_id: int) -> list[Objection]:
+    """Every objection to an award, oldest first (the committee's view, with identities)."""
+    if await db.get(Award, award_id) is None:
+        raise NotFound(NO_AWARD)
+    stmt = select(Objection).where(Objection.award_id == award_id).order_by(Objection.id)
+    return list((await db.scalars(stmt)).all())
+
+
+async def _close(
+    db: AsyncSession, o: Objection, target: ObjectionStatus, resolution: str, *, actor: User, now: datetime
+) -> None:
+    before = ObjectionStatus(o.status)
+    check_transition(before, target, what="objection")
+    o.status = target
+    o.resolution = resolution
+    o.resolved_by_id = actor.id
+    o.resolved_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="objection",
+        entity_id=o.id,
+        action=target.value,
+        before=before,
+        after=target,
+        data={"award": o.award_id},
+    )
+
+
+async def resolve(
+    db: AsyncSession, objection_id: int, uphold: bool, resolution: str, *, actor: User, now: datetime
+) -> Objection:
+    """Uphold (the award is revoked, the task returns to review) or dismiss an open objection.
+
+    Upholding closes the award's other open objections as upheld too: the award they object to is gone. Dismissing
+    the last open objection after the notice period has ended confirms the award at once.
+    """
+    found = await db.get(Objection, objection_id)
+    if found is None:
+        raise NotFound("异议不存在 (no such objection)")
+    task = await lock_task(db, found.task_id, now)
+    o = await lock(db, Objection, objection_id)
+    a = await lock(db, Award, found.award_id)
+    if o is None or a is None:
+        raise NotFound("异议不存在 (no such objection)")
+    target = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
+    check_transition(ObjectionStatus(o.status), target, what="objection")
+    if a.status != AwardStatus.NOTICE:
+        raise StateConflict("该承榜已不在公示期 (the award is no longer in notice)")
+    await _close(db, o, target, resolution, actor=actor, now=now)
+    objectors = [o.lodged_by_id] if o.lodged_by_id else []
+    if uphold:
+        rest = (
+            await db.scalars(
+                select(Objection)
+                .where(Objection.award_id == a.id, Objection.status == ObjectionStatus.OPEN, Objection.id != o.id)
+                .order_by(Objection.id)
+                .with_for_update()
+            )
+        ).all()
+        note = f"随异议 #{o.id} 一并结案:承榜已撤销 (closed with objection #{o.id}: the award was revoked)"
+        for other in rest:
+            await _close(db, other, ObjectionStatus.UPHELD, note, actor=actor, now=now)
+            if other.lodged_by_id:
+                objectors.append(other.lodged_by_id)
+        await _revoke(db, task, a, o, actor=actor, now=now)
+    await notify.to_users(
+        db,
+        objectors,
+        kind="objection",
+        title=f"您提出的异议已{'成立' if uphold else '处理'}:{task.title}",
+        body=resolution,
+        link=f"/awards/{a.id}",
+    )
+    if not uphold:
+        await notify.to_orgs(
+            db,
+            await org_ids_on(db, [a.proposal_id]),
+            kind="objection",
+            title=f"针对您承榜公示的异议已驳回:{task.title}",
+            link=f"/awards/{a.id}",
+        )
+        await settle(db, task, now)
+    return o
+
+
+async def _revoke(db: AsyncSession, task: Task, a: Award, o: Objection, *, actor: User, now: datetime) -> None:
+    """Take the award back: award revoked, proposal not awarded, task back in review."""
+    check_transition(AwardStatus(a.status), AwardStatus.REVOKED, what="award")
+    a.status = AwardStatus.REVOKED
+    a.decided_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="award",
+        entity_id=a.id,
+        action="revoke",
+        before=AwardStatus.NOTICE,
+        after=AwardStatus.REVOKED,
+        data={"objection": o.id},
+    )
+    p = (
+        await db.scalars(select(Proposal).where(Proposal.id == a.proposal_id).execution_options(populate_existing=True))
+    ).one()
+    before_p = ProposalStatus(p.status)
+    check_transition(before_p, ProposalStatus.NOT_AWARDED, what="proposal")
+    p.status = ProposalStatus.NOT_AWARDED
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="proposal",
+        entity_id=p.id,
+        action="award_revoked",
+        before=before_p,
+        after=ProposalStatus.NOT_AWARDED,
+        data={"award": a.id},
+    )
+    before_t = TaskStatus(task.status)
+    check_transition(before_t, TaskStatus.REVIEWING, what="task")
+    task.status = TaskStatus.REVIEWING
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="award_revoked",
+        before=before_t,
+        after=TaskStatus.REVIEWING,
+        data={"award": a.id, "objection": o.id},
+    )
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, [p.id]),
+        kind="award_revoked",
+        title=f"异议成立,承榜已撤销:{task.title}",
+        body=o.resolution,
+        link=f"/awards/{a.id}",
+    )
+    await notify.to_role(
+        db,
+        Role.COMMITTEE,
+        kind="award_revoked",
+        title=f"承榜已撤销,榜单回到评审:{task.title}",
+        link=f"/tasks/{task.id}",
+    )
+
+
+# Reads -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AwardView:
+    """An award with what its public notice shows."""
+
+    award: Award
+    task: Task
+    proposal: Proposal
+    status: AwardStatus
+    score: Decimal | None
+    objections: int
+    open_objections: int
+
+
+async def _views(db: AsyncSession, task: Task, awards: Sequence[Award], now: datetime) -> list[AwardView]:
+    if not awards:
+        return []
+    ids = [a.id for a in awards]
+    counts = (
+        await db.execute(
+            select(Objection.award_id, Objection.status, func.count())
+            .where(Objection.award_id.in_(ids))
+            .group_by(Objection.award_id, Objection.status)
+        )
+    ).all()
+    total: dict[int, int] = {}
+    open_: dict[int, int] = {}
+    for award_id, status, n in counts:
+        total[award_id] = total.get(award_id, 0) + n
+        if status == ObjectionStatus.OPEN:
+            open_[award_id] = n
+    proposals = {
+        p.id: p
+        for p in (
+            await db.scalars(
+                select(Proposal)
+                .where(Proposal.id.in_([a.proposal_id for a in awards]))
+                .options(selectinload(Proposal.members).joinedload(ProposalMember.organization))
+            )
+        )
+        .unique()
+        .all()
+    }
+    board = await load_board(db, task)
+    scores = {s.proposal.id: s.score for s in board.standings()} if board.complete else {}
+    return [
+        AwardView(
+            award=a,
+            task=task,
+            proposal=proposals[a.proposal_id],
+            status=effective_award_status(a, now, open_.get(a.id, 0)),
+            score=scores.get(a.proposal_id),
+            objections=total.get(a.id, 0),
+            open_objections=open_.get(a.id, 0),
+        )
+        for a in awards
+    ]
+
+
+async def notice(db: AsyncSession, award_id: int, *, now: datetime) -> AwardView:
+    """One award's public notice."""
+    a = await db.get(Award, award_id)
+    if a is None:
+        raise NotFound(NO_AWARD)
+    task = await db.get(Task, a.task_id)
+    if task is None:
+        raise NotFound(NO_AWARD)
+    return (await _views(db, task, [a], now))[0]
+
+
+async def awards_of(db: AsyncSession, task_id: int, *, viewer: User | None, now: datetime) -> list[AwardView]:
+    """Every award a task has had, newest first (revoked ones included)."""
+    task = await db.get(Task, task_id)
+    if task is None or (task.status == TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE)):
+        raise NotFound("榜单不存在 (no such task)")
+    awards = (await db.scalars(select(Award).where(Award.task_id == task.id).order_by(Award.id.desc()))).all()
+    return await _views(db, task, awards, now)
+
+
+async def standing_notice(db: AsyncSession, task_id: int, *, viewer: User | None, now: datetime) -> AwardView:
+    """The task's award in notice or confirmed; 404 when none stands."""
+    views = await awards_of(db, task_id, viewer=viewer, now=now)
+    standing = next((v for v in views if v.status != AwardStatus.REVOKED), None)
+    if standing is None:
+        raise NotFound("该榜单尚无承榜 (no award stands for this task)")
+    return standing

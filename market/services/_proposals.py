@@ -13,11 +13,12 @@ from sqlalchemy.orm import selectinload
 from market import attachments as files
 from market import notify
 from market.audit import Actor, record
+from market.clock import as_utc
 from market.db import lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Attachment, Organization, PanelMember, Proposal, ProposalMember, Role, Task, User
 from market.schemas._proposals import ProposalCreate, ProposalUpdate
-from market.services._tasks import go_unclaimed, lock_task, status_of
+from market.services._tasks import go_unclaimed, lock_task, status_of, visible_to
 from market.settings import Settings
 from market.states import InvitationStatus, ProposalStatus, TaskStatus, check_transition
 
@@ -86,15 +87,36 @@ async def _invite(
         raise InvalidInput("牵头组织不能同时是合作方 (the lead cannot also be a partner)", field="partner_ids")
     if wanted and not task.allow_joint:
         raise InvalidInput("本榜单不接受联合揭榜 (this task does not allow joint claims)", field="partner_ids")
-    if wanted:
-        await _check_eligible(db, task, wanted, field="partner_ids")
+    names = {o.id: o.name for o in await _check_eligible(db, task, wanted, field="partner_ids")} if wanted else {}
     current = {m.organization_id: m for m in proposal.members if m.invitation != InvitationStatus.LEAD}
     for org_id, member in current.items():
         if org_id not in wanted:
             await db.delete(member)
     await db.flush()
-    invited = [o for o in wanted if o not in current]
-    for org_id in invited:
+    # A partner that declined may be asked again: that is a fresh invitation.
+    asked_again = [current[o] for o in wanted if o in current and current[o].invitation == InvitationStatus.DECLINED]
+    new = [o for o in wanted if o not in current]
+    invited = new + [m.organization_id for m in asked_again]
+    busy = (
+        await db.scalars(
+            select(ProposalMember.organization_id).where(
+                ProposalMember.task_id == task.id,
+                ProposalMember.organization_id.in_(invited),
+                ProposalMember.live.is_(True),
+                ProposalMember.proposal_id != proposal.id,
+            )
+        )
+    ).all()
+    if busy:
+        # The partial unique index would refuse it too, but only with a bare "conflict"; say who and why.
+        listed = "、".join(names[o] for o in sorted(set(busy)))
+        raise StateConflict(
+            f"合作方在该榜单已有有效意向书 (a partner already has a live proposal on this task): {listed}",
+            field="partner_ids",
+        )
+    for member in asked_again:
+        member.invitation, member.live, member.answered_at = InvitationStatus.PENDING, True, None
+    for org_id in new:
         db.add(
             ProposalMember(
                 proposal_id=proposal.id,
@@ -112,7 +134,7 @@ async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor:
     """A draft claim by the actor's organisation; at most one live proposal per organisation per task."""
     org_id = _org_of(actor)
     task = await lock_task(db, task_id, now)
-    if task.status == TaskStatus.DRAFT:
+    if not visible_to(task, actor):
         raise NotFound("榜单不存在 (no such task)")
     _open_for_claims(task)
     await _check_eligible(db, task, [org_id], field="organization")
@@ -179,7 +201,8 @@ async def _lock_own(db: AsyncSession, proposal_id: int, actor: User, now: dateti
         raise NotFound(SEALED)
     task = await lock_task(db, p.task_id, now)
     p = await _load(db, proposal_id)
-    if p is None or not any(m.organization_id == org_id and m.live for m in p.members):
+    # Whoever can see it (a withdrawn proposal included) gets told why an action is refused, not "no such proposal".
+    if p is None or not _on_it(p, actor):
         raise NotFound(SEALED)
     if p.lead_org_id != org_id:
         raise Forbidden("仅牵头组织可以操作 (only the lead organisation may do this)")
@@ -340,6 +363,9 @@ async def _unsealed_for(db: AsyncSession, task: Task, viewer: User | None, now: 
     """Committee and panel see submitted proposals once the deadline has passed."""
     if viewer is None or status_of(task, now) in (TaskStatus.DRAFT, TaskStatus.POSTED):
         return False
+    # A task cancelled before its deadline never reached it: its proposals stay sealed.
+    if now < as_utc(task.claim_deadline):
+        return False
     if viewer.role == Role.COMMITTEE:
         return True
     return viewer.role == Role.EVALUATOR and await is_panel_member(db, task.id, viewer.id)
@@ -370,7 +396,7 @@ async def visible(db: AsyncSession, proposal_id: int, *, viewer: User | None, no
 async def for_task(db: AsyncSession, task_id: int, *, viewer: User | None, now: datetime) -> list[Proposal]:
     """The proposals on a task this viewer may see: their own before the deadline; all submitted after it."""
     task = await db.get(Task, task_id)
-    if task is None or (task.status == TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE)):
+    if task is None or not visible_to(task, viewer):
         raise NotFound("榜单不存在 (no such task)")
     stmt = (
         select(Proposal)

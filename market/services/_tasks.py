@@ -36,7 +36,11 @@ from market.states import ProposalStatus, TaskStatus, check_transition, effectiv
 
 # Changing any of these after posting sends submitted proposals back to draft (SPEC: amendments).
 MATERIAL_FIELDS = frozenset({"budget_fen", "rubric", "alliances", "claim_deadline"})
-PUBLIC_STATES = frozenset(TaskStatus) - {TaskStatus.DRAFT}
+
+
+def visible_to(task: Task, viewer: User | None) -> bool:
+    """A task exists for the public once posted; drafts, and drafts dropped unposted, only for the committee."""
+    return task.posted_at is not None or (viewer is not None and viewer.role == Role.COMMITTEE)
 
 
 def rubric_of(task: Task) -> tuple[Criterion, ...]:
@@ -92,8 +96,16 @@ async def _check_needs(db: AsyncSession, ids: Sequence[int]) -> list[int]:
     return sorted(found)
 
 
+def _utc_deadline(deadline: datetime) -> datetime:
+    """The deadline in UTC; one with no UTC form (year 1 east of Greenwich, 9999 west of it) is bad input."""
+    try:
+        return as_utc(deadline)
+    except OverflowError as exc:
+        raise InvalidInput("揭榜截止时间超出范围 (the claim deadline is out of range)", field="claim_deadline") from exc
+
+
 def _check_deadline(deadline: datetime, now: datetime) -> None:
-    if as_utc(deadline) <= now:
+    if _utc_deadline(deadline) <= now:
         raise InvalidInput("揭榜截止时间须晚于现在 (the claim deadline must be in the future)", field="claim_deadline")
 
 
@@ -117,7 +129,7 @@ async def create_task(db: AsyncSession, data: TaskCreate, *, actor: User, now: d
         posting_unit=data.posting_unit,
         budget_fen=data.budget_fen,
         funding_mode=data.funding_mode,
-        claim_deadline=as_utc(data.claim_deadline),
+        claim_deadline=_utc_deadline(data.claim_deadline),
         allow_joint=data.allow_joint,
         rubric=_rubric_json(data.rubric),
         status=TaskStatus.DRAFT,
@@ -151,17 +163,18 @@ async def update_draft(db: AsyncSession, task_id: int, data: TaskUpdate, *, acto
     if isinstance(data.need_ids, list):
         await _set_needs(db, task, await _check_needs(db, data.need_ids))
         changed.append("need_ids")
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="edit",
-        before=task.status,
-        after=task.status,
-        data={"fields": changed},
-    )
+    if changed:  # an empty PATCH is a no-op, not an edit worth an audit entry
+        await record(
+            db,
+            at=now,
+            actor=actor,
+            entity="task",
+            entity_id=task.id,
+            action="edit",
+            before=task.status,
+            after=task.status,
+            data={"fields": changed},
+        )
     return task
 
 
@@ -177,7 +190,7 @@ async def _apply_fields(db: AsyncSession, task: Task, data: TaskUpdate | TaskAme
         task.category = data.category
         changed.append("category")
     if data.claim_deadline is not UNSET:
-        task.claim_deadline = as_utc(data.claim_deadline)
+        task.claim_deadline = _utc_deadline(data.claim_deadline)
         changed.append("claim_deadline")
     if data.rubric is not UNSET:
         task.rubric = _rubric_json(data.rubric)
@@ -222,7 +235,10 @@ async def post_task(db: AsyncSession, task_id: int, *, actor: User, now: datetim
 
 
 async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: User, now: datetime) -> Task:
-    """Withdraw a task that has not been awarded; live proposals are withdrawn and their organisations told."""
+    """Withdraw a task that has not been awarded; every organisation on it is released and told.
+
+    Its proposals keep their last state as the record of what was claimed before the cancellation.
+    """
     task = await lock_task(db, task_id, now)
     before = TaskStatus(task.status)
     check_transition(before, TaskStatus.CANCELLED, what="task")
@@ -389,7 +405,11 @@ async def repost(db: AsyncSession, task_id: int, *, actor: User, now: datetime) 
     task.communities = list(old.communities)
     db.add(task)
     await db.flush()
-    await _set_needs(db, task, await _check_needs(db, await need_ids_of(db, old.id)))
+    # Only needs still waiting carry over; ones declined or resolved since are history.
+    still_open = await db.scalars(
+        select(Need.id).where(Need.id.in_(await need_ids_of(db, old.id)), Need.status.in_(["open", "matched"]))
+    )
+    await _set_needs(db, task, sorted(still_open))
     await record(
         db,
         at=now,
@@ -409,6 +429,8 @@ async def repost(db: AsyncSession, task_id: int, *, actor: User, now: datetime) 
 async def ask(db: AsyncSession, task_id: int, question: str, *, actor: User, now: datetime) -> TaskQuestion:
     """A signed-in user asks a public question while the task is open for claims."""
     task = await lock_task(db, task_id, now)
+    if not visible_to(task, actor):
+        raise NotFound("榜单不存在 (no such task)")  # a draft does not exist for anyone else
     if task.status != TaskStatus.POSTED:
         raise StateConflict("只有揭榜期内可以提问 (questions are taken only while the task is open)")
     q = TaskQuestion(task_id=task.id, asked_by_id=actor.id, question=question)
@@ -460,8 +482,8 @@ async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: 
         if f.status is TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE):
             raise Forbidden("草稿仅综合党委可见 (drafts are visible to the committee only)")
         conds.append(eff == f.status.value)
-    elif not (viewer and viewer.role == Role.COMMITTEE):
-        conds.append(Task.status != TaskStatus.DRAFT)
+    if not (viewer and viewer.role == Role.COMMITTEE):
+        conds.append(Task.posted_at.is_not(None))
     if f.category:
         conds.append(Task.category == f.category)
     if f.alliance:
@@ -470,7 +492,8 @@ async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: 
         conds.append(Task.communities.any(Community.id == f.community_id))
     if f.q:
         pattern = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conds.append(or_(Task.title.like(pattern, escape="\\"), Task.posting_unit.like(pattern, escape="\\")))
+        # ILIKE: PostgreSQL's LIKE is case-sensitive where SQLite's is not, and both databases must answer alike.
+        conds.append(or_(Task.title.ilike(pattern, escape="\\"), Task.posting_unit.ilike(pattern, escape="\\")))
     total = int(await db.scalar(select(func.count()).select_from(Task).where(*conds)) or 0)
     stmt = (
         select(Task)
@@ -491,7 +514,7 @@ async def get_task(db: AsyncSession, task_id: int, *, viewer: User | None) -> Ta
         .options(selectinload(Task.alliances), selectinload(Task.communities).joinedload(Community.street))
     )
     task = (await db.scalars(stmt)).unique().one_or_none()
-    if task is None or (task.status == TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE)):
+    if task is None or not visible_to(task, viewer):
         raise NotFound("榜单不存在 (no such task)")
     return task
 

@@ -1,0 +1,212 @@
+"""/projects (项目清单) and /organizations/{id}/record."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances.models import ServiceCategory
+from market.clock import Clock
+from market.controllers._base import PathId
+from market.db import writing
+from market.grading import Grade
+from market.models import Feedback as FeedbackModel
+from market.models import Project as ProjectModel
+from market.models import User
+from market.schemas._projects import (
+    EvaluationCreate,
+    Feedback,
+    FeedbackCreate,
+    FeedbackSummary,
+    Milestone,
+    MilestoneCreate,
+    OrganizationRecord,
+    OrgRef,
+    Project,
+    ProjectPage,
+    ProjectSummary,
+    Report,
+    ReportCreate,
+)
+from market.security import requires_committee, requires_org
+from market.services import _projects as projects
+from market.states import ProjectStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+
+
+def _grade(p: ProjectModel) -> tuple[Grade | None, str | None]:
+    if not p.grade:
+        return None, None
+    grade = Grade(p.grade)
+    return grade, grade.label_zh
+
+
+def summary(p: ProjectModel, need_ids: list[int]) -> ProjectSummary:
+    """A row of the project list."""
+    grade, label = _grade(p)
+    return ProjectSummary(
+        id=p.id,
+        task_id=p.task_id,
+        title=p.title,
+        category=ServiceCategory(p.category),
+        status=ProjectStatus(p.status),
+        organization_id=p.organization_id,
+        organization_name=p.organization.name,
+        budget_fen=p.budget_fen,
+        started_at=p.started_at,
+        delivered_at=p.delivered_at,
+        closed_at=p.closed_at,
+        final_score=p.final_score,
+        grade=grade,
+        grade_label=label,
+        need_ids=need_ids,
+    )
+
+
+def _feedback(f: FeedbackModel) -> Feedback:
+    return Feedback(f.id, f.rating, f.comment, f.name, f.given_at)
+
+
+def detail(d: projects.ProjectDetail) -> Project:
+    """A project in full."""
+    p = d.project
+    grade, label = _grade(p)
+    return Project(
+        id=p.id,
+        task_id=p.task_id,
+        award_id=p.award_id,
+        proposal_id=p.proposal_id,
+        title=p.title,
+        category=ServiceCategory(p.category),
+        status=ProjectStatus(p.status),
+        organizations=[OrgRef(p.organization_id, p.organization.name, "lead")]
+        + [OrgRef(o.id, o.name, "partner") for o in d.partners],
+        budget_fen=p.budget_fen,
+        started_at=p.started_at,
+        delivered_at=p.delivered_at,
+        closed_at=p.closed_at,
+        percent_complete=d.reports[0].percent_complete if d.reports else 0,
+        milestones=[Milestone(m.id, m.title, m.due_on, m.done_on) for m in p.milestones],
+        reports=[Report(r.id, r.body, r.percent_complete, r.milestone_id, r.reported_at) for r in d.reports],
+        feedback=FeedbackSummary(d.feedback_count, f"{d.feedback_mean:.2f}" if d.feedback_mean is not None else None),
+        recent_feedback=[_feedback(f) for f in d.recent_feedback],
+        final_score=p.final_score,
+        grade=grade,
+        grade_label=label,
+        evaluation=p.evaluation,
+        need_ids=d.need_ids,
+    )
+
+
+class ProjectController(Controller):
+    """The project list is public; the organisations report, residents rate, the committee evaluates."""
+
+    path = "/projects"
+    tags = ["projects"]
+
+    @get("/", exclude_from_auth=True)
+    async def list_projects(
+        self,
+        db_session: Db,
+        status: ProjectStatus | None = None,
+        category: ServiceCategory | None = None,
+        organization_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+    ) -> ProjectPage:
+        """The project list (项目清单), newest first."""
+        f = projects.ProjectFilter(status, category, organization_id, limit, offset)
+        total, rows, needs = await projects.list_projects(db_session, f)
+        return ProjectPage(total=total, items=[summary(p, needs[p.task_id]) for p in rows])
+
+    @get("/{project_id:int}", exclude_from_auth=True)
+    async def get_one(self, db_session: Db, project_id: PathId) -> Project:
+        """A project: milestones, progress reports, residents' ratings, the final grade."""
+        return detail(await projects.detail(db_session, project_id))
+
+    @post("/{project_id:int}/milestones", guards=[requires_org])
+    async def add_milestone(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        project_id: PathId,
+        data: JSONBody[MilestoneCreate],
+    ) -> Milestone:
+        """Plan a step (the lead organisation)."""
+        async with writing(db_session):
+            m = await projects.add_milestone(db_session, project_id, data, actor=request.user, now=clock.now())
+        return Milestone(m.id, m.title, m.due_on, m.done_on)
+
+    @post("/{project_id:int}/reports", guards=[requires_org])
+    async def add_report(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        project_id: PathId,
+        data: JSONBody[ReportCreate],
+    ) -> Report:
+        """Report progress (the lead or an accepted partner)."""
+        async with writing(db_session):
+            r = await projects.report(db_session, project_id, data, actor=request.user, now=clock.now())
+        return Report(r.id, r.body, r.percent_complete, r.milestone_id, r.reported_at)
+
+    @post("/{project_id:int}/deliver", guards=[requires_org], status_code=HTTP_200_OK)
+    async def deliver(
+        self, request: Request[User, Any, Any], db_session: Db, clock: Now, project_id: PathId
+    ) -> Project:
+        """Declare the work delivered (the lead organisation)."""
+        async with writing(db_session):
+            await projects.deliver(db_session, project_id, actor=request.user, now=clock.now())
+        return detail(await projects.detail(db_session, project_id))
+
+    @post("/{project_id:int}/feedback", exclude_from_auth=True)
+    async def feedback(
+        self, db_session: Db, clock: Now, project_id: PathId, data: JSONBody[FeedbackCreate]
+    ) -> Feedback:
+        """Rate the work 1–5 (anyone, no account needed) while it is in progress or delivered."""
+        async with writing(db_session):
+            f = await projects.give_feedback(db_session, project_id, data, now=clock.now())
+        return _feedback(f)
+
+    @post("/{project_id:int}/evaluation", guards=[requires_committee], status_code=HTTP_200_OK)
+    async def evaluate(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        project_id: PathId,
+        data: JSONBody[EvaluationCreate],
+    ) -> Project:
+        """The final evaluation (结项评价) of delivered work: 优秀 ≥ 95, 良好 ≥ 85, 合格 ≥ 75, else 不合格."""
+        async with writing(db_session):
+            await projects.evaluate(db_session, project_id, data, actor=request.user, now=clock.now())
+        return detail(await projects.detail(db_session, project_id))
+
+
+class OrganizationRecordController(Controller):
+    """An organisation's public record."""
+
+    path = "/organizations/{org_id:int}/record"
+    tags = ["projects"]
+
+    @get("/", exclude_from_auth=True)
+    async def record(self, db_session: Db, org_id: PathId) -> OrganizationRecord:
+        """Projects led, projects done (closed), mean final score and grades."""
+        r = await projects.org_record(db_session, org_id)
+        return OrganizationRecord(
+            organization_id=r.organization.id,
+            organization_name=r.organization.name,
+            projects_done=r.done,
+            mean_final_score=f"{r.mean_final_score:.2f}" if r.mean_final_score is not None else None,
+            grades=r.grades,
+            projects=[summary(p, r.need_ids[p.task_id]) for p in r.projects],
+        )

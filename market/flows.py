@@ -1,0 +1,180 @@
+"""Steps that cross aggregates: award → project → lists, and the tick that applies what time has made due.
+
+Every function here runs inside the caller's write transaction (`market.db.writing`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market import notify
+from market.audit import SYSTEM, record
+from market.clock import as_utc
+from market.lists import refresh_needs
+from market.models import Award, Objection, Project, Proposal, Task
+from market.services._awards import org_ids_on
+from market.services._projects import start
+from market.services._tasks import apply_deadline, due_task_ids, need_ids_of
+from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
+
+
+@dataclass(slots=True)
+class TickReport:
+    """What one tick moved: tasks past their deadline (into review, or unclaimed) and awards confirmed."""
+
+    reviewing: int = 0
+    unclaimed: int = 0
+    confirmed: int = 0
+
+    @property
+    def moved(self) -> int:
+        """Everything the tick changed."""
+        return self.reviewing + self.unclaimed + self.confirmed
+
+
+async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetime) -> Project:
+    """The notice period ended with no open objection: award confirmed, task in progress, the project begins.
+
+    The other qualified proposals become not awarded and everyone on a ranked proposal is told. The task must be
+    locked by the caller.
+    """
+    check_transition(AwardStatus(award.status), AwardStatus.CONFIRMED, what="award")
+    award.status = AwardStatus.CONFIRMED
+    award.decided_at = now
+    await record(
+        db,
+        at=now,
+        actor=SYSTEM,
+        entity="award",
+        entity_id=award.id,
+        action="confirm",
+        before=AwardStatus.NOTICE,
+        after=AwardStatus.CONFIRMED,
+        data={"notice_ended": as_utc(award.notice_ends_at).isoformat()},
+    )
+    before = TaskStatus(task.status)
+    check_transition(before, TaskStatus.IN_PROGRESS, what="task")
+    task.status = TaskStatus.IN_PROGRESS
+    await record(
+        db,
+        at=now,
+        actor=SYSTEM,
+        entity="task",
+        entity_id=task.id,
+        action="confirm",
+        before=before,
+        after=TaskStatus.IN_PROGRESS,
+        data={"award": award.id},
+    )
+    proposals = (
+        await db.scalars(
+            select(Proposal)
+            .where(
+                Proposal.task_id == task.id,
+                Proposal.status.in_([ProposalStatus.QUALIFIED, ProposalStatus.AWARDED]),
+            )
+            .execution_options(populate_existing=True)
+        )
+    ).all()
+    winner = next(p for p in proposals if p.id == award.proposal_id)
+    others = [p for p in proposals if p.id != award.proposal_id]
+    for p in others:
+        before_p = ProposalStatus(p.status)
+        check_transition(before_p, ProposalStatus.NOT_AWARDED, what="proposal")
+        p.status = ProposalStatus.NOT_AWARDED
+        await record(
+            db,
+            at=now,
+            actor=SYSTEM,
+            entity="proposal",
+            entity_id=p.id,
+            action="not_awarded",
+            before=before_p,
+            after=ProposalStatus.NOT_AWARDED,
+            data={"award": award.id},
+        )
+    project = await start(db, task, award, winner, now=now)
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, [winner.id]),
+        kind="award",
+        title=f"公示期满,确定承榜,项目启动:{task.title}",
+        link=f"/projects/{project.id}",
+    )
+    await notify.to_orgs(
+        db,
+        await org_ids_on(db, [p.id for p in others]),
+        kind="award",
+        title=f"公示期满,本榜单已确定承榜单位:{task.title}",
+        body="感谢参与揭榜 (thank you for your proposal)",
+        link=f"/tasks/{task.id}",
+    )
+    return project
+
+
+async def apply_due_award(db: AsyncSession, task: Task, now: datetime) -> bool:
+    """Confirm the locked task's award if its notice period is over and no objection is open. Idempotent."""
+    if task.status != TaskStatus.AWARDED:
+        return False
+    award = (
+        await db.scalars(
+            select(Award)
+            .where(Award.task_id == task.id, Award.status == AwardStatus.NOTICE)
+            .execution_options(populate_existing=True)
+        )
+    ).one_or_none()
+    if award is None or now < as_utc(award.notice_ends_at):
+        return False
+    pending = await db.scalar(
+        select(Objection.id).where(Objection.award_id == award.id, Objection.status == ObjectionStatus.OPEN).limit(1)
+    )
+    if pending is not None:
+        return False
+    await confirm_award(db, task, award, now)
+    return True
+
+
+async def _due_award_task_ids(db: AsyncSession, now: datetime) -> list[int]:
+    open_objection = exists().where(Objection.award_id == Award.id, Objection.status == ObjectionStatus.OPEN)
+    stmt = (
+        select(Award.task_id)
+        .where(Award.status == AwardStatus.NOTICE, Award.notice_ends_at <= now, ~open_objection)
+        .order_by(Award.task_id)
+    )
+    return list((await db.scalars(stmt)).all())
+
+
+async def tick(db: AsyncSession, now: datetime) -> TickReport:
+    """Apply every transition time has made due: claim deadlines, then ends of notice periods. Idempotent.
+
+    Run it inside one write transaction. All the tasks it will touch are locked up front in id order, so a tick
+    never deadlocks against a request that holds one task and waits for the audit chain.
+    """
+    report = TickReport()
+    deadline_ids = await due_task_ids(db, now)
+    award_ids = await _due_award_task_ids(db, now)
+    ids = sorted(set(deadline_ids) | set(award_ids))
+    if not ids:
+        return report
+    stmt = (
+        select(Task)
+        .where(Task.id.in_(ids))
+        .order_by(Task.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    tasks = list((await db.scalars(stmt)).all())
+    for task in tasks:
+        if await apply_deadline(db, task, now):
+            if task.status == TaskStatus.REVIEWING:
+                report.reviewing += 1
+            else:
+                report.unclaimed += 1
+        if await apply_due_award(db, task, now):
+            report.confirmed += 1
+    return report

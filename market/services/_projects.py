@@ -1,0 +1,444 @@
+"""Projects (项目清单): the awarded work from start to the committee's final evaluation, and organisations' records.
+
+Every write locks the project's task first, so project changes are serialised with everything else on the task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market import notify
+from market.audit import SYSTEM, record
+from market.clock import local
+from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.grading import Grade, grade_for
+from market.lists import refresh_needs
+from market.models import (
+    Award,
+    Feedback,
+    Milestone,
+    Organization,
+    ProgressReport,
+    Project,
+    Proposal,
+    ProposalMember,
+    Role,
+    Task,
+    User,
+    task_needs,
+)
+from market.schemas._projects import EvaluationCreate, FeedbackCreate, MilestoneCreate, ReportCreate
+from market.services._tasks import lock_task, need_ids_of
+from market.states import InvitationStatus, ProjectStatus, TaskStatus, check_transition
+
+NO_PROJECT = "项目不存在 (no such project)"
+RECENT_FEEDBACK = 20
+# Residents rate the work while it is being done and once it is delivered, not after it is closed.
+FEEDBACK_STATES = (ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED)
+
+
+def mean_2dp(total: int, count: int) -> Decimal | None:
+    """The mean of non-negative integers, rounded half-up to 2 decimals, exactly (no float, no context rounding)."""
+    if count <= 0:
+        return None
+    hundredths = (200 * total + count) // (2 * count)
+    return Decimal(hundredths).scaleb(-2)
+
+
+async def start(db: AsyncSession, task: Task, award: Award, proposal: Proposal, *, now: datetime) -> Project:
+    """The project for a confirmed award: the task's title and category, the proposal's budget, led by its lead."""
+    project = Project(
+        task_id=task.id,
+        award_id=award.id,
+        proposal_id=proposal.id,
+        organization_id=proposal.lead_org_id,
+        title=task.title,
+        category=task.category,
+        budget_fen=proposal.requested_budget_fen,
+        status=ProjectStatus.IN_PROGRESS,
+        started_at=now,
+    )
+    db.add(project)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=SYSTEM,
+        entity="project",
+        entity_id=project.id,
+        action="start",
+        after=ProjectStatus.IN_PROGRESS,
+        data={"task": task.id, "award": award.id, "proposal": proposal.id},
+    )
+    return project
+
+
+async def _lock(db: AsyncSession, project_id: int, now: datetime) -> tuple[Project, Task]:
+    found = await db.get(Project, project_id)
+    if found is None:
+        raise NotFound(NO_PROJECT)
+    task = await lock_task(db, found.task_id, now)
+    project = (
+        await db.scalars(select(Project).where(Project.id == project_id).execution_options(populate_existing=True))
+    ).one()
+    return project, task
+
+
+async def _partner_org_ids(db: AsyncSession, project: Project) -> list[int]:
+    stmt = select(ProposalMember.organization_id).where(
+        ProposalMember.proposal_id == project.proposal_id, ProposalMember.invitation == InvitationStatus.ACCEPTED
+    )
+    return sorted(set((await db.scalars(stmt)).all()))
+
+
+def _require_lead(actor: User, project: Project) -> None:
+    if actor.role != Role.ORG or actor.organization_id != project.organization_id:
+        raise Forbidden("仅承榜牵头组织可以操作 (only the lead organisation may do this)")
+
+
+async def _require_worker(db: AsyncSession, actor: User, project: Project) -> None:
+    if actor.role == Role.ORG and actor.organization_id is not None:
+        if actor.organization_id == project.organization_id:
+            return
+        if actor.organization_id in await _partner_org_ids(db, project):
+            return
+    raise Forbidden("仅承榜组织(牵头或合作方)可以报告进展 (only the organisations doing the work report progress)")
+
+
+def _in_progress(project: Project) -> None:
+    if project.status != ProjectStatus.IN_PROGRESS:
+        raise StateConflict("项目不在实施中 (the project is not in progress)")
+
+
+async def add_milestone(
+    db: AsyncSession, project_id: int, data: MilestoneCreate, *, actor: User, now: datetime
+) -> Milestone:
+    """The lead organisation plans a step."""
+    project, _ = await _lock(db, project_id, now)
+    _require_lead(actor, project)
+    _in_progress(project)
+    m = Milestone(project_id=project.id, title=data.title, due_on=data.due_on)
+    db.add(m)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="project",
+        entity_id=project.id,
+        action="milestone",
+        before=project.status,
+        after=project.status,
+        data={"milestone": m.id, "title": m.title, "due_on": m.due_on.isoformat()},
+    )
+    return m
+
+
+async def report(
+    db: AsyncSession, project_id: int, data: ReportCreate, *, actor: User, now: datetime
+) -> ProgressReport:
+    """The lead or an accepted partner reports progress, optionally marking a milestone reached."""
+    project, _ = await _lock(db, project_id, now)
+    await _require_worker(db, actor, project)
+    _in_progress(project)
+    milestone: Milestone | None = None
+    if data.milestone_id is not None:
+        milestone = await db.get(Milestone, data.milestone_id)
+        if milestone is None or milestone.project_id != project.id:
+            raise InvalidInput("该项目没有这个里程碑 (no such milestone on this project)", field="milestone_id")
+    if data.done and milestone is None:
+        raise InvalidInput("标记完成须指明里程碑 (marking done needs milestone_id)", field="milestone_id")
+    r = ProgressReport(
+        project_id=project.id,
+        author_id=actor.id,
+        milestone_id=milestone.id if milestone else None,
+        body=data.body,
+        percent_complete=data.percent_complete,
+        reported_at=now,
+    )
+    db.add(r)
+    reached = milestone is not None and data.done and milestone.done_on is None
+    if reached and milestone is not None:
+        milestone.done_on = local(now).date()
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="project",
+        entity_id=project.id,
+        action="report",
+        before=project.status,
+        after=project.status,
+        data={
+            "report": r.id,
+            "percent": data.percent_complete,
+            "milestone_done": milestone.id if reached and milestone else None,
+        },
+    )
+    return r
+
+
+async def deliver(db: AsyncSession, project_id: int, *, actor: User, now: datetime) -> Project:
+    """The lead organisation declares the work delivered; the committee is asked to evaluate it."""
+    project, task = await _lock(db, project_id, now)
+    _require_lead(actor, project)
+    check_transition(ProjectStatus(project.status), ProjectStatus.DELIVERED, what="project")
+    before_t = TaskStatus(task.status)
+    check_transition(before_t, TaskStatus.DELIVERED, what="task")
+    project.status = ProjectStatus.DELIVERED
+    project.delivered_at = now
+    task.status = TaskStatus.DELIVERED
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="project",
+        entity_id=project.id,
+        action="deliver",
+        before=ProjectStatus.IN_PROGRESS,
+        after=ProjectStatus.DELIVERED,
+    )
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="deliver",
+        before=before_t,
+        after=TaskStatus.DELIVERED,
+        data={"project": project.id},
+    )
+    await notify.to_role(
+        db,
+        Role.COMMITTEE,
+        kind="project_delivered",
+        title=f"项目已交付,待结项评价:{project.title}",
+        link=f"/projects/{project.id}",
+    )
+    return project
+
+
+async def give_feedback(db: AsyncSession, project_id: int, data: FeedbackCreate, *, now: datetime) -> Feedback:
+    """A resident (signed in or not) rates the work while it is in progress or delivered."""
+    project, _ = await _lock(db, project_id, now)
+    if project.status not in FEEDBACK_STATES:
+        raise StateConflict("项目已结项,不再接受评价 (the project is closed to feedback)")
+    f = Feedback(project_id=project.id, rating=data.rating, comment=data.comment, name=data.name.strip(), given_at=now)
+    db.add(f)
+    await db.flush()
+    return f
+
+
+async def evaluate(db: AsyncSession, project_id: int, data: EvaluationCreate, *, actor: User, now: datetime) -> Project:
+    """The committee's final evaluation of delivered work: graded, closed, and the needs it answers resolved."""
+    project, task = await _lock(db, project_id, now)
+    check_transition(ProjectStatus(project.status), ProjectStatus.CLOSED, what="project")
+    before_t = TaskStatus(task.status)
+    check_transition(before_t, TaskStatus.CLOSED, what="task")
+    grade = grade_for(data.score)
+    project.status = ProjectStatus.CLOSED
+    project.final_score = data.score
+    project.grade = grade.value
+    project.evaluation = data.comment
+    project.evaluated_by_id = actor.id
+    project.closed_at = now
+    task.status = TaskStatus.CLOSED
+    task.closed_at = now
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="project",
+        entity_id=project.id,
+        action="evaluate",
+        before=ProjectStatus.DELIVERED,
+        after=ProjectStatus.CLOSED,
+        data={"score": data.score, "grade": grade.value},
+    )
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="task",
+        entity_id=task.id,
+        action="close",
+        before=before_t,
+        after=TaskStatus.CLOSED,
+        data={"project": project.id},
+    )
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    await notify.to_orgs(
+        db,
+        [project.organization_id, *await _partner_org_ids(db, project)],
+        kind="evaluation",
+        title=f"项目结项评价:{project.title} {data.score} 分({grade.label_zh})",
+        body=data.comment,
+        link=f"/projects/{project.id}",
+    )
+    return project
+
+
+# Reads -----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFilter:
+    """What the project list may be narrowed by."""
+
+    status: ProjectStatus | None = None
+    category: str | None = None
+    organization_id: int | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+async def needs_by_task(db: AsyncSession, task_ids: Sequence[int]) -> dict[int, list[int]]:
+    """The needs each task answers, in one query."""
+    out: dict[int, list[int]] = {t: [] for t in task_ids}
+    if not task_ids:
+        return out
+    rows = await db.execute(
+        select(task_needs.c.task_id, task_needs.c.need_id)
+        .where(task_needs.c.task_id.in_(list(task_ids)))
+        .order_by(task_needs.c.need_id)
+    )
+    for task_id, need_id in rows:
+        out[task_id].append(need_id)
+    return out
+
+
+async def list_projects(db: AsyncSession, f: ProjectFilter) -> tuple[int, list[Project], dict[int, list[int]]]:
+    """A page of the project list, with the needs each project answers."""
+    conds: list[ColumnElement[bool]] = []
+    if f.status is not None:
+        conds.append(Project.status == f.status.value)
+    if f.category:
+        conds.append(Project.category == f.category)
+    if f.organization_id is not None:
+        conds.append(Project.organization_id == f.organization_id)
+    total = int(await db.scalar(select(func.count()).select_from(Project).where(*conds)) or 0)
+    stmt = (
+        select(Project)
+        .where(*conds)
+        .order_by(Project.started_at.desc(), Project.id.desc())
+        .limit(f.limit)
+        .offset(f.offset)
+    )
+    rows = list((await db.scalars(stmt)).unique().all())
+    return total, rows, await needs_by_task(db, [p.task_id for p in rows])
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectDetail:
+    """A project with everything its public page shows."""
+
+    project: Project
+    partners: list[Organization]
+    reports: list[ProgressReport]
+    feedback_count: int
+    feedback_mean: Decimal | None
+    recent_feedback: list[Feedback]
+    need_ids: list[int]
+
+
+async def detail(db: AsyncSession, project_id: int) -> ProjectDetail:
+    """One project: milestones, reports, resident feedback summary, grade."""
+    project = (
+        (await db.scalars(select(Project).where(Project.id == project_id).execution_options(populate_existing=True)))
+        .unique()
+        .one_or_none()
+    )
+    if project is None:
+        raise NotFound(NO_PROJECT)
+    partner_ids = await _partner_org_ids(db, project)
+    partners = (
+        list((await db.scalars(select(Organization).where(Organization.id.in_(partner_ids)))).unique().all())
+        if partner_ids
+        else []
+    )
+    reports = list(
+        (
+            await db.scalars(
+                select(ProgressReport)
+                .where(ProgressReport.project_id == project.id)
+                .order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc())
+            )
+        ).all()
+    )
+    count, total = (
+        await db.execute(
+            select(func.count(Feedback.id), func.coalesce(func.sum(Feedback.rating), 0)).where(
+                Feedback.project_id == project.id
+            )
+        )
+    ).one()
+    recent = list(
+        (
+            await db.scalars(
+                select(Feedback)
+                .where(Feedback.project_id == project.id)
+                .order_by(Feedback.id.desc())
+                .limit(RECENT_FEEDBACK)
+            )
+        ).all()
+    )
+    return ProjectDetail(
+        project=project,
+        partners=sorted(partners, key=lambda o: o.id),
+        reports=reports,
+        feedback_count=int(count),
+        feedback_mean=mean_2dp(int(total), int(count)),
+        recent_feedback=recent,
+        need_ids=await need_ids_of(db, project.task_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class OrgRecord:
+    """An organisation's public record."""
+
+    organization: Organization
+    projects: list[Project]
+    need_ids: dict[int, list[int]]
+    done: int
+    mean_final_score: Decimal | None
+    grades: dict[str, int]
+
+
+async def org_record(db: AsyncSession, org_id: int) -> OrgRecord:
+    """Projects the organisation led, how many are done (closed), and its mean final score."""
+    org = await db.get(Organization, org_id)
+    if org is None:
+        raise NotFound("组织不存在 (no such organisation)")
+    projects = list(
+        (
+            await db.scalars(
+                select(Project)
+                .where(Project.organization_id == org.id)
+                .order_by(Project.started_at.desc(), Project.id.desc())
+            )
+        )
+        .unique()
+        .all()
+    )
+    closed = [p for p in projects if p.status == ProjectStatus.CLOSED and p.final_score is not None]
+    grades = {g.value: 0 for g in Grade}
+    for p in closed:
+        if p.grade in grades:
+            grades[p.grade] += 1
+    return OrgRecord(
+        organization=org,
+        projects=projects,
+        need_ids=await needs_by_task(db, [p.task_id for p in projects]),
+        done=len(closed),
+        mean_final_score=mean_2dp(sum(p.final_score or 0 for p in closed), len(closed)),
+        grades=grades,
+    )
