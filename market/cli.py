@@ -1,4 +1,4 @@
-"""The `jiebang` command: serve, db upgrade, demo, tick, audit verify."""
+"""The `jiebang` command: serve, db upgrade, demo, tick, lists check, audit verify."""
 
 from __future__ import annotations
 
@@ -91,6 +91,23 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return asyncio.run(_with_session(run))
 
 
+def cmd_lists_check(args: argparse.Namespace) -> int:
+    """Report every record that breaks the list rules; exit 1 if there is any."""
+    from market.invariants import check, due_transitions
+
+    async def run(db: AsyncSession) -> int:
+        violations = await check(db)
+        due = await due_transitions(db, SystemClock().now())
+        for v in violations:
+            print(f"{v.rule}\t{v.entity} {v.entity_id}\t{v.detail}")
+        if due:
+            print(f"(info) {due} task(s) past their deadline await `jiebang tick`")
+        print(f"{len(violations)} violation(s)")
+        return 1 if violations else 0
+
+    return asyncio.run(_with_session(run))
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     p = argparse.ArgumentParser(prog="jiebang", description="发榜–揭榜–承榜 marketplace")
@@ -109,6 +126,9 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("demo", help="load the demo district").set_defaults(func=cmd_demo)
     sub.add_parser("tick", help="apply deadline and notice-period transitions now").set_defaults(func=cmd_tick)
+
+    lists = sub.add_parser("lists", help="the three lists").add_subparsers(dest="lists_command", required=True)
+    lists.add_parser("check", help="report records that break the list rules").set_defaults(func=cmd_lists_check)
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)

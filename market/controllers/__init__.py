@@ -5,8 +5,11 @@ from __future__ import annotations
 from alliances.controllers import ALLIANCE_HANDLERS
 from market.controllers._accounts import AuthController, MeController, UserController
 from market.controllers._awards import AwardController, ObjectionController, TaskAwardController, TickController
+from market.controllers._classes import ClassController, ProjectClassController, SignupController
+from market.controllers._needs import NeedController
 from market.controllers._projects import OrganizationRecordController, ProjectController
 from market.controllers._proposals import ProposalController, TaskProposalController
+from market.controllers._resources import MeetingController, OfferingController, OrderController
 from market.controllers._scoring import PanelController, ScoreController
 from market.controllers._stats import AuditController, ListsController, StatsController
 from market.controllers._tasks import TaskController
@@ -26,6 +29,13 @@ API_HANDLERS: list[type] = [
     TickController,
     ProjectController,
     OrganizationRecordController,
+    ProjectClassController,
+    ClassController,
+    SignupController,
+    NeedController,
+    OfferingController,
+    OrderController,
+    MeetingController,
     StatsController,
     AuditController,
     ListsController,

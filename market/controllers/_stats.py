@@ -1,4 +1,4 @@
-"""/stats and /audit."""
+"""/stats, /audit and /lists/check."""
 
 from __future__ import annotations
 
@@ -14,15 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market.audit import verify
 from market.clock import Clock
 from market.errors import InvalidInput
+from market.invariants import check, due_transitions
 from market.models import AuditEntry
-from market.schemas._audit import AuditItem, AuditPage, AuditVerification
-from market.schemas._stats import Stats, TaskCounts
+from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
+from market.schemas._stats import Stats
 from market.security import requires_committee
 from market.services import _stats as stats
-
-
-def _counts(c: stats.TaskCounts) -> TaskCounts:
-    return TaskCounts(c.posted, c.claimed, c.awarded, c.unclaimed)
 
 
 class StatsController(Controller):
@@ -39,7 +36,7 @@ class StatsController(Controller):
         period_from: Annotated[date | None, QueryParameter(name="from")] = None,
         period_to: Annotated[date | None, QueryParameter(name="to")] = None,
     ) -> Stats:
-        """Tasks posted in the period (local dates, inclusive; default the last 365 days) and their outcomes."""
+        """Tasks, needs, orders, classes and projects of the period (local dates, inclusive; default: 365 days)."""
         now = clock.now()
         default_from, default_to = stats.default_period(now)
         start, end = period_from or default_from, period_to or default_to
@@ -47,14 +44,7 @@ class StatsController(Controller):
             raise InvalidInput("开始日期晚于结束日期 (from is after to)", field="from")
         if (end - start).days > 3660:
             raise InvalidInput("统计区间最长十年 (period longer than ten years)", field="to")
-        report = await stats.task_report(db_session, start, end, now=now)
-        return Stats(
-            period_from=start,
-            period_to=end,
-            tasks=_counts(report.total),
-            tasks_by_alliance={k: _counts(v) for k, v in report.by_alliance.items()},
-            tasks_by_category={k: _counts(v) for k, v in sorted(report.by_category.items())},
-        )
+        return Stats.of(await stats.report(db_session, start, end, now=now))
 
 
 class AuditController(Controller):
@@ -89,3 +79,21 @@ class AuditController(Controller):
         """Recompute the hash chain."""
         result = await verify(db_session)
         return AuditVerification(ok=result.ok, entries=result.entries, broken_at=result.broken_at, reason=result.reason)
+
+
+class ListsController(Controller):
+    """The committee's view of the invariant check."""
+
+    path = "/lists"
+    tags = ["lists"]
+    guards = [requires_committee]
+
+    @get("/check")
+    async def lists_check(self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock]) -> ListsCheck:
+        """Every record that breaks the rules of the three lists (empty when all is in step)."""
+        violations = await check(db_session)
+        return ListsCheck(
+            ok=not violations,
+            violations=[ListViolation(v.rule, v.entity, v.entity_id, v.detail) for v in violations],
+            due_transitions=await due_transitions(db_session, clock.now()),
+        )

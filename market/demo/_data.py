@@ -101,3 +101,52 @@ PROGRESS_NOTES = [
     "按计划推进中期服务,整理活动影像与签到记录。",
     "完成全部服务内容,形成结项报告与居民满意度调查。",
 ]
+
+# The park's resource list: 16 services in 5 categories (能力培训、信息共享、场地支持、创业扶持、党建指导).
+# (title, category, target groups, monthly capacity)
+PARK_SERVICES: list[tuple[str, str, list[str], int]] = [
+    ("社会组织负责人能力提升班", "capacity_training", ["社会组织负责人"], 2),
+    ("项目设计与申报辅导", "capacity_training", ["社会组织"], 4),
+    ("财务规范化管理培训", "capacity_training", ["社会组织财务人员"], 2),
+    ("社工实务督导", "capacity_training", ["一线社工"], 6),
+    ("政策法规信息推送", "information_sharing", ["社会组织", "社区"], 20),
+    ("公益项目供需对接", "information_sharing", ["社会组织", "社区"], 10),
+    ("社区需求调研数据共享", "information_sharing", ["社区"], 8),
+    ("多功能会议室", "venue", ["社会组织", "社区"], 30),
+    ("路演与展示厅", "venue", ["社会组织"], 8),
+    ("共享办公工位", "venue", ["初创社会组织"], 12),
+    ("登记注册代办指导", "startup_support", ["初创社会组织"], 6),
+    ("孵化期场租减免", "startup_support", ["初创社会组织"], 4),
+    ("公益创投对接", "startup_support", ["社会组织"], 3),
+    ("党组织组建指导", "party_building", ["社会组织"], 4),
+    ("联合主题党日活动策划", "party_building", ["社会组织党支部"], 4),
+    ("党员教育培训", "party_building", ["社会组织党员"], 6),
+]
+
+# Organisations' own offerings in the resource list: (organisation, title, category, target groups, capacity)
+ORG_OFFERINGS: list[tuple[str, str, str, list[str], int]] = [
+    ("李沧区心晴心理咨询服务中心", "社区心理健康讲座", "mental_health", ["居民", "青少年"], 4),
+    ("李沧区12349法律服务中心", "法律明白人培训", "legal_aid", ["居民", "网格员"], 3),
+    ("李沧区颐养居家养老服务中心", "助老上门服务", "elderly_care", ["独居老人"], 10),
+    ("李沧区金融知识宣讲服务社", "防诈骗金融知识课", "finance_education", ["居民", "老年人"], 6),
+    ("李沧区绿邻环保公益服务中心", "垃圾分类宣讲", "environment", ["居民"], 5),
+    ("李沧区社区影像记录工作室", "社区活动影像记录", "culture", ["社区"], 4),
+]
+
+# Needs raised by secretaries (community name, title, category) and organisations (org name, title, category).
+COMMUNITY_NEEDS: list[tuple[str, str, str]] = [
+    ("虎山路社区", "独居老人缺少助餐服务", "elderly_care"),
+    ("九水路社区", "青少年心理压力大,需要疏导", "mental_health"),
+    ("书院路社区", "楼道堆物纠纷频发", "legal_aid"),
+    ("沧口社区", "老年人屡遭电信诈骗", "finance_education"),
+    ("杭州路社区", "双职工家庭孩子放学无人看护", "children"),
+    ("兴华路社区", "垃圾分类参与率低", "environment"),
+    ("京口路社区", "老年人不会用智能手机", "elderly_care"),
+    ("永年路社区", "家庭矛盾调解需求多", "legal_aid"),
+    ("西流庄社区", "社区活动缺少宣传", "other"),
+    ("东山社区", "居民希望了解养老理财防骗知识", "finance_education"),
+]
+ORG_NEEDS: list[tuple[str, str, str]] = [
+    ("李沧区童心成长服务中心", "需要财务规范化培训", "other"),
+    ("李沧区社区影像记录工作室", "需要路演展示场地", "culture"),
+]

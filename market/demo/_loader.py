@@ -69,8 +69,10 @@ class Client:
 class Year:
     """The loader's state while it plays the year."""
 
-    def __init__(self, http: AsyncTestClient[Litestar], clock: ManualClock, password: str, rng: random.Random) -> None:
-        self.http, self.clock, self.password, self.rng = http, clock, password, rng
+    def __init__(
+        self, http: AsyncTestClient[Litestar], clock: ManualClock, settings: Settings, password: str, rng: random.Random
+    ) -> None:
+        self.http, self.clock, self.settings, self.password, self.rng = http, clock, settings, password, rng
         self.counter = [0]
         self.anon = Client(http, None, self.counter)
         self.as_user: dict[str, Client] = {}
@@ -97,6 +99,27 @@ class Year:
         """Schedule a step; steps run in time order."""
         heapq.heappush(self._queue, (when, next(self._seq), step))
 
+    async def account(
+        self, username: str, role: Role, who: str, *, org: int | None = None, community: int | None = None
+    ) -> int:
+        """An account with the demo password, made directly: the API rightly refuses passwords as short as `demo`."""
+        engine = create_engine(self.settings.database_url)
+        try:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
+                user = await ensure_account(
+                    db,
+                    username=username,
+                    password=self.password,
+                    role=role,
+                    display_name=who,
+                    organization_id=org,
+                    community_id=community,
+                    now=self.clock.now(),
+                )
+                return user.id
+        finally:
+            await engine.dispose()
+
     async def run(self, until: datetime) -> None:
         while self._queue and self._queue[0][0] < until:
             when, _, step = heapq.heappop(self._queue)
@@ -114,12 +137,17 @@ async def _already_loaded(settings: Settings) -> bool:
         await engine.dispose()
 
 
-async def _bootstrap_committee(settings: Settings, password: str) -> None:
+async def _bootstrap_committee(settings: Settings, password: str, now: datetime) -> None:
     engine = create_engine(settings.database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
             await ensure_account(
-                db, username="committee", password=password, role=Role.COMMITTEE, display_name="创新园综合党委"
+                db,
+                username="committee",
+                password=password,
+                role=Role.COMMITTEE,
+                display_name="创新园综合党委",
+                now=now - timedelta(days=351),
             )
     finally:
         await engine.dispose()
@@ -139,12 +167,12 @@ async def load_demo(settings: Settings, password: str, *, now: datetime | None =
     now = now or SystemClock().now()
     if await _already_loaded(settings):
         return DemoReport(loaded=False, accounts=_static_accounts() + _people_accounts(), password=password)
-    await _bootstrap_committee(settings, password)
+    await _bootstrap_committee(settings, password, now)
     clock = ManualClock(now - timedelta(days=350))
     quiet = dataclasses.replace(settings, tick_seconds=0, login_rate_per_minute=100_000)
     app = create_app(quiet, clock)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as http:
-        year = Year(http, clock, password, random.Random(20191231))
+        year = Year(http, clock, quiet, password, random.Random(20191231))
         await play(year, now)
     return DemoReport(loaded=True, accounts=year.accounts, password=password, requests=year.counter[0])
 

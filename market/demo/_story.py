@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
-from functools import partial
 from decimal import Decimal
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from alliances.credit_code import make_credit_code
 from market.demo import _data as data
+from market.models import Role
 from market.scoring import DEFAULT_RUBRIC
 
 if TYPE_CHECKING:
@@ -98,45 +99,17 @@ async def _set_up_district(year: Year, start: datetime) -> None:
         year.org_ids[name] = org["id"]
         year.org_alliance[name] = code
         username = f"org{i:02d}"
-        await committee.call(
-            "POST",
-            "/users",
-            {
-                "username": username,
-                "password": year.password,
-                "role": "org",
-                "organization_id": org["id"],
-                "display_name": name,
-            },
-        )
+        await year.account(username, Role.ORG, name, org=org["id"])
         year.org_member[org["id"]] = username
     for username, who, org_name in data.EVALUATORS:
-        user = await committee.call(
-            "POST",
-            "/users",
-            {
-                "username": username,
-                "password": year.password,
-                "role": "evaluator",
-                "display_name": who,
-                "organization_id": year.org_ids[org_name] if org_name else None,
-            },
-        )
-        year.evaluator_ids[username] = user["id"]
+        org = year.org_ids[org_name] if org_name else None
+        year.evaluator_ids[username] = await year.account(username, Role.EVALUATOR, who, org=org)
     n = 0
     for street, communities in data.STREETS.items():
         for community in communities:
             n += 1
-            await committee.call(
-                "POST",
-                "/users",
-                {
-                    "username": f"sec{n:02d}",
-                    "password": year.password,
-                    "role": "secretary",
-                    "community_id": year.community_ids[community],
-                    "display_name": f"{street}{community}书记",
-                },
+            await year.account(
+                f"sec{n:02d}", Role.SECRETARY, f"{street}{community}书记", community=year.community_ids[community]
             )
     first = date(start.year, 1, 1)
     await committee.call(
@@ -342,6 +315,8 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
         return
     year.at(notice_end + HOUR, _tick(year))
     _schedule_project(year, st, fate, notice_end + 2 * HOUR, now)
+    if category == "finance_education":
+        _schedule_classes(year, st, fate, notice_end + 2 * HOUR, now, communities)
 
 
 def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: datetime, now: datetime) -> None:
@@ -395,6 +370,90 @@ def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: dateti
         year.at(started + 90 * DAY, deliver)
     if fate == "closed":
         year.at(started + 100 * DAY, evaluate)
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+GIVEN = ["秀英", "桂兰", "建国", "玉梅", "志强", "海燕", "淑珍", "德明", "丽华", "国庆", "春梅", "永红"]
+CLASS_TOPICS = ["识别电信网络诈骗", "养老理财防骗指南", "手机支付安全", "家庭理财入门", "小额信贷与征信"]
+
+
+def _resident(year: Year, n: int) -> dict[str, str]:
+    name = year.rng.choice(SURNAMES) + year.rng.choice(GIVEN)
+    return {"name": name, "phone": f"13{year.rng.randint(5, 9)}{n:08d}"}
+
+
+def _schedule_classes(
+    year: Year, st: dict[str, Any], fate: str, started: datetime, now: datetime, communities: list[str]
+) -> None:
+    """Night classes (金融夜校) of a finance-education project: sessions, sign-ups, a waitlist, attendance."""
+    # Classes are held while the project is in progress: before delivery for finished ones, around now otherwise.
+    first = started + 10 * DAY if fate in ("closed", "delivered") else now - 20 * DAY
+    for k in range(3):
+        created = first + k * 14 * DAY
+        starts = created + 7 * DAY + timedelta(hours=11)  # 19:00 in Shanghai
+        seats = 20 if k == 0 else 30
+        crowd = seats + 4 if k == 0 else seats - 8
+        _schedule_one_class(year, st, k, created, starts, seats, crowd, communities[k % len(communities)], now)
+
+
+def _schedule_one_class(
+    year: Year,
+    st: dict[str, Any],
+    k: int,
+    created: datetime,
+    starts: datetime,
+    seats: int,
+    crowd: int,
+    community: str,
+    now: datetime,
+) -> None:
+    cls: dict[str, Any] = {"tokens": []}
+
+    async def create() -> None:
+        project = await _project_of(year, st["task"])
+        organiser = await year.login(year.org_member[project["organization_id"]])
+        c = await organiser.call(
+            "POST",
+            f"/projects/{project['id']}/classes",
+            {
+                "topic": CLASS_TOPICS[(st["task"] + k) % len(CLASS_TOPICS)],
+                "community_id": year.community_ids[community],
+                "venue": f"{community}党群服务中心",
+                "starts_at": starts.isoformat(),
+                "seats": seats,
+            },
+        )
+        cls["id"], cls["organiser"] = c["id"], organiser
+
+    async def sign_up(n: int) -> None:
+        receipt = await year.anon.call(
+            "POST", f"/classes/{cls['id']}/signups", _resident(year, st["task"] * 1000 + k * 100 + n)
+        )
+        cls["tokens"].append((receipt["id"], receipt["token"], receipt["status"]))
+
+    async def cancel_two() -> None:
+        confirmed = [(i, t) for i, t, status in cls["tokens"] if status == "confirmed"]
+        for signup_id, token in confirmed[:2]:
+            await year.anon.call("POST", f"/signups/{signup_id}/cancel", {"token": token})
+
+    async def attendance() -> None:
+        page = await cls["organiser"].call("GET", f"/classes/{cls['id']}/signups?status=confirmed")
+        for row in page["items"]:
+            await cls["organiser"].call(
+                "POST",
+                f"/classes/{cls['id']}/attendance",
+                {"signup_id": row["id"], "attended": year.rng.random() < 0.85},
+            )
+
+    year.at(created, create)
+    for n in range(crowd):
+        when = created + DAY + n * (5 * DAY / crowd)
+        if when < now:
+            year.at(when, partial(sign_up, n))
+    if crowd > seats and created + 6 * DAY < now:
+        year.at(created + 6 * DAY, cancel_two)
+    if starts + 3 * HOUR < now:
+        year.at(starts + 3 * HOUR, attendance)
 
 
 def _schedule_drafts(year: Year, now: datetime) -> None:

@@ -42,3 +42,20 @@ class AuditVerification(Schema):
     entries: int
     broken_at: int | None
     reason: str
+
+
+class ListViolation(Schema):
+    """One record that breaks a list rule."""
+
+    rule: str
+    entity: str
+    entity_id: int
+    detail: str
+
+
+class ListsCheck(Schema):
+    """The invariant check's result."""
+
+    ok: bool
+    violations: list[ListViolation]
+    due_transitions: int

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from market.schemas._base import Schema
+from market.services import _stats as stats
 
 
 class TaskCounts(Schema):
-    """发榜 / 揭榜 / 承榜 / 流榜 counts."""
+    """发榜 / 揭榜 / 承榜 / 流榜: tasks posted in the period and how far they got."""
 
     posted: int
     claimed: int
@@ -16,11 +18,67 @@ class TaskCounts(Schema):
     unclaimed: int
 
 
+class NeedCounts(Schema):
+    """Needs raised in the period and where they stand now."""
+
+    raised: int
+    open: int
+    matched: int
+    resolved: int
+    declined: int
+
+
+class ClassCounts(Schema):
+    """Night-class sessions held in the period."""
+
+    held: int
+    seats: int
+    confirmed: int
+    attended: int
+
+
+class Breakdown(Schema):
+    """One slice of the report."""
+
+    tasks: TaskCounts
+    needs: NeedCounts
+    orders: dict[str, int]
+    classes: ClassCounts
+    projects_closed: int
+    mean_final_score: Decimal | None
+
+    @classmethod
+    def of(cls, b: stats.Breakdown) -> Breakdown:
+        """From the service's tally."""
+        t, n, c = b.tasks, b.needs, b.classes
+        return cls(
+            tasks=TaskCounts(t.posted, t.claimed, t.awarded, t.unclaimed),
+            needs=NeedCounts(n.raised, n.open, n.matched, n.resolved, n.declined),
+            orders=dict(b.orders),
+            classes=ClassCounts(c.held, c.seats, c.confirmed, c.attended),
+            projects_closed=b.projects_closed,
+            mean_final_score=b.mean_final_score,
+        )
+
+
 class Stats(Schema):
-    """A period's report, by alliance and by category."""
+    """A period's report: totals, and by alliance, category and street."""
 
     period_from: date
     period_to: date
-    tasks: TaskCounts
-    tasks_by_alliance: dict[str, TaskCounts]
-    tasks_by_category: dict[str, TaskCounts]
+    total: Breakdown
+    by_alliance: dict[str, Breakdown]
+    by_category: dict[str, Breakdown]
+    by_street: dict[str, Breakdown]
+
+    @classmethod
+    def of(cls, r: stats.Report) -> Stats:
+        """From the service's report."""
+        return cls(
+            period_from=r.start,
+            period_to=r.end,
+            total=Breakdown.of(r.total),
+            by_alliance={k: Breakdown.of(v) for k, v in r.by_alliance.items()},
+            by_category={k: Breakdown.of(v) for k, v in sorted(r.by_category.items())},
+            by_street={k: Breakdown.of(v) for k, v in sorted(r.by_street.items())},
+        )

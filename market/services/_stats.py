@@ -1,19 +1,41 @@
-"""Statistics for a period: the seed's "累计发榜22项,揭榜20项,确定承榜19项" is exactly this report."""
+"""Statistics for a period: the seed's "累计发榜22项,揭榜20项,确定承榜19项" is exactly this report.
+
+Each thing is counted in the period by its own start (a task by when it was posted, a need by when it was
+raised, an order by when it was placed, a class by when it is held, a project by when it closed) and reported
+with what has become of it by now. Breakdowns: by alliance, by category and by street; a task aimed at two
+alliances or two streets counts once in each.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.models import Alliance, Community, Organization, Street
 from market.clock import SHANGHAI
-from market.models import Alliance, Task, task_alliances
+from market.models import (
+    ClassSession,
+    Need,
+    Offering,
+    Project,
+    ServiceOrder,
+    Signup,
+    Task,
+    task_alliances,
+    task_communities,
+)
 from market.services._tasks import effective_status_sql
-from market.states import TaskStatus
+from market.states import NeedStatus, OrderStatus, SignupStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
+PARK = "park"  # the breakdown key for the park's own services
+NO_STREET = "none"  # an organisation's own need belongs to no street
 
 
 @dataclass
@@ -25,28 +47,71 @@ class TaskCounts:
     awarded: int = 0
     unclaimed: int = 0
 
-    def add(self, status: str, claims: int) -> None:
-        """Count one posted task."""
-        self.posted += 1
-        self.claimed += claims > 0
-        self.awarded += status in AWARDED_STATES
-        self.unclaimed += status == TaskStatus.UNCLAIMED
+
+@dataclass
+class NeedCounts:
+    """Needs raised in the period and where they stand."""
+
+    raised: int = 0
+    open: int = 0
+    matched: int = 0
+    resolved: int = 0
+    declined: int = 0
 
 
 @dataclass
-class TaskReport:
-    """Totals and breakdowns."""
+class ClassCounts:
+    """Night-class sessions held in the period."""
 
-    total: TaskCounts = field(default_factory=TaskCounts)
-    by_alliance: dict[str, TaskCounts] = field(default_factory=dict)
-    by_category: dict[str, TaskCounts] = field(default_factory=dict)
+    held: int = 0
+    seats: int = 0
+    confirmed: int = 0
+    attended: int = 0
+
+
+@dataclass
+class Breakdown:
+    """Everything counted for one slice (the whole district, one alliance, one category, one street)."""
+
+    tasks: TaskCounts = field(default_factory=TaskCounts)
+    needs: NeedCounts = field(default_factory=NeedCounts)
+    orders: dict[str, int] = field(default_factory=lambda: {s.value: 0 for s in OrderStatus})
+    classes: ClassCounts = field(default_factory=ClassCounts)
+    projects_closed: int = 0
+    score_sum: int = 0
+
+    @property
+    def mean_final_score(self) -> Decimal | None:
+        """Mean final score of projects closed in the period, half-up to 2 decimals."""
+        if not self.projects_closed:
+            return None
+        return (Decimal(self.score_sum) / self.projects_closed).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+@dataclass
+class Report:
+    """The whole report."""
+
+    start: date
+    end: date
+    total: Breakdown = field(default_factory=Breakdown)
+    by_alliance: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
+    by_category: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
+    by_street: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
+
+    def slices(self, alliances: Iterable[str], categories: Iterable[str], streets: Iterable[str]) -> list[Breakdown]:
+        """The total plus each named slice, each counted once."""
+        return [
+            self.total,
+            *(self.by_alliance[a] for a in set(alliances)),
+            *(self.by_category[c] for c in set(categories)),
+            *(self.by_street[s] for s in set(streets)),
+        ]
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Inclusive local (Asia/Shanghai) dates as a half-open UTC interval."""
-    lo = datetime.combine(start, time.min, SHANGHAI)
-    hi = datetime.combine(end + timedelta(days=1), time.min, SHANGHAI)
-    return lo, hi
+    return datetime.combine(start, time.min, SHANGHAI), datetime.combine(end + timedelta(days=1), time.min, SHANGHAI)
 
 
 def default_period(now: datetime) -> tuple[date, date]:
@@ -55,9 +120,31 @@ def default_period(now: datetime) -> tuple[date, date]:
     return today - timedelta(days=364), today
 
 
-async def task_report(db: AsyncSession, start: date, end: date, *, now: datetime) -> TaskReport:
-    """Tasks posted between the dates (inclusive), with what has become of them by now."""
+async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> Report:
+    """The statistics for tasks, needs, orders, classes and projects in the period."""
     lo, hi = period_bounds(start, end)
+    out = Report(start, end)
+    streets = dict((await db.execute(select(Community.id, Street.name).join(Street))).all())
+    org_alliance = dict(
+        (
+            await db.execute(
+                select(Organization.id, Alliance.code).join(Alliance, Alliance.id == Organization.alliance_id)
+            )
+        ).all()
+    )
+    for code in (await db.scalars(select(Alliance.code).order_by(Alliance.position))).all():
+        out.by_alliance[code] = Breakdown()
+    await _tasks(db, out, lo, hi, now, streets)
+    await _needs(db, out, lo, hi, streets, org_alliance)
+    await _orders(db, out, lo, hi, streets, org_alliance)
+    await _classes(db, out, lo, hi, now, streets, org_alliance)
+    await _projects(db, out, lo, hi, org_alliance)
+    return out
+
+
+async def _tasks(
+    db: AsyncSession, out: Report, lo: datetime, hi: datetime, now: datetime, streets: dict[int, str]
+) -> None:
     status = effective_status_sql(now).label("status")
     rows = (
         await db.execute(
@@ -66,31 +153,117 @@ async def task_report(db: AsyncSession, start: date, end: date, *, now: datetime
             )
         )
     ).all()
-    alliances = (
-        (
-            await db.execute(
-                select(task_alliances.c.task_id, Alliance.code)
-                .join(Alliance, Alliance.id == task_alliances.c.alliance_id)
-                .where(task_alliances.c.task_id.in_([r.id for r in rows]))
+    ids = [r.id for r in rows]
+    codes: dict[int, list[str]] = defaultdict(list)
+    task_streets: dict[int, list[str]] = defaultdict(list)
+    if ids:
+        for task_id, code in await db.execute(
+            select(task_alliances.c.task_id, Alliance.code)
+            .join(Alliance, Alliance.id == task_alliances.c.alliance_id)
+            .where(task_alliances.c.task_id.in_(ids))
+        ):
+            codes[task_id].append(code)
+        for task_id, community_id in await db.execute(
+            select(task_communities.c.task_id, task_communities.c.community_id).where(
+                task_communities.c.task_id.in_(ids)
             )
-        ).all()
-        if rows
-        else []
-    )
-    codes: dict[int, list[str]] = {}
-    for task_id, code in alliances:
-        codes.setdefault(task_id, []).append(code)
-    report = TaskReport()
-    all_codes = (await db.scalars(select(Alliance.code).order_by(Alliance.position))).all()
-    report.by_alliance = {c: TaskCounts() for c in all_codes}
+        ):
+            task_streets[task_id].append(streets[community_id])
     for r in rows:
-        report.total.add(r.status, r.submitted_count)
-        report.by_category.setdefault(r.category, TaskCounts()).add(r.status, r.submitted_count)
-        for code in codes.get(r.id, []):
-            report.by_alliance[code].add(r.status, r.submitted_count)
-    return report
+        for b in out.slices(codes[r.id], [r.category], task_streets[r.id]):
+            b.tasks.posted += 1
+            b.tasks.claimed += r.submitted_count > 0
+            b.tasks.awarded += r.status in AWARDED_STATES
+            b.tasks.unclaimed += r.status == TaskStatus.UNCLAIMED
 
 
-async def count_tasks(db: AsyncSession) -> int:
-    """All tasks, drafts included (used by the demo loader's idempotence check)."""
-    return int(await db.scalar(select(func.count()).select_from(Task)) or 0)
+async def _needs(
+    db: AsyncSession, out: Report, lo: datetime, hi: datetime, streets: dict[int, str], org_alliance: dict[int, str]
+) -> None:
+    rows = (
+        await db.execute(
+            select(Need.category, Need.status, Need.community_id, Need.organization_id).where(
+                Need.raised_at >= lo, Need.raised_at < hi
+            )
+        )
+    ).all()
+    for category, status, community_id, org_id in rows:
+        alliances = [org_alliance[org_id]] if org_id else []
+        street = streets[community_id] if community_id else NO_STREET
+        for b in out.slices(alliances, [category], [street]):
+            b.needs.raised += 1
+            setattr(b.needs, NeedStatus(status).value, getattr(b.needs, NeedStatus(status).value) + 1)
+
+
+async def _orders(
+    db: AsyncSession, out: Report, lo: datetime, hi: datetime, streets: dict[int, str], org_alliance: dict[int, str]
+) -> None:
+    rows = (
+        await db.execute(
+            select(ServiceOrder.status, ServiceOrder.community_id, Offering.category, Offering.organization_id)
+            .join(Offering, Offering.id == ServiceOrder.offering_id)
+            .where(ServiceOrder.ordered_at >= lo, ServiceOrder.ordered_at < hi)
+        )
+    ).all()
+    for status, community_id, category, org_id in rows:
+        alliance = org_alliance[org_id] if org_id else PARK
+        for b in out.slices([alliance], [category], [streets[community_id]]):
+            b.orders[status] += 1
+
+
+async def _classes(
+    db: AsyncSession,
+    out: Report,
+    lo: datetime,
+    hi: datetime,
+    now: datetime,
+    streets: dict[int, str],
+    org_alliance: dict[int, str],
+) -> None:
+    sessions = (
+        await db.execute(
+            select(ClassSession.id, ClassSession.seats, ClassSession.community_id, Project.organization_id)
+            .join(Project, Project.id == ClassSession.project_id)
+            .where(ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now)
+        )
+    ).all()
+    if not sessions:
+        return
+    tallies: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    for session_id, attended in await db.execute(
+        select(Signup.session_id, Signup.attended).where(
+            Signup.session_id.in_([s.id for s in sessions]), Signup.status == SignupStatus.CONFIRMED
+        )
+    ):
+        tallies[session_id][0] += 1
+        tallies[session_id][1] += bool(attended)
+    for session_id, seats, community_id, org_id in sessions:
+        confirmed, came = tallies[session_id]
+        for b in out.slices([org_alliance[org_id]], ["finance_education"], [streets[community_id]]):
+            b.classes.held += 1
+            b.classes.seats += seats
+            b.classes.confirmed += confirmed
+            b.classes.attended += came
+
+
+async def _projects(db: AsyncSession, out: Report, lo: datetime, hi: datetime, org_alliance: dict[int, str]) -> None:
+    rows = (
+        await db.execute(
+            select(Project.category, Project.organization_id, Project.final_score, Project.task_id).where(
+                Project.closed_at >= lo, Project.closed_at < hi, Project.final_score.is_not(None)
+            )
+        )
+    ).all()
+    task_streets: dict[int, set[str]] = defaultdict(set)
+    if rows:
+        for task_id, street in await db.execute(
+            select(task_communities.c.task_id, Street.name)
+            .join(Community, Community.id == task_communities.c.community_id)
+            .join(Street, Street.id == Community.street_id)
+            .where(task_communities.c.task_id.in_([r.task_id for r in rows]))
+        ):
+            task_streets[task_id].add(street)
+    for category, org_id, score, task_id in rows:
+        for b in out.slices([org_alliance[org_id]], [category], task_streets[task_id]):
+            b.projects_closed += 1
+            b.score_sum += score or 0

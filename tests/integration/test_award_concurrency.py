@@ -5,15 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.app import create_app
 from market.db import create_engine
 from market.models import Award
 from market.states import AwardStatus
-from tests.factories import Api, As, scored_review
+from tests.concurrency import signed_in
+from tests.factories import Api, scored_review
 
 pytestmark = pytest.mark.slow
 
@@ -38,12 +37,10 @@ async def test_twenty_simultaneous_awards_for_one_task_leave_exactly_one_standin
         {"proposal_id": review.pid(0)} if i % 2 == 0 else {"proposal_id": review.pid(1), "reason": "服务经验更贴近需求"}
         for i in range(20)
     ]
-    # A second worker: its own app and engine, the same database, the same (server-side) session cookie.
-    second = create_app(api.settings, api.clock)
-    async with AsyncTestClient(app=second, base_url="http://127.0.0.1") as client:
-        other = As(client, api.committee.cookie, api.committee.username)
-        callers = [api.committee if i < 10 else other for i in range(20)]
-        responses = await asyncio.gather(*(c.post(url, json=b) for c, b in zip(callers, bodies, strict=True)))
+    # Two workers: app instances with their own engines on the same database, served in this event loop.
+    async with signed_in(api, "committee", workers=2) as (sessions, gauges):
+        responses = await asyncio.gather(*(sessions[i % 2].post(url, json=b) for i, b in enumerate(bodies)))
+    assert all(g.peak > 1 for g in gauges), [g.peak for g in gauges]  # the requests really overlapped
 
     statuses = sorted(r.status_code for r in responses)
     assert statuses == [200] + [409] * 19, [(r.status_code, r.text[:200]) for r in responses if r.status_code != 409]

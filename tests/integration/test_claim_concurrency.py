@@ -1,71 +1,26 @@
 """Simultaneous claims: exactly one wins, the rest get 409, nothing gets a 5xx, on one worker or two.
 
-Litestar's AsyncTestClient runs each request to completion on its own portal thread before the next starts, so
-`asyncio.gather` over it never overlaps anything. These tests instead drive each app instance through
-`httpx.ASGITransport`, which runs the app on the test's event loop, and check that requests really overlapped.
+The requests go through app instances served in the test's event loop (see tests/concurrency.py) and each test
+checks that they really overlapped.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
-from typing import Any, cast
+from contextlib import AsyncExitStack
+from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.app import create_app
 from market.db import create_engine
 from market.models import AuditEntry, Proposal, ProposalMember, Task
+from tests.concurrency import signed_in, worker
 from tests.factories import Api, As, draft_proposal, posted_task, problem, proposal_body
 
 N = 20
-
-
-class InFlight:
-    """ASGI wrapper that records the most HTTP requests it ever had in progress at once."""
-
-    def __init__(self, app: Any) -> None:
-        self.app = app
-        self.now = 0
-        self.peak = 0
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        self.now += 1
-        self.peak = max(self.peak, self.now)
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            self.now -= 1
-
-
-@asynccontextmanager
-async def worker(api: Api) -> AsyncIterator[tuple[Api, InFlight]]:
-    """A separate app instance (its own engine and pool) on the test's database, as another process would be."""
-    app = create_app(api.settings, api.clock)
-    gauge = InFlight(app)
-    transport = httpx.ASGITransport(app=gauge)
-    async with app.lifespan(), httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
-        yield Api(cast(Any, client), api.settings, api.clock), gauge
-
-
-@asynccontextmanager
-async def signed_in(api: Api, username: str, workers: int) -> AsyncIterator[tuple[list[As], list[InFlight]]]:
-    """The user signed in once on each of `workers` app instances."""
-    async with AsyncExitStack() as stack:
-        sessions: list[As] = []
-        gauges: list[InFlight] = []
-        for _ in range(workers):
-            w, gauge = await stack.enter_async_context(worker(api))
-            sessions.append(await w.login(username))
-            gauges.append(gauge)
-        yield sessions, gauges
 
 
 async def scalar(api: Api, stmt: Any) -> Any:

@@ -24,7 +24,10 @@ def test_production_uses_library_default_cost() -> None:
     env = {k: v for k, v in os.environ.items() if k != "JIEBANG_PASSWORD_HASHING"}
     out = subprocess.run(
         [sys.executable, "-c", "from market.security import hash_password; print(hash_password('x'))"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     # argon2-cffi's default: 64 MiB, 3 passes, 4 lanes.
     assert "$m=65536,t=3,p=4$" in out

@@ -1,0 +1,253 @@
+"""/projects/{id}/classes, /classes and /signups: night classes (金融夜校) and residents' sign-ups."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from litestar import Controller, Request, get, patch, post
+from litestar.di import NamedDependency
+from litestar.params import JSONBody, Parameter
+from litestar.status_codes import HTTP_200_OK
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market import phones
+from market.clock import Clock
+from market.controllers._base import PathId
+from market.db import writing
+from market.models import ClassSession as ClassSessionModel
+from market.models import Project, User
+from market.models import Signup as SignupModel
+from market.schemas._classes import (
+    AttendanceSet,
+    ClassCommunity,
+    ClassCreate,
+    ClassPage,
+    ClassSession,
+    ClassUpdate,
+    SignupCancel,
+    SignupCreate,
+    SignupList,
+    SignupReceipt,
+    SignupRow,
+    SignupView,
+)
+from market.security import requires_org
+from market.services import _classes as classes
+from market.states import SignupStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+Viewer = NamedDependency[User | None]
+OptionalId = Annotated[int | None, Parameter(ge=1, le=2**53)]
+
+
+def session_view(s: ClassSessionModel, project: Project, clock: Clock) -> ClassSession:
+    """A session with its seat counts."""
+    c = s.community
+    return ClassSession(
+        id=s.id,
+        project_id=project.id,
+        project_title=project.title,
+        organization_id=project.organization_id,
+        organization_name=project.organization.name,
+        topic=s.topic,
+        community=ClassCommunity(c.id, c.name, c.street_id, c.street.name),
+        venue=s.venue,
+        starts_at=s.starts_at,
+        seats=s.seats,
+        confirmed=s.confirmed_count,
+        waitlisted=s.waitlist_count,
+        remaining=max(s.seats - s.confirmed_count, 0),
+        signups_open=not classes.has_started(s, clock.now()),
+    )
+
+
+async def one(db: AsyncSession, class_id: int, clock: Clock) -> ClassSession:
+    """One session as anyone sees it, read fresh."""
+    s = await classes.get_class(db, class_id)
+    await db.refresh(s)
+    projects = await classes.projects_of(db, [s])
+    return session_view(s, projects[s.project_id], clock)
+
+
+async def page(db: AsyncSession, f: classes.ClassFilter, clock: Clock) -> ClassPage:
+    """A page of sessions."""
+    total, rows = await classes.list_classes(db, f, now=clock.now())
+    projects = await classes.projects_of(db, rows)
+    return ClassPage(total=total, items=[session_view(s, projects[s.project_id], clock) for s in rows])
+
+
+def signup_row(s: SignupModel, position: int | None, *, masked: bool) -> SignupRow:
+    """A sign-up in a list: masked (name 张**, phone 138****0000) for everyone but the organiser."""
+    return SignupRow(
+        id=s.id,
+        name=phones.mask_name(s.name) if masked else s.name,
+        phone=phones.mask(s.phone) if masked else s.phone,
+        status=SignupStatus(s.status),
+        waitlist_position=position,
+        signed_up_at=s.signed_up_at,
+        promoted_at=s.promoted_at,
+        cancelled_at=s.cancelled_at,
+        attended=s.attended,
+    )
+
+
+def signup_view(s: SignupModel, position: int | None) -> SignupView:
+    """The holder's view of their own sign-up (the number masked: the link may be shared or logged)."""
+    return SignupView(
+        id=s.id,
+        class_id=s.session_id,
+        class_topic=s.session.topic,
+        starts_at=s.session.starts_at,
+        name=s.name,
+        phone=phones.mask(s.phone),
+        status=SignupStatus(s.status),
+        waitlist_position=position,
+        signed_up_at=s.signed_up_at,
+        promoted_at=s.promoted_at,
+        cancelled_at=s.cancelled_at,
+    )
+
+
+class ProjectClassController(Controller):
+    """A finance-education project's sessions: the organiser schedules them, anyone reads them."""
+
+    path = "/projects/{project_id:int}/classes"
+    tags = ["classes"]
+
+    @get("/", exclude_from_auth=True)
+    async def list_for_project(
+        self,
+        db_session: Db,
+        clock: Now,
+        project_id: PathId,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 100,
+        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+    ) -> ClassPage:
+        """Every session of the project, past ones included, soonest first."""
+        await classes.get_project(db_session, project_id)
+        f = classes.ClassFilter(project_id=project_id, upcoming=False, limit=limit, offset=offset)
+        return await page(db_session, f, clock)
+
+    @post("/", guards=[requires_org])
+    async def create(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        project_id: PathId,
+        data: JSONBody[ClassCreate],
+    ) -> ClassSession:
+        """Schedule a session (the project's organisation; the project must be finance education, in progress)."""
+        async with writing(db_session):
+            s = await classes.create_class(db_session, project_id, data, actor=request.user, now=clock.now())
+        return await one(db_session, s.id, clock)
+
+
+class ClassController(Controller):
+    """Residents find classes and sign up without an account; the organiser edits sessions and takes attendance."""
+
+    path = "/classes"
+    tags = ["classes"]
+
+    @get("/", exclude_from_auth=True)
+    async def list_classes(
+        self,
+        db_session: Db,
+        clock: Now,
+        community_id: OptionalId = None,
+        street_id: OptionalId = None,
+        project_id: OptionalId = None,
+        date_from: Annotated[date | None, Parameter(query="from")] = None,
+        date_to: Annotated[date | None, Parameter(query="to")] = None,
+        upcoming: bool | None = None,
+        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+    ) -> ClassPage:
+        """Find classes by community, street and local (Asia/Shanghai) dates `from`..`to`, inclusive.
+
+        Only classes yet to start are listed unless a date range is given or `upcoming=false`.
+        """
+        f = classes.ClassFilter(community_id, street_id, project_id, date_from, date_to, upcoming, limit, offset)
+        return await page(db_session, f, clock)
+
+    @get("/{class_id:int}", exclude_from_auth=True)
+    async def get_one(self, db_session: Db, clock: Now, class_id: PathId) -> ClassSession:
+        """One session with seats, confirmed, waitlisted and remaining."""
+        return await one(db_session, class_id, clock)
+
+    @patch("/{class_id:int}", guards=[requires_org])
+    async def update(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        class_id: PathId,
+        data: JSONBody[ClassUpdate],
+    ) -> ClassSession:
+        """Change topic, venue, start or seats before the class starts; extra seats promote the waitlist."""
+        async with writing(db_session):
+            await classes.update_class(db_session, class_id, data, actor=request.user, now=clock.now())
+        return await one(db_session, class_id, clock)
+
+    @post("/{class_id:int}/signups", exclude_from_auth=True)
+    async def sign_up(
+        self, db_session: Db, clock: Now, class_id: PathId, data: JSONBody[SignupCreate]
+    ) -> SignupReceipt:
+        """Sign up with a name and a mainland mobile number; the token in the answer is shown only this once."""
+        async with writing(db_session):
+            made = await classes.sign_up(db_session, class_id, data, now=clock.now())
+        s = made.signup
+        return SignupReceipt(s.id, s.session_id, SignupStatus(s.status), made.waitlist_position, made.token)
+
+    @get("/{class_id:int}/signups", exclude_from_auth=True)
+    async def signups(
+        self, db_session: Db, viewer: Viewer, class_id: PathId, status: SignupStatus | None = None
+    ) -> SignupList:
+        """Sign-ups in arrival order; names and numbers are masked for everyone but the organiser."""
+        s, masked, rows = await classes.signups_of(db_session, class_id, viewer=viewer, status=status)
+        return SignupList(
+            class_id=s.id,
+            masked=masked,
+            seats=s.seats,
+            confirmed=s.confirmed_count,
+            waitlisted=s.waitlist_count,
+            items=[signup_row(row, position, masked=masked) for row, position in rows],
+        )
+
+    @post("/{class_id:int}/attendance", guards=[requires_org], status_code=HTTP_200_OK)
+    async def attendance(
+        self,
+        request: Request[User, Any, Any],
+        db_session: Db,
+        clock: Now,
+        class_id: PathId,
+        data: JSONBody[AttendanceSet],
+    ) -> SignupRow:
+        """Record whether a confirmed resident came (the organiser, once the class has started)."""
+        async with writing(db_session):
+            s = await classes.set_attendance(db_session, class_id, data, actor=request.user, now=clock.now())
+        return signup_row(s, None, masked=False)
+
+
+class SignupController(Controller):
+    """A resident's own sign-up, reached with the secret token from the sign-up answer."""
+
+    path = "/signups"
+    tags = ["classes"]
+
+    @get("/{signup_id:int}", exclude_from_auth=True)
+    async def get_one(
+        self, db_session: Db, signup_id: PathId, token: Annotated[str, Parameter(max_length=200)]
+    ) -> SignupView:
+        """Status and waitlist position (a wrong token answers 404, like a missing sign-up)."""
+        s, position = await classes.view_signup(db_session, signup_id, token)
+        return signup_view(s, position)
+
+    @post("/{signup_id:int}/cancel", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def cancel(self, db_session: Db, clock: Now, signup_id: PathId, data: JSONBody[SignupCancel]) -> SignupView:
+        """Give the place up; a confirmed place passes to the head of the waitlist at once."""
+        async with writing(db_session):
+            s = await classes.cancel(db_session, signup_id, data.token, now=clock.now())
+        return signup_view(s, None)

@@ -1,0 +1,518 @@
+"""Night classes (金融夜校): sessions of finance-education projects, residents' sign-ups, the waitlist, attendance.
+
+Every change to a session's sign-ups locks the session row first and moves `confirmed_count` / `waitlist_count`
+in the same transaction as the rows, so the counters always equal the row counts and confirmed never exceeds
+seats, however many requests race (and on however many workers).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from msgspec import UNSET
+from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances.models import Community, ServiceCategory
+from market import notify, phones
+from market.audit import SYSTEM, Actor, SystemActor, record
+from market.clock import SHANGHAI, as_utc, local
+from market.db import lock
+from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.models import ClassSession, Project, Role, Signup, User
+from market.schemas._classes import AttendanceSet, ClassCreate, ClassUpdate, SignupCreate
+from market.services._tasks import lock_task
+from market.states import ProjectStatus, SignupStatus, check_transition
+
+MIN_SEATS = 1
+MAX_SEATS = 1000
+MAX_NAME = 50
+NO_CLASS = "课程不存在 (no such class)"
+# A wrong token answers exactly like a missing sign-up, so ids cannot be probed for which exist.
+NO_SIGNUP = "报名记录不存在 (no such sign-up)"
+LIVE = (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED)
+# Residents have no accounts; the audit log names what they do as theirs, not the system's.
+RESIDENT = SystemActor(username="resident")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def hash_token(token: str) -> str:
+    """SHA-256 of a cancel token, as stored."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str]:
+    """A fresh secret cancel token and its hash."""
+    token = secrets.token_urlsafe(24)
+    return token, hash_token(token)
+
+
+def check_seats(seats: int) -> None:
+    """Seats are 1..1000 (422 with field "seats" otherwise)."""
+    if not MIN_SEATS <= seats <= MAX_SEATS:
+        raise InvalidInput(
+            f"座位数须在 {MIN_SEATS} 到 {MAX_SEATS} 之间 (seats must be between {MIN_SEATS} and {MAX_SEATS})",
+            field="seats",
+        )
+
+
+def clean_name(raw: str) -> str:
+    """A resident's name: 1..50 characters after trimming, no control characters (422 with field "name")."""
+    name = raw.strip()
+    if not name or len(name) > MAX_NAME or _CONTROL.search(name):
+        raise InvalidInput(
+            f"请填写姓名,1至{MAX_NAME}个字符,不含控制字符 "
+            f"(enter a name of 1 to {MAX_NAME} characters, no control characters)",
+            field="name",
+        )
+    return name
+
+
+def _check_future(starts_at: datetime, now: datetime) -> datetime:
+    when = as_utc(starts_at)
+    if when <= now:
+        raise InvalidInput("开课时间须晚于现在 (the class must start in the future)", field="starts_at")
+    return when
+
+
+def has_started(session: ClassSession, now: datetime) -> bool:
+    """Whether the class has begun (sign-ups close then; attendance opens)."""
+    return now >= as_utc(session.starts_at)
+
+
+def is_organiser(user: User | None, project: Project) -> bool:
+    """Whether the user is a member of the organisation running the project (the classes' organiser)."""
+    return user is not None and user.role == Role.ORG and user.organization_id == project.organization_id
+
+
+def _require_organiser(user: User, project: Project) -> None:
+    if not is_organiser(user, project):
+        raise Forbidden("仅项目承办组织可以管理夜校课程 (only the project's organisation runs its classes)")
+
+
+def _require_running(project: Project) -> None:
+    if project.category != ServiceCategory.FINANCE_EDUCATION:
+        raise StateConflict("只有金融教育类项目可以开设夜校课程 (only finance-education projects hold night classes)")
+    if project.status != ProjectStatus.IN_PROGRESS:
+        raise StateConflict("项目不在实施中,不能安排课程 (the project is not in progress)")
+
+
+async def _lock_project(db: AsyncSession, project_id: int, now: datetime) -> Project:
+    """The project, with its task locked so project transitions cannot interleave with this change."""
+    found = await db.get(Project, project_id)
+    if found is None:
+        raise NotFound("项目不存在 (no such project)")
+    await lock_task(db, found.task_id, now)
+    stmt = select(Project).where(Project.id == project_id).execution_options(populate_existing=True)
+    return (await db.scalars(stmt)).one()
+
+
+async def _lock_session(db: AsyncSession, class_id: int) -> ClassSession:
+    session = await lock(db, ClassSession, class_id)
+    if session is None:
+        raise NotFound(NO_CLASS)
+    return session
+
+
+async def _community(db: AsyncSession, community_id: int) -> Community:
+    community = await db.get(Community, community_id)
+    if community is None:
+        raise InvalidInput("社区不存在 (unknown community)", field="community_id")
+    return community
+
+
+# Sessions ---------------------------------------------------------------------------------------------------------
+
+
+async def create_class(
+    db: AsyncSession, project_id: int, data: ClassCreate, *, actor: User, now: datetime
+) -> ClassSession:
+    """The organiser schedules a session of an in-progress finance-education project."""
+    project = await _lock_project(db, project_id, now)
+    _require_organiser(actor, project)
+    _require_running(project)
+    check_seats(data.seats)
+    starts_at = _check_future(data.starts_at, now)
+    community = await _community(db, data.community_id)
+    session = ClassSession(
+        project_id=project.id,
+        topic=data.topic,
+        community_id=community.id,
+        venue=data.venue,
+        starts_at=starts_at,
+        seats=data.seats,
+        created_by_id=actor.id,
+        confirmed_count=0,
+        waitlist_count=0,
+    )
+    db.add(session)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="class_session",
+        entity_id=session.id,
+        action="create",
+        data={
+            "project": project.id,
+            "topic": session.topic,
+            "community": community.id,
+            "starts_at": starts_at.isoformat(),
+            "seats": session.seats,
+        },
+    )
+    return session
+
+
+async def update_class(
+    db: AsyncSession, class_id: int, data: ClassUpdate, *, actor: User, now: datetime
+) -> ClassSession:
+    """The organiser changes a session before it starts; more seats promote the waitlist's head in order."""
+    found = await db.get(ClassSession, class_id)
+    if found is None:
+        raise NotFound(NO_CLASS)
+    project = await _lock_project(db, found.project_id, now)
+    session = await _lock_session(db, class_id)
+    _require_organiser(actor, project)
+    _require_running(project)
+    if has_started(session, now):
+        raise StateConflict("课程已开始,不能修改 (the class has started and can no longer be changed)")
+    changes: dict[str, dict[str, object]] = {}
+    if data.seats is not UNSET:
+        check_seats(data.seats)
+        if data.seats < session.confirmed_count:
+            raise StateConflict(
+                f"已确认 {session.confirmed_count} 人,座位数不能少于此 "
+                f"(seats cannot drop below the {session.confirmed_count} confirmed places)",
+                field="seats",
+            )
+    if data.starts_at is not UNSET:
+        starts_at = _check_future(data.starts_at, now)
+        if starts_at != as_utc(session.starts_at):
+            changes["starts_at"] = {"before": as_utc(session.starts_at).isoformat(), "after": starts_at.isoformat()}
+            session.starts_at = starts_at
+    for name in ("topic", "venue", "seats"):
+        value = getattr(data, name)
+        if value is not UNSET and value != getattr(session, name):
+            changes[name] = {"before": getattr(session, name), "after": value}
+            setattr(session, name, value)
+    if not changes:
+        return session
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="class_session",
+        entity_id=session.id,
+        action="edit",
+        data={"changes": changes},
+    )
+    await _fill_seats(db, session, project, now=now, actor=actor)
+    return session
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFilter:
+    """What residents look for: a community or street, a range of local (Asia/Shanghai) dates."""
+
+    community_id: int | None = None
+    street_id: int | None = None
+    project_id: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    # None: upcoming only, unless a date range is given (then the range decides).
+    upcoming: bool | None = None
+    limit: int = 20
+    offset: int = 0
+
+
+def local_day_start(day: date) -> datetime:
+    """The UTC instant at which a Shanghai calendar day begins."""
+    return as_utc(datetime.combine(day, time.min, tzinfo=SHANGHAI))
+
+
+def _filtered(f: ClassFilter, now: datetime) -> Select[ClassSession]:
+    stmt = select(ClassSession)
+    if f.community_id is not None:
+        stmt = stmt.where(ClassSession.community_id == f.community_id)
+    if f.street_id is not None:
+        stmt = stmt.where(ClassSession.community_id.in_(select(Community.id).where(Community.street_id == f.street_id)))
+    if f.project_id is not None:
+        stmt = stmt.where(ClassSession.project_id == f.project_id)
+    if f.date_from is not None:
+        stmt = stmt.where(ClassSession.starts_at >= local_day_start(f.date_from))
+    if f.date_to is not None:
+        stmt = stmt.where(ClassSession.starts_at < local_day_start(f.date_to + timedelta(days=1)))
+    upcoming = f.upcoming if f.upcoming is not None else (f.date_from is None and f.date_to is None)
+    if upcoming:
+        stmt = stmt.where(ClassSession.starts_at >= now)
+    return stmt
+
+
+async def list_classes(db: AsyncSession, f: ClassFilter, *, now: datetime) -> tuple[int, list[ClassSession]]:
+    """Sessions matching the filter, soonest first, with the total before paging."""
+    if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
+        raise InvalidInput("结束日期不能早于开始日期 (the 'to' date is before the 'from' date)", field="to")
+    stmt = _filtered(f, now)
+    total = int(await db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    rows = await db.scalars(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(f.limit).offset(f.offset))
+    return total, list(rows.all())
+
+
+async def get_project(db: AsyncSession, project_id: int) -> Project:
+    """A project whose classes are asked for (404 if there is none)."""
+    project = await db.get(Project, project_id)
+    if project is None:
+        raise NotFound("项目不存在 (no such project)")
+    return project
+
+
+async def get_class(db: AsyncSession, class_id: int) -> ClassSession:
+    """One session (public)."""
+    session = await db.get(ClassSession, class_id)
+    if session is None:
+        raise NotFound(NO_CLASS)
+    return session
+
+
+async def projects_of(db: AsyncSession, sessions: Sequence[ClassSession]) -> dict[int, Project]:
+    """The projects the sessions belong to, by id (for titles and organisers)."""
+    ids = {s.project_id for s in sessions}
+    if not ids:
+        return {}
+    return {p.id: p for p in (await db.scalars(select(Project).where(Project.id.in_(ids)))).unique().all()}
+
+
+# Sign-ups ---------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewSignup:
+    """A sign-up just made, with the token shown to the resident once."""
+
+    signup: Signup
+    token: str
+    waitlist_position: int | None
+
+
+async def waitlist_position(db: AsyncSession, signup: Signup) -> int | None:
+    """1 for the head of the waitlist, and so on in arrival order; None unless waitlisted."""
+    if signup.status != SignupStatus.WAITLISTED:
+        return None
+    stmt = select(func.count()).where(
+        Signup.session_id == signup.session_id, Signup.status == SignupStatus.WAITLISTED, Signup.id <= signup.id
+    )
+    return int(await db.scalar(stmt) or 0)
+
+
+async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: datetime) -> NewSignup:
+    """A resident signs up (no account): confirmed while seats remain, then waitlisted in arrival order."""
+    name = clean_name(data.name)
+    phone = phones.validate(data.phone)
+    session = await _lock_session(db, class_id)
+    if has_started(session, now):
+        raise StateConflict("课程已开始,报名已截止 (the class has started; sign-ups are closed)")
+    taken = await db.scalar(
+        select(Signup.id).where(Signup.session_id == session.id, Signup.phone == phone, Signup.status.in_(LIVE))
+    )
+    if taken is not None:
+        raise StateConflict(
+            "该手机号已报名本次课程 (this mobile number is already signed up for this class)", field="phone"
+        )
+    status = SignupStatus.CONFIRMED if session.confirmed_count < session.seats else SignupStatus.WAITLISTED
+    token, token_hash = new_token()
+    signup = Signup(
+        session_id=session.id,
+        name=name,
+        phone=phone,
+        status=status,
+        token_hash=token_hash,
+        signed_up_at=now,
+    )
+    db.add(signup)
+    _count(session, None, status)
+    await db.flush()
+    await record(
+        db,
+        at=now,
+        actor=RESIDENT,
+        entity="signup",
+        entity_id=signup.id,
+        action="sign_up",
+        after=status,
+        data={"class": session.id, "phone": phones.mask(phone)},
+    )
+    return NewSignup(signup, token, await waitlist_position(db, signup))
+
+
+async def _with_token(db: AsyncSession, signup_id: int, token: str) -> Signup:
+    """The sign-up if the token is its own; otherwise NotFound, exactly as for a missing id."""
+    signup = await db.get(Signup, signup_id)
+    # Compare hashes in constant time; hash even when there is no row so both answers take the same work.
+    given = hash_token(token)
+    if signup is None or not hmac.compare_digest(given, signup.token_hash):
+        raise NotFound(NO_SIGNUP)
+    return signup
+
+
+async def view_signup(db: AsyncSession, signup_id: int, token: str) -> tuple[Signup, int | None]:
+    """The holder's own sign-up and waitlist position."""
+    signup = await _with_token(db, signup_id, token)
+    return signup, await waitlist_position(db, signup)
+
+
+async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime) -> Signup:
+    """The holder cancels; a confirmed place goes to the head of the waitlist in the same transaction."""
+    found = await _with_token(db, signup_id, token)
+    session = await _lock_session(db, found.session_id)
+    stmt = select(Signup).where(Signup.id == signup_id).execution_options(populate_existing=True)
+    signup = (await db.scalars(stmt)).one()
+    before = SignupStatus(signup.status)
+    if before == SignupStatus.CANCELLED:
+        raise StateConflict("该报名已取消 (this sign-up is already cancelled)")
+    if has_started(session, now):
+        raise StateConflict("课程已开始,不能取消报名 (the class has started; the sign-up can no longer be cancelled)")
+    check_transition(before, SignupStatus.CANCELLED, what="signup")
+    signup.status = SignupStatus.CANCELLED
+    signup.cancelled_at = now
+    _count(session, before, SignupStatus.CANCELLED)
+    await record(
+        db,
+        at=now,
+        actor=RESIDENT,
+        entity="signup",
+        entity_id=signup.id,
+        action="cancel",
+        before=before,
+        after=SignupStatus.CANCELLED,
+        data={"class": session.id},
+    )
+    project = await db.get(Project, session.project_id)
+    assert project is not None  # noqa: S101 - the foreign key guarantees it
+    await _fill_seats(db, session, project, now=now, actor=SYSTEM)
+    return signup
+
+
+def _count(session: ClassSession, before: SignupStatus | None, after: SignupStatus) -> None:
+    """Move the session's counters with one sign-up's change (the session row is locked by the caller)."""
+    for status, step in ((before, -1), (after, 1)):
+        if status == SignupStatus.CONFIRMED:
+            session.confirmed_count += step
+        elif status == SignupStatus.WAITLISTED:
+            session.waitlist_count += step
+
+
+async def _fill_seats(
+    db: AsyncSession, session: ClassSession, project: Project, *, now: datetime, actor: Actor
+) -> list[Signup]:
+    """Promote the head of the waitlist, in arrival order, while seats are free; tell the organiser."""
+    free = session.seats - session.confirmed_count
+    if free <= 0 or session.waitlist_count <= 0:
+        return []
+    stmt = (
+        select(Signup)
+        .where(Signup.session_id == session.id, Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.id)
+        .limit(free)
+        .execution_options(populate_existing=True)
+    )
+    promoted = list((await db.scalars(stmt)).all())
+    for signup in promoted:
+        check_transition(SignupStatus(signup.status), SignupStatus.CONFIRMED, what="signup")
+        signup.status = SignupStatus.CONFIRMED
+        signup.promoted_at = now
+        _count(session, SignupStatus.WAITLISTED, SignupStatus.CONFIRMED)
+        await record(
+            db,
+            at=now,
+            actor=actor,
+            entity="signup",
+            entity_id=signup.id,
+            action="promote",
+            before=SignupStatus.WAITLISTED,
+            after=SignupStatus.CONFIRMED,
+            data={"class": session.id},
+        )
+    if promoted:
+        who = "、".join(f"{s.name}({s.phone})" for s in promoted[:10])
+        more = f" 等{len(promoted)}人" if len(promoted) > 10 else ""
+        await notify.to_orgs(
+            db,
+            [project.organization_id],
+            kind="waitlist_promoted",
+            title=f"候补转为正式报名:{session.topic}({local(session.starts_at):%m-%d %H:%M})",
+            body=f"{who}{more} 已从候补转为正式报名 (promoted from the waitlist)",
+            link=f"/classes/{session.id}",
+        )
+    return promoted
+
+
+async def signups_of(
+    db: AsyncSession, class_id: int, *, viewer: User | None, status: SignupStatus | None
+) -> tuple[ClassSession, bool, list[tuple[Signup, int | None]]]:
+    """A session's sign-ups in arrival order with waitlist positions, and whether the viewer sees them unmasked.
+
+    The organiser sees every sign-up (cancelled ones too when asked); everyone else sees live ones only.
+    """
+    session = await get_class(db, class_id)
+    project = await db.get(Project, session.project_id)
+    organiser = project is not None and is_organiser(viewer, project)
+    stmt = select(Signup).where(Signup.session_id == session.id).order_by(Signup.id)
+    if status is not None:
+        if status == SignupStatus.CANCELLED and not organiser:
+            return session, True, []
+        stmt = stmt.where(Signup.status == status)
+    elif not organiser:
+        stmt = stmt.where(Signup.status.in_(LIVE))
+    rows: list[tuple[Signup, int | None]] = []
+    position = 0
+    for signup in (await db.scalars(stmt)).all():
+        if signup.status == SignupStatus.WAITLISTED:
+            position += 1
+            rows.append((signup, position))
+        else:
+            rows.append((signup, None))
+    return session, not organiser, rows
+
+
+async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *, actor: User, now: datetime) -> Signup:
+    """The organiser records whether a confirmed resident came, once the class has started."""
+    found = await get_class(db, class_id)
+    project = await db.get(Project, found.project_id)
+    if project is None:
+        raise NotFound(NO_CLASS)
+    _require_organiser(actor, project)
+    session = await _lock_session(db, class_id)
+    if not has_started(session, now):
+        raise StateConflict("课程尚未开始,不能登记出勤 (attendance is taken once the class has started)")
+    stmt = (
+        select(Signup)
+        .where(Signup.id == data.signup_id, Signup.session_id == session.id)
+        .execution_options(populate_existing=True)
+    )
+    signup = (await db.scalars(stmt)).one_or_none()
+    if signup is None:
+        raise NotFound(NO_SIGNUP)
+    if signup.status != SignupStatus.CONFIRMED:
+        raise StateConflict("只能为正式报名登记出勤 (attendance is recorded for confirmed places only)")
+    before = signup.attended
+    signup.attended = data.attended
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="signup",
+        entity_id=signup.id,
+        action="attendance",
+        before=signup.status,
+        after=signup.status,
+        data={"class": session.id, "attended": data.attended, "was": before},
+    )
+    return signup

@@ -1,0 +1,24 @@
+"""Integration-suite rules: after every scenario, on its database, the three lists must be in step."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from market.db import create_engine
+from market.invariants import check
+
+
+@pytest.fixture(autouse=True)
+async def lists_in_step(database_url: str) -> AsyncIterator[None]:
+    """Run the invariant check (`jiebang lists check`) once the test is done with its database."""
+    yield
+    engine = create_engine(database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            violations = await check(db)
+    finally:
+        await engine.dispose()
+    assert not violations, "lists out of step after the scenario:\n" + "\n".join(map(str, violations))
