@@ -81,6 +81,10 @@ class Year:
         self.org_member: dict[int, str] = {}
         self.community_ids: dict[str, int] = {}
         self.evaluator_ids: dict[str, int] = {}
+        self.service_ids: dict[str, int] = {}
+        self.service_provider: dict[str, str] = {}
+        self.need_ids: dict[int, int] = {}
+        self.meeting_id = 0
         self.accounts: list[tuple[str, str, str]] = []
         self._queue: list[tuple[datetime, int, Step]] = []
         self._seq = itertools.count()

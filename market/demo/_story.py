@@ -8,6 +8,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from alliances.credit_code import make_credit_code
+from market.clock import SHANGHAI
 from market.demo import _data as data
 from market.models import Role
 from market.scoring import DEFAULT_RUBRIC
@@ -69,6 +70,8 @@ async def play(year: Year, now: datetime) -> None:
     """Schedule the whole year, then run it in time order up to now."""
     start = year.clock.now()
     await _set_up_district(year, start)
+    await _set_up_resources(year)
+    _schedule_needs_and_orders(year, start, now)
     for i, fate in enumerate(FATES):
         _schedule_task(year, i, fate, now - timedelta(days=POSTED_DAYS_AGO[i]), now)
     _schedule_drafts(year, now)
@@ -142,6 +145,164 @@ async def _set_up_district(year: Year, start: datetime) -> None:
         )
 
 
+# Which of data.COMMUNITY_NEEDS (by index) each task (by index) answers. Task 20 goes unclaimed, so its need
+# reopens; needs 8 and the organisations' needs are answered by orders instead.
+NEEDS_ANSWERED_BY_TASK = {0: [0], 1: [1], 2: [2], 3: [3], 6: [4], 7: [5], 8: [6], 20: [7], 11: [9]}
+SECRETARY_OF = {c: f"sec{n:02d}" for n, c in enumerate((c for cs in data.STREETS.values() for c in cs), start=1)}
+
+
+async def _set_up_resources(year: Year) -> None:
+    """The park's 16 services and the organisations' own offerings (服务资源库)."""
+    committee = await year.login("committee")
+    for title, category, groups, capacity in data.PARK_SERVICES:
+        svc = await committee.call(
+            "POST",
+            "/services",
+            {
+                "title": title,
+                "description": f"创新园提供:{title}。",
+                "category": category,
+                "target_groups": groups,
+                "monthly_capacity": capacity,
+            },
+        )
+        year.service_ids[title] = svc["id"]
+    for org_name, title, category, groups, capacity in data.ORG_OFFERINGS:
+        member = await year.login(year.org_member[year.org_ids[org_name]])
+        svc = await member.call(
+            "POST",
+            "/services",
+            {
+                "title": title,
+                "description": f"{org_name}提供:{title}。",
+                "category": category,
+                "target_groups": groups,
+                "monthly_capacity": capacity,
+            },
+        )
+        year.service_ids[title] = svc["id"]
+        year.service_provider[title] = year.org_member[year.org_ids[org_name]]
+
+
+def _schedule_needs_and_orders(year: Year, start: datetime, now: datetime) -> None:
+    """Needs raised through the year, orders placed for some of them, and one ordering meeting (点单会)."""
+
+    async def raise_need(k: int) -> None:
+        community, title, category = data.COMMUNITY_NEEDS[k]
+        secretary = await year.login(SECRETARY_OF[community])
+        need = await secretary.call(
+            "POST",
+            "/needs",
+            {
+                "title": title,
+                "description": f"{community}居民反映:{title}。",
+                "category": category,
+            },
+        )
+        year.need_ids[k] = need["id"]
+
+    async def raise_org_need(k: int) -> None:
+        org_name, title, category = data.ORG_NEEDS[k]
+        member = await year.login(year.org_member[year.org_ids[org_name]])
+        await member.call("POST", "/needs", {"title": title, "description": title, "category": category})
+
+    for k in range(len(data.COMMUNITY_NEEDS)):
+        year.at(start + (2 + k) * HOUR, partial(raise_need, k))
+    for k in range(len(data.ORG_NEEDS)):
+        year.at(start + DAY + k * HOUR, partial(raise_org_need, k))
+
+    # (days after start, community, service title, need index or None, what becomes of it)
+    orders = [
+        (20, "西流庄社区", "社区活动影像记录", 8, "rated"),
+        (35, "虎山路社区", "政策法规信息推送", None, "rated"),
+        (60, "九水路社区", "社区心理健康讲座", None, "rated"),
+        (90, "沧口社区", "防诈骗金融知识课", None, "rated"),
+        (120, "杭州路社区", "多功能会议室", None, "declined"),
+        (150, "京口路社区", "助老上门服务", None, "cancelled"),
+        (200, "永年路社区", "法律明白人培训", None, "delivered"),
+        (250, "兴华路社区", "垃圾分类宣讲", None, "accepted"),
+        (330, "书院路社区", "项目设计与申报辅导", None, "requested"),
+    ]
+    for days, community, service, need, fate in orders:
+        when = start + days * DAY
+        if when < now - DAY:
+            year.at(when, partial(_order, year, community, service, need, fate, None))
+
+    meeting_day = start + 180 * DAY
+
+    async def meeting() -> None:
+        committee = await year.login("committee")
+        presented = [
+            "社区心理健康讲座",
+            "法律明白人培训",
+            "助老上门服务",
+            "防诈骗金融知识课",
+            "公益项目供需对接",
+            "多功能会议室",
+        ]
+        m = await committee.call(
+            "POST",
+            "/meetings",
+            {
+                "title": "社区书记点单会(年中)",
+                "place": "汇益港湾社会组织创新园路演厅",
+                "starts_at": meeting_day.isoformat(),
+                "ends_at": (meeting_day + 3 * HOUR).isoformat(),
+                "offering_ids": [year.service_ids[t] for t in presented],
+            },
+        )
+        year.meeting_id = m["id"]
+
+    year.at(meeting_day - 7 * DAY, meeting)
+    at_meeting = [
+        ("东山社区", "防诈骗金融知识课", "rated"),
+        ("苍台社区", "法律明白人培训", "rated"),
+        ("李村河社区", "社区心理健康讲座", "delivered"),
+        ("四流中路社区", "助老上门服务", "rated"),
+        ("虎山路社区", "公益项目供需对接", "accepted"),
+    ]
+    for k, (community, service, fate) in enumerate(at_meeting):
+        year.at(
+            meeting_day + (k + 1) * 20 * timedelta(minutes=1),
+            partial(_order, year, community, service, None, fate, "meeting"),
+        )
+
+
+async def _order(year: Year, community: str, service: str, need: int | None, fate: str, meeting: str | None) -> None:
+    """Place an order and take it as far as its fate, over the following days."""
+    secretary = await year.login(SECRETARY_OF[community])
+    month = (year.clock.now() + 10 * DAY).astimezone(SHANGHAI).strftime("%Y-%m")
+    body: dict[str, Any] = {"service_month": month, "note": f"{community}点单:{service}"}
+    if need is not None and need in year.need_ids:
+        body["need_id"] = year.need_ids[need]
+    if meeting:
+        body["meeting_id"] = year.meeting_id
+    order = await secretary.call("POST", f"/services/{year.service_ids[service]}/orders", body)
+    if fate == "requested":
+        return
+    if fate == "cancelled":
+        await secretary.call("POST", f"/orders/{order['id']}/cancel")
+        return
+    provider = await year.login(year.service_provider.get(service, "committee"))
+    if fate == "declined":
+        await provider.call("POST", f"/orders/{order['id']}/decline", {"reason": "本月场地已排满,建议改约下月。"})
+        return
+    await provider.call("POST", f"/orders/{order['id']}/accept")
+    if fate == "accepted":
+        return
+
+    async def deliver() -> None:
+        await secretary.call("POST", f"/orders/{order['id']}/deliver")
+        if fate == "rated":
+            await secretary.call(
+                "POST",
+                f"/orders/{order['id']}/rate",
+                {"rating": year.rng.choice([4, 5, 5]), "comment": "服务及时,居民满意。"},
+            )
+
+    year.at(year.clock.now() + 12 * DAY, deliver)
+
+
 def _marks(quality: float, year: Year) -> dict[str, str]:
     """One member's marks: around the proposal's quality, one decimal each."""
     out = {}
@@ -172,6 +333,7 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
                 "alliances": alliances,
                 "allow_joint": joint,
                 "community_ids": [year.community_ids[c] for c in communities],
+                "need_ids": [year.need_ids[n] for n in NEEDS_ANSWERED_BY_TASK.get(i, []) if n in year.need_ids],
             },
         )
         st["task"] = t["id"]

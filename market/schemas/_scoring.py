@@ -38,7 +38,7 @@ class PanelSeat(Schema):
 
 
 class Panel(Schema):
-    """A task's panel; it is fixed once the first score is in."""
+    """A task's panel; once scoring has begun members may be added but not removed."""
 
     task_id: int
     members: list[PanelSeat]

@@ -16,7 +16,7 @@ from market.audit import Actor, record
 from market.clock import as_utc
 from market.db import lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
-from market.models import Attachment, Organization, PanelMember, Proposal, ProposalMember, Role, Task, User
+from market.models import Attachment, Organization, PanelMember, Proposal, ProposalMember, Role, Score, Task, User
 from market.schemas._proposals import ProposalCreate, ProposalUpdate
 from market.services._tasks import go_unclaimed, lock_task, status_of, visible_to
 from market.settings import Settings
@@ -519,6 +519,9 @@ async def qualify(
 
     if await standing_award(db, task.id) is not None:
         raise StateConflict("已确定承榜,不能再改资格 (an award stands; qualification is closed)")
+    if await db.scalar(select(Score.id).where(Score.task_id == task.id).limit(1)) is not None:
+        # Changing who is in the running after marks exist would reopen or skew a ranking already under way.
+        raise StateConflict("评分已开始,资格审查已结束 (scoring has begun; qualification is closed)")
     target = ProposalStatus.QUALIFIED if qualified else ProposalStatus.DISQUALIFIED
     if not qualified and not (reason and reason.strip()):
         raise InvalidInput("不合格须说明理由 (a disqualification needs a reason)", field="reason")

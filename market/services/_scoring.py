@@ -204,14 +204,18 @@ async def _scoring_started(db: AsyncSession, task_id: int) -> bool:
 
 
 async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, actor: User, now: datetime) -> None:
-    """Form or change a task's panel (posted or reviewing, before any score); new members are told of their seat."""
+    """Form or change a task's panel while posted or in review, until it is complete; new members are told.
+
+    Once scoring has begun members may still be added (say, when everyone on the panel is recused from one
+    proposal) but nobody who has scored may be removed: their marks are part of the record.
+    """
     task = await lock_task(db, task_id, now)
     if task.status not in PANEL_STATES:
         raise StateConflict(
             "只有揭榜期或评审中的榜单可以组建评审组 (a panel is formed while the task is posted or in review)"
         )
-    if await _scoring_started(db, task.id):
-        raise StateConflict("已有评分,评审组不能再变更 (scoring has started; the panel is fixed)")
+    if (await load_board(db, task)).complete:
+        raise StateConflict("评分已全部完成,评审组不能再变更 (the panel has finished scoring; it is fixed)")
     wanted = list(dict.fromkeys(user_ids))
     users = {u.id: u for u in (await db.scalars(select(User).where(User.id.in_(wanted)))).unique().all()}
     for uid in wanted:
@@ -227,6 +231,11 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
     removed = sorted(current - set(wanted))
     if not added and not removed:
         return
+    scorers = set((await db.scalars(select(Score.user_id).where(Score.task_id == task.id))).all())
+    if scorers & set(removed):
+        raise StateConflict(
+            "已评分的评审专家不能移出评审组 (members who have scored cannot be removed)", field="user_ids"
+        )
     if removed:
         await db.execute(delete(PanelMember).where(PanelMember.task_id == task.id, PanelMember.user_id.in_(removed)))
     db.add_all(PanelMember(task_id=task.id, user_id=uid) for uid in added)

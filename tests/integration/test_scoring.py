@@ -51,7 +51,7 @@ async def test_only_the_committee_and_the_panel_see_the_panel(api: Api) -> None:
     problem(await review.orgs[0].put(f"/tasks/{review.task_id}/panel", json={"user_ids": [1]}), 403)
 
 
-async def test_panel_is_fixed_once_scoring_has_started(api: Api) -> None:
+async def test_members_who_have_scored_cannot_be_removed_from_the_panel(api: Api) -> None:
     review = await task_in_review(api, proposals=1, panel=2)
     await review.panel[0].ok("PUT", f"/proposals/{review.pid(0)}/scores", status=200, json={"marks": marks_for("80")})
     spare = await api.user("evaluator")
@@ -59,6 +59,32 @@ async def test_panel_is_fixed_once_scoring_has_started(api: Api) -> None:
     problem(r, 409)
     panel = await api.committee.ok("GET", f"/tasks/{review.task_id}/panel")
     assert panel["scoring_started"] is True
+    assert sorted(m["user_id"] for m in panel["members"]) == sorted(e.user["id"] for e in review.panel)
+
+
+async def test_a_member_can_be_added_when_everyone_on_the_panel_is_recused_from_a_proposal(api: Api) -> None:
+    # Both members work for the lead of proposal 0: without a third member it could never be scored.
+    review = await task_in_review(api, proposals=2, panel=2, member_of={0: 0, 1: 0})
+    await score_all(review, [[None, None], [marks_for("80"), marks_for("82")]])
+    ranking = await api.committee.ok("GET", f"/tasks/{review.task_id}/ranking")
+    assert ranking["complete"] is False
+    third = await api.user("evaluator")
+    everyone = [e.user["id"] for e in review.panel] + [third.user["id"]]
+    await api.committee.ok("PUT", f"/tasks/{review.task_id}/panel", status=200, json={"user_ids": everyone})
+    for pid in (review.pid(0), review.pid(1)):
+        await third.ok("PUT", f"/proposals/{pid}/scores", status=200, json={"marks": marks_for("85")})
+    assert (await api.committee.ok("GET", f"/tasks/{review.task_id}/ranking"))["complete"] is True
+    problem(await api.committee.put(f"/tasks/{review.task_id}/panel", json={"user_ids": everyone[:2]}), 409)
+
+
+async def test_qualification_closes_once_scoring_has_begun(api: Api) -> None:
+    review = await task_in_review(api, proposals=2, panel=2)
+    await review.panel[0].ok("PUT", f"/proposals/{review.pid(0)}/scores", status=200, json={"marks": marks_for("80")})
+    r = await api.committee.post(
+        f"/proposals/{review.pid(1)}/qualification", json={"qualified": False, "reason": "材料不全"}
+    )
+    problem(r, 409)
+    assert (await api.committee.ok("GET", f"/proposals/{review.pid(1)}"))["status"] == "qualified"
 
 
 async def test_panel_cannot_be_formed_for_a_draft_or_closed_task(api: Api) -> None:

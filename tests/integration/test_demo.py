@@ -1,0 +1,61 @@
+"""The demo district loads through the real API, reads 22 posted / 20 claimed / 19 awarded, and loads only once."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from market.db import create_engine
+from market.demo import load_demo
+from market.models import Offering, Organization, Task, User
+from tests.factories import PASSWORD, Api
+
+
+async def _counts(api: Api) -> tuple[int, ...]:
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            return tuple(
+                [
+                    int(await db.scalar(select(func.count()).select_from(m)) or 0)
+                    for m in (Task, Organization, User, Offering)
+                ]
+            )
+    finally:
+        await engine.dispose()
+
+
+async def test_demo_year_reads_22_posted_20_claimed_19_awarded_and_loads_once(api: Api) -> None:
+    # The committee account the fixture made already exists; the demo signs in with its password.
+    report = await load_demo(api.settings, PASSWORD, now=api.clock.now())
+    assert report.loaded
+    assert ("committee", "committee", "创新园综合党委") in report.accounts
+
+    stats = await api.anon.ok("GET", "/stats")
+    assert stats["total"]["tasks"] == {"posted": 22, "claimed": 20, "awarded": 19, "unclaimed": 1}
+    statuses = {t["status"] for t in (await api.committee.ok("GET", "/tasks", params={"limit": 100}))["items"]}
+    assert statuses == {
+        "draft",
+        "posted",
+        "reviewing",
+        "awarded",
+        "in_progress",
+        "delivered",
+        "closed",
+        "cancelled",
+        "unclaimed",
+    }
+    # The park's resource list: 16 services in 5 categories.
+    park = await api.anon.ok("GET", "/services", params={"provider": "park", "limit": 100})
+    assert len(park["items"]) == 16
+    assert len({s["category"] for s in park["items"]}) == 5
+    assert stats["total"]["classes"]["held"] > 0
+    assert stats["total"]["needs"]["resolved"] > 0
+    assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
+
+    before = await _counts(api)
+    again = await load_demo(api.settings, PASSWORD, now=api.clock.now())
+    assert not again.loaded
+    assert await _counts(api) == before
+    demo_user = await api.login("org01", PASSWORD)
+    assert demo_user.user["role"] == "org"
