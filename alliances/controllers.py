@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services
+from alliances.db import writing
 from alliances.errors import NotFound
 from alliances.guards import is_committee, requires_committee
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
@@ -38,7 +39,7 @@ from alliances.schemas import (
     Street,
     StreetCreate,
 )
-from alliances.services import Recorder, local_date, writing
+from alliances.services import Recorder, local_date
 
 # Bounded so that no malformed URL reaches the database as an out-of-range integer (as market's PathId).
 PathId = Annotated[int, Parameter(ge=1, le=2**53)]

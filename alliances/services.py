@@ -7,8 +7,7 @@ Every function that changes state expects to run inside `writing(session)` and w
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final, NamedTuple, Protocol, runtime_checkable
@@ -83,24 +82,6 @@ class PublicActor:
 
 
 PUBLIC = PublicActor()
-
-# Must equal `market.db._SQLITE_BEGIN`: the engine's SQLite "begin" hook reads it to issue BEGIN IMMEDIATE.
-# (Duplicated because alliances may not import market; tests/integration/test_alliances.py checks they agree.)
-SQLITE_BEGIN_OPTION: Final = "jiebang_sqlite_begin"
-
-
-@asynccontextmanager
-async def writing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """One write transaction, committed on success and rolled back on any exception (as `market.db.writing`).
-
-    On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout instead of failing.
-    """
-    if session.in_transaction():
-        # Reads earlier in the request opened a deferred transaction; finish it so that ours starts clean.
-        await session.commit()
-    async with session.begin():
-        await session.connection(execution_options={SQLITE_BEGIN_OPTION: "IMMEDIATE"})
-        yield session
 
 
 def local_date(now: datetime) -> date:

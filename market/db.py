@@ -1,71 +1,7 @@
-"""Engine, transactions and row locks that behave the same on SQLite and PostgreSQL."""
+"""The persistence primitives (engine, `writing`, `lock`, the declarative base), defined in `alliances.db`."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from alliances.db import Base, ModelT, create_engine, lock, metadata, writing
 
-from advanced_alchemy.base import BigIntAuditBase, orm_registry
-from sqlalchemy import event, select
-from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
-from sqlalchemy.pool import ConnectionPoolEntry
-
-Base = BigIntAuditBase
-metadata = orm_registry.metadata
-
-ModelT = TypeVar("ModelT", bound=BigIntAuditBase)
-
-# Execution option that asks our SQLite "begin" hook for BEGIN IMMEDIATE.
-_SQLITE_BEGIN = "jiebang_sqlite_begin"
-
-
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """An async engine for the URL, with SQLite set up for several writers on one file."""
-    if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
-        _configure_sqlite(engine)
-        return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
-
-
-def _configure_sqlite(engine: AsyncEngine) -> None:
-    @event.listens_for(engine.sync_engine, "connect")
-    def on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
-        # Take transaction control away from the sqlite3 module so that BEGIN is ours to choose.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def on_begin(conn: Connection) -> None:
-        # A write transaction must hold the write lock from its first statement; a deferred one that
-        # upgrades later fails with SQLITE_BUSY when another writer got in between, and no timeout helps.
-        mode = conn.get_execution_options().get(_SQLITE_BEGIN, "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
-
-
-@asynccontextmanager
-async def writing(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """One write transaction: committed on success, rolled back on any exception.
-
-    On SQLite it begins IMMEDIATE, so concurrent writers queue on the busy timeout instead of failing.
-    """
-    if session.in_transaction():
-        # Reads earlier in the request opened a deferred transaction; finish it so that ours starts clean.
-        await session.commit()
-    async with session.begin():
-        await session.connection(execution_options={_SQLITE_BEGIN: "IMMEDIATE"})
-        yield session
-
-
-async def lock(session: AsyncSession, model: type[ModelT], ident: int) -> ModelT | None:
-    """Load one row for update (SELECT … FOR UPDATE on PostgreSQL; SQLite's write lock already covers it)."""
-    # `of=` keeps the lock off eagerly joined tables (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
-    stmt = select(model).where(model.id == ident).with_for_update(of=model).execution_options(populate_existing=True)
-    return (await session.execute(stmt)).scalar_one_or_none()
+__all__ = ["Base", "ModelT", "create_engine", "lock", "metadata", "writing"]

@@ -12,7 +12,6 @@ from litestar import Litestar
 from sqlalchemy import event, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from alliances.services import SQLITE_BEGIN_OPTION
 from market import db as market_db
 from market.audit import verify
 from market.models import AuditEntry
@@ -73,11 +72,6 @@ QUARTERS_2026 = [
 
 
 # --- plumbing --------------------------------------------------------------------------------------------------
-
-
-def test_alliances_writing_uses_the_same_sqlite_begin_option_as_market_db() -> None:
-    # alliances duplicates market.db.writing (it may not import market); the engine hook reads this option.
-    assert SQLITE_BEGIN_OPTION == market_db._SQLITE_BEGIN
 
 
 # --- alliances -------------------------------------------------------------------------------------------------
