@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from datetime import date, datetime
 from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
-from alliances import models
+from alliances import models, phones
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 
 # `alliances` may not import `market`, so the base struct and the limits below mirror market.schemas._base.
@@ -33,16 +32,16 @@ Mobile = Annotated[str, Meta(pattern=MOBILE_PATTERN)]
 Phone = Annotated[str, Meta(max_length=20, pattern=r"^(\+?[0-9][0-9 ()-]{4,19})?$")]
 Categories = Annotated[list[ServiceCategory], Meta(min_length=1, max_length=len(ServiceCategory))]
 
-_MOBILE = re.compile(MOBILE_PATTERN)
-
 
 class Schema(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False, rename=None):
     """Base for every request and response body."""
 
 
 def mask_mobile(phone: str) -> str:
-    """A mobile number as the public sees it (138****0000); other numbers are an organisation's, and public."""
-    return f"{phone[:3]}****{phone[-4:]}" if _MOBILE.match(phone) else phone
+    """A mobile number as the public sees it (138****0000), however it was written (+86, spaces, dashes);
+    other numbers are an organisation's landline, and public."""
+    number = phones.normalise(phone)
+    return phones.mask(number) if number is not None else phone
 
 
 # --- alliances -------------------------------------------------------------------------------------------------

@@ -1,50 +1,11 @@
-"""Mainland China mobile numbers (手机号): normalising, validating, and masking what the public sees.
-
-Pure functions, no database. Masking of residents' personal data happens here and nowhere else.
-"""
+"""Residents' mobile numbers in the marketplace: the rules of `alliances.phones`, plus the 422 for bad input."""
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
+from alliances.phones import MAX_INPUT, MOBILE, PHONE_MESSAGE, is_mobile, mask, mask_name, normalise
 from market.errors import InvalidInput
 
-MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
-# Far beyond any way of writing an 11-digit number; longer input is rejected without further work.
-MAX_INPUT = 32
-# Separators people type inside a number: spaces (also the ideographic space, folded by NFKC) and dashes.
-_SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
-
-PHONE_MESSAGE = (
-    "请输入有效的中国大陆手机号码:11位数字,以13至19开头 "
-    "(enter a valid mainland China mobile number: 11 digits beginning 13 to 19)"
-)
-
-
-def normalise(raw: str) -> str | None:
-    """The bare 11-digit mobile number in `raw`, or None if it is not one.
-
-    Full-width characters are folded (１３８… → 138…), spaces and dashes are dropped, and a leading
-    +86 / 86 / 0086 country code is removed.
-    """
-    if len(raw) > MAX_INPUT:
-        return None
-    text = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw))
-    for prefix in ("+86", "0086"):
-        if text.startswith(prefix):
-            text = text[len(prefix) :]
-            break
-    else:
-        # A bare 86 is a country code only when what follows is a whole mobile number.
-        if len(text) == 13 and text.startswith("86"):
-            text = text[2:]
-    return text if MOBILE.fullmatch(text) else None
-
-
-def is_mobile(raw: str) -> bool:
-    """Whether `raw` is a mainland mobile number, however it was written."""
-    return normalise(raw) is not None
+__all__ = ["MAX_INPUT", "MOBILE", "PHONE_MESSAGE", "is_mobile", "mask", "mask_name", "normalise", "validate"]
 
 
 def validate(raw: str) -> str:
@@ -53,18 +14,3 @@ def validate(raw: str) -> str:
     if number is None:
         raise InvalidInput(PHONE_MESSAGE, field="phone")
     return number
-
-
-def mask(number: str) -> str:
-    """The number as the public sees it: first 3 and last 4 digits, four stars between (138****0000)."""
-    if len(number) != 11:
-        # Never stored (the schema holds only normalised numbers); hide everything rather than guess.
-        return "*" * len(number)
-    return f"{number[:3]}****{number[-4:]}"
-
-
-def mask_name(name: str) -> str:
-    """A resident's name as the public sees it: the first character, then one star per other character (张**)."""
-    if not name:
-        return ""
-    return name[0] + "*" * max(len(name) - 1, 1)

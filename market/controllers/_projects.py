@@ -16,6 +16,7 @@ from market.controllers._base import PathId
 from market.db import writing
 from market.grading import Grade
 from market.models import Feedback as FeedbackModel
+from market.models import ProgressReport as ProgressReportModel
 from market.models import Project as ProjectModel
 from market.models import User
 from market.schemas._projects import (
@@ -48,9 +49,10 @@ def _grade(p: ProjectModel) -> tuple[Grade | None, str | None]:
     return grade, grade.label_zh
 
 
-def summary(p: ProjectModel, need_ids: list[int]) -> ProjectSummary:
-    """A row of the project list."""
+def summary(p: ProjectModel, need_ids: list[int], latest: ProgressReportModel | None = None) -> ProjectSummary:
+    """A row of the project list: with its alliance and its latest progress."""
     grade, label = _grade(p)
+    alliance = p.organization.alliance
     return ProjectSummary(
         id=p.id,
         task_id=p.task_id,
@@ -67,6 +69,11 @@ def summary(p: ProjectModel, need_ids: list[int]) -> ProjectSummary:
         grade=grade,
         grade_label=label,
         need_ids=need_ids,
+        alliance=alliance.code,
+        alliance_name=alliance.name,
+        latest_percent=latest.percent_complete if latest else None,
+        latest_report=latest.body if latest else None,
+        latest_report_at=latest.reported_at if latest else None,
     )
 
 
@@ -118,13 +125,15 @@ class ProjectController(Controller):
         status: ProjectStatus | None = None,
         category: ServiceCategory | None = None,
         organization_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
+        alliance: Annotated[str | None, Parameter(max_length=20, pattern=r"^[a-z-]+$")] = None,
         limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
         offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
     ) -> ProjectPage:
-        """The project list (项目清单), newest first."""
-        f = projects.ProjectFilter(status, category, organization_id, limit, offset)
+        """The project list (项目清单), newest first: needs, organisation, alliance, budget, state, latest progress."""
+        f = projects.ProjectFilter(status, category, organization_id, limit, offset, alliance)
         total, rows, needs = await projects.list_projects(db_session, f)
-        return ProjectPage(total=total, items=[summary(p, needs[p.task_id]) for p in rows])
+        latest = await projects.latest_reports(db_session, [p.id for p in rows])
+        return ProjectPage(total=total, items=[summary(p, needs[p.task_id], latest.get(p.id)) for p in rows])
 
     @get("/{project_id:int}", exclude_from_auth=True)
     async def get_one(self, db_session: Db, project_id: PathId) -> Project:

@@ -41,8 +41,8 @@ Viewer = NamedDependency[User | None]
 _LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
-def summary(task: TaskModel, status: TaskStatus) -> TaskSummary:
-    """A list row."""
+def summary(task: TaskModel, status: TaskStatus, viewer: User | None = None) -> TaskSummary:
+    """A list row (the claim count stays hidden while claims are open)."""
     return TaskSummary(
         id=task.id,
         title=task.title,
@@ -55,7 +55,7 @@ def summary(task: TaskModel, status: TaskStatus) -> TaskSummary:
         alliances=[AllianceRef(a.code, a.name) for a in task.alliances],
         communities=[CommunityRef(c.id, c.name, c.street.name) for c in task.communities],
         posted_at=task.posted_at,
-        claims=task.submitted_count,
+        claims=tasks.claims_shown(task, status, viewer),
     )
 
 
@@ -66,7 +66,7 @@ def _question(q: TaskQuestion) -> Question:
 async def detail(db: AsyncSession, task_id: int, viewer: User | None, clock: Clock) -> Task:
     """A task in full, as this viewer may see it."""
     t = await tasks.get_task(db, task_id, viewer=viewer)
-    s = summary(t, tasks.status_of(t, clock.now()))
+    s = summary(t, tasks.status_of(t, clock.now()), viewer)
     return Task(
         id=t.id,
         title=t.title,
@@ -86,7 +86,7 @@ async def detail(db: AsyncSession, task_id: int, viewer: User | None, clock: Clo
         closed_at=t.closed_at,
         cancel_reason=t.cancel_reason,
         reposted_from_id=t.reposted_from_id,
-        claims=t.submitted_count,
+        claims=s.claims,
         questions=[_question(q) for q in await tasks.questions_of(db, t.id, viewer=viewer)],
         amendments=[
             Amendment(a.number, a.reason, a.changes, a.material, a.made_at) for a in await tasks.amendments_of(db, t.id)
@@ -118,7 +118,7 @@ class TaskController(Controller):
         now = clock.now()
         f = tasks.TaskFilter(status, category, alliance, community_id, q, limit, offset)
         total, rows = await tasks.list_tasks(db_session, f, now=now, viewer=viewer)
-        return TaskPage(total=total, items=[summary(t, tasks.status_of(t, now)) for t in rows])
+        return TaskPage(total=total, items=[summary(t, tasks.status_of(t, now), viewer) for t in rows])
 
     @get("/{task_id:int}", exclude_from_auth=True)
     async def get_task(

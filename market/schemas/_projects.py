@@ -79,6 +79,11 @@ class ProjectSummary(Schema):
     grade: Grade | None
     grade_label: str | None
     need_ids: list[int]
+    alliance: str
+    alliance_name: str
+    latest_percent: int | None
+    latest_report: str | None
+    latest_report_at: datetime | None
 
 
 class ProjectPage(Schema):

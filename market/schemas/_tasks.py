@@ -152,7 +152,8 @@ class TaskSummary(Schema):
     alliances: list[AllianceRef]
     communities: list[CommunityRef]
     posted_at: datetime | None
-    claims: int
+    # Submitted proposals; null while claims are open (a count would hint at sealed proposals).
+    claims: int | None
 
 
 class Task(Schema):
@@ -176,7 +177,7 @@ class Task(Schema):
     closed_at: datetime | None
     cancel_reason: str
     reposted_from_id: int | None
-    claims: int
+    claims: int | None
     questions: list[Question]
     amendments: list[Amendment]
 

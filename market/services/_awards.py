@@ -25,7 +25,7 @@ from market.errors import InvalidInput, NotFound, StateConflict
 from market.models import Award, Objection, Proposal, ProposalMember, Role, Task, User
 from market.schemas._awards import ObjectionCreate
 from market.services._scoring import ON_PROPOSAL, load_board
-from market.services._tasks import lock_task
+from market.services._tasks import lock_task, visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
 
 # Whoever lodges an objection without signing in; the audit log names no member of the public.
@@ -456,9 +456,7 @@ async def notice(db: AsyncSession, award_id: int, *, now: datetime) -> AwardView
 
 async def awards_of(db: AsyncSession, task_id: int, *, viewer: User | None, now: datetime) -> list[AwardView]:
     """Every award a task has had, newest first (revoked ones included)."""
-    task = await db.get(Task, task_id)
-    if task is None or (task.status == TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE)):
-        raise NotFound("榜单不存在 (no such task)")
+    task = await visible_task(db, task_id, viewer)
     awards = (await db.scalars(select(Award).where(Award.task_id == task.id).order_by(Award.id.desc()))).all()
     return await _views(db, task, awards, now)
 

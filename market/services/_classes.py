@@ -441,7 +441,8 @@ async def _fill_seats(
             data={"class": session.id},
         )
     if promoted:
-        who = "、".join(f"{s.name}({s.phone})" for s in promoted[:10])
+        # Masked: inbox rows outlive the class; the organiser sees full numbers on the sign-up list itself.
+        who = "、".join(f"{phones.mask_name(s.name)}({phones.mask(s.phone)})" for s in promoted[:10])
         more = f" 等{len(promoted)}人" if len(promoted) > 10 else ""
         await notify.to_orgs(
             db,

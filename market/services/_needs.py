@@ -18,7 +18,7 @@ from market.db import lock
 from market.errors import Forbidden, NotFound, StateConflict
 from market.models import Community, Need, Organization, Role, ServiceOrder, Task, User, task_needs
 from market.schemas._needs import NeedCreate
-from market.services._tasks import status_of
+from market.services._tasks import published, status_of
 from market.states import NeedStatus, TaskStatus, check_transition
 
 NO_NEED = "需求不存在 (no such need)"
@@ -188,7 +188,7 @@ async def get_need(db: AsyncSession, need_id: int, *, viewer: User | None, now: 
         select(Task).join(task_needs, task_needs.c.task_id == Task.id).where(task_needs.c.need_id == need_id)
     ).order_by(Task.id)
     if not (viewer is not None and viewer.role == Role.COMMITTEE):
-        task_stmt = task_stmt.where(Task.status != TaskStatus.DRAFT)
+        task_stmt = task_stmt.where(published())
     tasks = [(t, status_of(t, now)) for t in (await db.scalars(task_stmt)).unique().all()]
     order_stmt = select(ServiceOrder).where(ServiceOrder.need_id == need_id).order_by(ServiceOrder.id)
     orders = list((await db.scalars(order_stmt)).unique().all())

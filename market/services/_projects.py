@@ -20,6 +20,7 @@ from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.grading import Grade, grade_for
 from market.lists import refresh_needs
 from market.models import (
+    Alliance,
     Award,
     Feedback,
     Milestone,
@@ -298,6 +299,7 @@ class ProjectFilter:
     organization_id: int | None = None
     limit: int = 20
     offset: int = 0
+    alliance: str | None = None
 
 
 async def needs_by_task(db: AsyncSession, task_ids: Sequence[int]) -> dict[int, list[int]]:
@@ -324,6 +326,8 @@ async def list_projects(db: AsyncSession, f: ProjectFilter) -> tuple[int, list[P
         conds.append(Project.category == f.category)
     if f.organization_id is not None:
         conds.append(Project.organization_id == f.organization_id)
+    if f.alliance:
+        conds.append(Project.organization.has(Organization.alliance.has(Alliance.code == f.alliance)))
     total = int(await db.scalar(select(func.count()).select_from(Project).where(*conds)) or 0)
     stmt = (
         select(Project)
@@ -334,6 +338,19 @@ async def list_projects(db: AsyncSession, f: ProjectFilter) -> tuple[int, list[P
     )
     rows = list((await db.scalars(stmt)).unique().all())
     return total, rows, await needs_by_task(db, [p.task_id for p in rows])
+
+
+async def latest_reports(db: AsyncSession, project_ids: Sequence[int]) -> dict[int, ProgressReport]:
+    """Each project's newest progress report, in one query."""
+    if not project_ids:
+        return {}
+    newest = (
+        select(func.max(ProgressReport.id))
+        .where(ProgressReport.project_id.in_(project_ids))
+        .group_by(ProgressReport.project_id)
+    )
+    rows = await db.scalars(select(ProgressReport).where(ProgressReport.id.in_(newest)))
+    return {r.project_id: r for r in rows}
 
 
 @dataclass(frozen=True, slots=True)

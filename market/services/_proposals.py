@@ -363,8 +363,10 @@ async def _unsealed_for(db: AsyncSession, task: Task, viewer: User | None, now: 
     """Committee and panel see submitted proposals once the deadline has passed."""
     if viewer is None or status_of(task, now) in (TaskStatus.DRAFT, TaskStatus.POSTED):
         return False
-    # A task cancelled before its deadline never reached it: its proposals stay sealed.
-    if now < as_utc(task.claim_deadline):
+    # A task cancelled before its deadline never reached it: its proposals stay sealed for good.
+    if now < as_utc(task.claim_deadline) or (
+        task.status == TaskStatus.CANCELLED and task.closed_at is not None and task.closed_at < task.claim_deadline
+    ):
         return False
     if viewer.role == Role.COMMITTEE:
         return True

@@ -34,7 +34,7 @@ from market.scoring import (
     validate_marks,
 )
 from market.services._proposals import SEALED, UNSEALED_STATES
-from market.services._tasks import lock_task, rubric_of, status_of
+from market.services._tasks import lock_task, rubric_of, status_of, visible_task
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 # Proposals that passed qualification: scored, ranked, and (one of them) awarded.
@@ -182,13 +182,6 @@ async def load_board(db: AsyncSession, task: Task) -> Board:
     )
 
 
-async def _visible_task(db: AsyncSession, task_id: int, viewer: User) -> Task:
-    task = await db.get(Task, task_id)
-    if task is None or (task.status == TaskStatus.DRAFT and viewer.role != Role.COMMITTEE):
-        raise NotFound("榜单不存在 (no such task)")
-    return task
-
-
 async def _on_panel(db: AsyncSession, task_id: int, user: User) -> bool:
     if user.role != Role.EVALUATOR:
         return False
@@ -261,7 +254,7 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
 
 async def panel_of(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[list[User], bool]:
     """The panel (committee, or a member of it) and whether scoring has started."""
-    task = await _visible_task(db, task_id, viewer)
+    task = await visible_task(db, task_id, viewer)
     if viewer.role != Role.COMMITTEE and not await _on_panel(db, task.id, viewer):
         raise Forbidden("仅综合党委和本评审组成员可查看评审组 (only the committee and the panel see the panel)")
     members = (
@@ -382,7 +375,7 @@ class Queue:
 
 async def queue(db: AsyncSession, task_id: int, *, viewer: User, now: datetime) -> Queue:
     """The member's own queue: scored, waiting or recused per qualified proposal; others' marks once complete."""
-    task = await _visible_task(db, task_id, viewer)
+    task = await visible_task(db, task_id, viewer)
     if not await _on_panel(db, task.id, viewer):
         raise Forbidden("您不在本榜单的评审组 (you are not on this task's panel)")
     board = await load_board(db, task)
@@ -400,7 +393,7 @@ async def queue(db: AsyncSession, task_id: int, *, viewer: User, now: datetime) 
 
 async def ranking(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[Board, list[Standing] | None]:
     """The committee sees progress, then the ranking; panel members only the finished ranking; nobody else."""
-    task = await _visible_task(db, task_id, viewer)
+    task = await visible_task(db, task_id, viewer)
     committee = viewer.role == Role.COMMITTEE
     if not committee and not await _on_panel(db, task.id, viewer):
         raise Forbidden("仅综合党委和本评审组成员可查看排名 (only the committee and the panel see the ranking)")

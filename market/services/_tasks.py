@@ -38,6 +38,27 @@ from market.states import ProposalStatus, TaskStatus, check_transition, effectiv
 MATERIAL_FIELDS = frozenset({"budget_fen", "rubric", "alliances", "claim_deadline"})
 
 
+async def visible_task(db: AsyncSession, task_id: int, viewer: User | None) -> Task:
+    """The task, if this viewer may know it exists (see `visible_to`); 404 otherwise."""
+    task = await db.get(Task, task_id)
+    if task is None or not visible_to(task, viewer):
+        raise NotFound("榜单不存在 (no such task)")
+    return task
+
+
+def published() -> ColumnElement[bool]:
+    """`visible_to` for the public, as SQL."""
+    return Task.posted_at.is_not(None)
+
+
+def claims_shown(task: Task, status: TaskStatus, viewer: User | None) -> int | None:
+    """How many proposals were submitted, once claims have closed: while a task is open even a count would hint
+    at sealed proposals (the committee still sees it)."""
+    if status is TaskStatus.POSTED and not (viewer is not None and viewer.role == Role.COMMITTEE):
+        return None
+    return task.submitted_count
+
+
 def visible_to(task: Task, viewer: User | None) -> bool:
     """A task exists for the public once posted; drafts, and drafts dropped unposted, only for the committee."""
     return task.posted_at is not None or (viewer is not None and viewer.role == Role.COMMITTEE)
@@ -88,9 +109,9 @@ async def _communities(db: AsyncSession, ids: Sequence[int]) -> list[Community]:
 
 async def _check_needs(db: AsyncSession, ids: Sequence[int]) -> list[int]:
     wanted = set(ids)
-    found = set(
-        (await db.scalars(select(Need.id).where(Need.id.in_(wanted), Need.status.in_(["open", "matched"])))).all()
-    )
+    # Locked, so that a need cannot be declined between being checked here and this transaction's commit.
+    stmt = select(Need.id).where(Need.id.in_(wanted), Need.status.in_(["open", "matched"])).with_for_update()
+    found = set((await db.scalars(stmt)).all())
     if found != wanted:
         raise InvalidInput("需求不存在或已结束 (unknown, declined or resolved need)", field="need_ids")
     return sorted(found)
@@ -209,6 +230,8 @@ async def post_task(db: AsyncSession, task_id: int, *, actor: User, now: datetim
     task = await lock_task(db, task_id, now)
     check_transition(TaskStatus(task.status), TaskStatus.POSTED, what="task")
     _check_deadline(task.claim_deadline, now)
+    # A need declined or resolved since the draft linked it must not be answered by a live task.
+    await _check_needs(db, await need_ids_of(db, task.id))
     task.status = TaskStatus.POSTED
     task.posted_at = now
     await record(
@@ -483,7 +506,7 @@ async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: 
             raise Forbidden("草稿仅综合党委可见 (drafts are visible to the committee only)")
         conds.append(eff == f.status.value)
     if not (viewer and viewer.role == Role.COMMITTEE):
-        conds.append(Task.posted_at.is_not(None))
+        conds.append(published())
     if f.category:
         conds.append(Task.category == f.category)
     if f.alliance:

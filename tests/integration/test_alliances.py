@@ -916,3 +916,11 @@ async def test_alliance_endpoints_are_in_the_openapi_schema(api: Api) -> None:
         "/api/v1/chair/activities",
     ]:
         assert path in paths, sorted(paths)
+
+
+@pytest.mark.parametrize("written", ["+86 138 0013 8000", "138-0013-8000", "13800138000"])
+async def test_an_organisations_mobile_is_masked_for_the_public_however_it_was_written(api: Api, written: str) -> None:
+    org = await api.org("legal", contact_phone=written)
+    shown = (await api.anon.ok("GET", f"/organizations/{org['id']}"))["contact_phone"]
+    assert shown == "138****8000"
+    assert (await api.committee.ok("GET", f"/organizations/{org['id']}"))["contact_phone"] == written

@@ -318,7 +318,7 @@ async def test_a_title_only_amendment_keeps_submitted_proposals_submitted(api: A
     assert amendment["changes"] == {"title": {"before": task["title"], "after": "长者助餐(修订)"}}
 
     assert (await org.ok("GET", f"/proposals/{p['id']}"))["status"] == "submitted"
-    assert (await api.anon.ok("GET", f"/tasks/{task['id']}"))["claims"] == 1
+    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 1
     assert "task_amended" not in await inbox_kinds(org)
 
 
@@ -355,7 +355,7 @@ async def test_a_material_amendment_returns_submitted_proposals_to_draft_and_tel
     back = await lead.ok("GET", f"/proposals/{p['id']}")
     assert (back["status"], back["submitted_at"]) == ("draft", None)
     assert (await bystander.ok("GET", f"/proposals/{draft_only['id']}"))["status"] == "draft"
-    assert (await api.anon.ok("GET", f"/tasks/{task['id']}"))["claims"] == 0
+    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 0
     assert "task_amended" in await inbox_kinds(lead)
     assert "task_amended" in await inbox_kinds(partner)
     assert "task_amended" not in await inbox_kinds(bystander)  # its draft was not returned to it
