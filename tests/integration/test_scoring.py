@@ -77,7 +77,7 @@ async def test_a_member_can_be_added_when_everyone_on_the_panel_is_recused_from_
     problem(await api.committee.put(f"/tasks/{review.task_id}/panel", json={"user_ids": everyone[:2]}), 409)
 
 
-async def test_qualification_closes_once_scoring_has_begun(api: Api) -> None:
+async def test_qualification_decisions_stand_once_scoring_has_begun(api: Api) -> None:
     review = await task_in_review(api, proposals=2, panel=2)
     await review.panel[0].ok("PUT", f"/proposals/{review.pid(0)}/scores", status=200, json={"marks": marks_for("80")})
     r = await api.committee.post(
