@@ -6,15 +6,16 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Router, get
+from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
@@ -24,22 +25,19 @@ from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
 from market.db import create_engine
 from market.models import KeyValue
+from market.pages import PAGE_HANDLERS, HtmlErrorPages, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
 from market.security import session_auth
 from market.settings import Settings, get_settings
 from market.ticker import ticker
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-@get("/", exclude_from_auth=True, include_in_schema=False)
-async def home() -> Template:
-    """The home page (the full set of pages comes with the web-pages work)."""
-    return Template("market/home.html.j2")
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def _is_login(request: Any) -> bool:
-    return request.method == "POST" and request.url.path.endswith("/auth/login")
+    # The API's sign-in and the sign-in page's form.
+    return request.method == "POST" and (request.url.path.endswith("/auth/login") or request.url.path == "/login")
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -64,6 +62,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     )
     auth = session_auth(settings, alchemy)
     api = Router(path="/api/v1", route_handlers=API_HANDLERS)
+    static = create_static_files_router(
+        path="/static", directories=[STATIC], include_in_schema=False, opt={"exclude_from_auth": True}
+    )
+    templates = TemplateConfig(
+        directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=register_template_helpers
+    )
 
     def provide_clock() -> Clock:
         return clock
@@ -72,8 +76,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return settings
 
     return Litestar(
-        route_handlers=[home, api],
-        plugins=[SQLAlchemyPlugin(config=alchemy), problem_details_plugin()],
+        route_handlers=[*PAGE_HANDLERS, api, static],
+        # HtmlErrorPages wraps the problem-details handlers, so it comes after them.
+        plugins=[
+            SQLAlchemyPlugin(config=alchemy),
+            problem_details_plugin(),
+            HtmlErrorPages(),
+            FlashPlugin(FlashConfig(template_config=templates)),
+        ],
         on_app_init=[auth.on_app_init],
         lifespan=[ticker(settings, clock)],
         request_max_body_size=settings.max_attachment_bytes + 1024 * 1024,
@@ -96,7 +106,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             # cross-site POSTs; CSRF tokens guard the HTML forms.
             exclude=["/api/"],
         ),
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        template_config=templates,
         openapi_config=OpenAPIConfig(
             title="jiebang 揭榜",
             version="1",

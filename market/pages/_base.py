@@ -1,0 +1,269 @@
+"""What every page shares: the template helpers, form parsing and errors, flash messages, paging.
+
+Page handlers call the same services as the JSON API (often through the controllers' shaping functions) and
+return `page(...)`; a form with errors comes back through `page(..., form=FormState)` with status 422.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
+
+import msgspec
+from jinja2 import pass_context
+from litestar import Request
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.plugins.flash import flash
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect, Template
+
+from market.clock import local
+from market.errors import ApplicationError
+from market.i18n import LANG_COOKIE, choose_lang, label, localize_detail, t
+from market.models import User
+
+E = TypeVar("E", bound=StrEnum)
+S = TypeVar("S", bound=msgspec.Struct)
+
+PAGE_SIZE = 20
+
+
+def lang_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The request's language: the `lang` cookie, else zh-CN."""
+    return choose_lang(connection.cookies.get(LANG_COOKIE))
+
+
+def _request(ctx: Mapping[str, Any]) -> Request[Any, Any, Any]:
+    request: Request[Any, Any, Any] = ctx["request"]
+    return request
+
+
+def _translate(ctx: Mapping[str, Any], key: str, **kw: object) -> str:
+    return t(key, lang_of(_request(ctx)), **kw)
+
+
+def _label(ctx: Mapping[str, Any], kind: str, value: object) -> str:
+    return label(kind, value, lang_of(_request(ctx)))
+
+
+def _current_lang(ctx: Mapping[str, Any]) -> str:
+    return lang_of(_request(ctx))
+
+
+def _here(ctx: Mapping[str, Any]) -> str:
+    """The current path and query, for `next=` links."""
+    url = _request(ctx).url
+    return url.path + (f"?{url.query}" if url.query else "")
+
+
+def _url_with(ctx: Mapping[str, Any], **changes: object) -> str:
+    """The current URL with some query parameters replaced (None drops one): for paging and filters."""
+    request = _request(ctx)
+    params = {k: v for k, v in request.query_params.items() if v != ""}
+    for k, v in changes.items():
+        if v is None or v == "":
+            params.pop(k, None)
+        else:
+            params[k] = str(v)
+    from urllib.parse import urlencode
+
+    return request.url.path + (f"?{urlencode(params)}" if params else "")
+
+
+def money(fen: int | None) -> str:
+    """Integer fen as yuan: 5000000 → ¥50,000.00."""
+    if fen is None:
+        return ""
+    return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware datetime shown in Asia/Shanghai."""
+    return local(value).strftime(fmt) if value is not None else ""
+
+
+def isodate(value: date | datetime | None) -> str:
+    """A date (or a datetime's Shanghai date) as YYYY-MM-DD."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return local(value).strftime("%Y-%m-%d")
+    return value.isoformat()
+
+
+def _flashes(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Flash messages waiting in the session (none on pages rendered where no session exists, like a 404)."""
+    request = _request(ctx)
+    session = request.scope.get("session")
+    if not isinstance(session, dict):
+        return []
+    messages: list[dict[str, Any]] = session.pop("_messages", [])
+    return messages
+
+
+def register_template_helpers(engine: JinjaTemplateEngine) -> None:
+    """Globals and filters every template may use; `_` and `label` follow the request's language."""
+    env = engine.engine
+    env.globals["_"] = pass_context(_translate)
+    env.globals["label"] = pass_context(_label)
+    env.globals["current_lang"] = pass_context(_current_lang)
+    env.globals["here"] = pass_context(_here)
+    env.globals["url_with"] = pass_context(_url_with)
+    env.globals["flashes"] = pass_context(_flashes)
+    env.filters["money"] = money
+    env.filters["localtime"] = localtime
+    env.filters["isodate"] = isodate
+    env.trim_blocks = True
+    env.lstrip_blocks = True
+
+
+# Forms -------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class FormState:
+    """What a form shows: the values as typed, and a message beside each field that was refused."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    general: str | None = None
+
+    @property
+    def invalid(self) -> bool:
+        """Whether anything was refused."""
+        return bool(self.errors or self.general)
+
+
+async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The submitted form as plain strings (the CSRF token left out)."""
+    data = await request.form()
+    return {k: v for k, v in data.items() if isinstance(v, str) and k != "_csrf_token"}
+
+
+_AT_FIELD = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)`")
+
+
+def parse_form(values: dict[str, str], schema: type[S], lang: str, *, ints: tuple[str, ...] = ()) -> S | FormState:
+    """The form as the API's request struct, or a FormState naming the field msgspec refused."""
+    data: dict[str, Any] = dict(values)
+    for name in ints:
+        raw = data.get(name, "").strip()
+        if not raw:
+            return FormState(values, {name: t("form.required", lang)})
+        try:
+            data[name] = int(raw)
+        except ValueError:
+            return FormState(values, {name: t("form.number", lang)})
+    try:
+        return msgspec.convert(data, schema, strict=False)
+    except msgspec.ValidationError as exc:
+        m = _AT_FIELD.search(str(exc))
+        name = m.group(1) if m else ""
+        message = t("form.required", lang) if "required field" in str(exc) or not values.get(name) else None
+        message = message or t("form.invalid", lang)
+        if not name:
+            missing = re.search(r"required field `([^`]+)`", str(exc))
+            name = missing.group(1) if missing else ""
+        return FormState(values, {name: message} if name else {}, None if name else message)
+
+
+def refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tuple[str, ...]) -> FormState:
+    """A domain error shown beside its field when the form has that field, else above the form."""
+    message = localize_detail(exc.detail, lang)
+    if exc.field and exc.field in fields:
+        return FormState(values, {exc.field: message})
+    return FormState(values, {}, message)
+
+
+def say(request: Request[Any, Any, Any], key: str, category: str = "success", **kw: object) -> None:
+    """Flash a translated message for the next page."""
+    flash(request, t(key, lang_of(request), **kw), category)
+
+
+def see_other(path: str) -> Redirect:
+    """Post/redirect/get."""
+    return Redirect(path, status_code=303)
+
+
+def page(
+    template: str,
+    viewer: User | None = None,
+    *,
+    status_code: int = 200,
+    cookies: list[Cookie] | None = None,
+    **context: Any,
+) -> Template:
+    """A page; every template gets `viewer` (for the sign-in link) and its own context."""
+    return Template(template, context={"viewer": viewer, **context}, status_code=status_code, cookies=cookies)
+
+
+def form_page(template: str, viewer: User | None, form: FormState, **context: Any) -> Template:
+    """A form page re-rendered with its errors (422) or fresh (200)."""
+    return page(template, viewer, status_code=422 if form.invalid else 200, form=form, **context)
+
+
+# Query parameters --------------------------------------------------------------------------------------------
+# Filter forms send "" for "any"; page handlers take strings and read them leniently rather than answering 400.
+
+
+def enum_or_none(kind: type[E], raw: str | None) -> E | None:
+    """The enum member named by a query value, or None for empty or unknown."""
+    try:
+        return kind(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def int_or_none(raw: str | None, *, low: int = 1, high: int = 2**53) -> int | None:
+    """A bounded positive integer from a query value, or None."""
+    try:
+        value = int(raw) if raw else None
+    except ValueError:
+        return None
+    return value if value is not None and low <= value <= high else None
+
+
+def date_or_none(raw: str | None) -> date | None:
+    """A YYYY-MM-DD query value, or None."""
+    try:
+        return date.fromisoformat(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def text_or_none(raw: str | None, max_length: int = 100) -> str | None:
+    """A search text without control characters, trimmed, or None."""
+    if not raw:
+        return None
+    cleaned = "".join(c for c in raw if ord(c) >= 0x20 and ord(c) != 0x7F).strip()[:max_length]
+    return cleaned or None
+
+
+@dataclass(frozen=True)
+class Paging:
+    """Which page of a list, and how many pages there are."""
+
+    page: int
+    total: int
+    size: int = PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        """Rows to skip."""
+        return (self.page - 1) * self.size
+
+    @property
+    def pages(self) -> int:
+        """How many pages (at least one)."""
+        return max(math.ceil(self.total / self.size), 1)
+
+
+def page_number(raw: str | None) -> int:
+    """The 1-based page asked for (bad values read as 1)."""
+    return int_or_none(raw, high=10**5) or 1

@@ -1,0 +1,543 @@
+"""Public pages: home, tasks, projects, night classes, alliances and organisations, needs, services, sign-in.
+
+Each handler calls the services the JSON API calls (through the controllers' shaping functions where they
+exist) and hands the result to a template. Forms post here, not to /api/: they carry CSRF tokens, and a refused
+form comes back (422) with the input kept and the message beside its field.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import Parameter, QueryParameter
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances import services as alliance_services
+from alliances.models import OrgStatus, ServiceCategory
+from alliances.services import local_date
+from market.clock import Clock
+from market.controllers import _awards as award_views
+from market.controllers import _classes as class_views
+from market.controllers import _needs as need_views
+from market.controllers import _projects as project_views
+from market.controllers import _resources as resource_views
+from market.controllers import _tasks as task_views
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import ApplicationError, NotFound
+from market.i18n import LANG_COOKIE, LANGUAGES, safe_next, t
+from market.models import ResourceCategory, User
+from market.pages._base import (
+    FormState,
+    Paging,
+    date_or_none,
+    enum_or_none,
+    form_page,
+    form_values,
+    int_or_none,
+    lang_of,
+    page,
+    page_number,
+    parse_form,
+    refused,
+    say,
+    see_other,
+    text_or_none,
+)
+from market.schemas._awards import ObjectionCreate
+from market.schemas._classes import SignupCreate
+from market.schemas._projects import FeedbackCreate
+from market.services import _accounts as accounts
+from market.services import _awards as awards
+from market.services import _classes as classes
+from market.services import _needs as needs
+from market.services import _projects as projects
+from market.services import _resources as resources
+from market.services import _stats as stats
+from market.services import _tasks as tasks
+from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+Viewer = NamedDependency[User | None]
+Query = Annotated[str | None, Parameter(max_length=200, required=False)]
+# `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
+Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
+PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
+
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
+
+
+# Language, sign-in -------------------------------------------------------------------------------------------
+
+
+@get("/lang/{code:str}", **PUBLIC)
+async def switch_language(code: Annotated[str, Parameter(max_length=10)], next_: Next = None) -> Redirect:
+    """Remember the language in a cookie and go back where the visitor was (only ever to a local path)."""
+    target = safe_next(next_)
+    if code not in LANGUAGES:
+        return see_other(target)
+    # A year, so a phone remembers the choice.
+    cookie = Cookie(key=LANG_COOKIE, value=code, max_age=365 * 24 * 3600, path="/", samesite="lax", httponly=True)
+    return Redirect(target, status_code=303, cookies=[cookie])
+
+
+@get("/login", **PUBLIC)
+async def login_form(viewer: Viewer, next_: Next = None) -> Template:
+    """The sign-in form."""
+    return form_page("market/login.html.j2", viewer, FormState({"next": safe_next(next_)}))
+
+
+@post("/login", **PUBLIC)
+async def login(request: Request[Any, Any, Any], db_session: Db) -> Template | Redirect:
+    """Sign in exactly as the API does, then go to `next`."""
+    values = await form_values(request)
+    target = safe_next(values.get("next"))
+    values["next"] = target
+    user = await accounts.authenticate(db_session, values.get("username", "")[:100], values.get("password", "")[:200])
+    if user is None:
+        values.pop("password", None)
+        state = FormState(values, {}, None)
+        state.general = _t(request, "login.failed")
+        return form_page("market/login.html.j2", None, state)
+    request.clear_session()
+    request.set_session({"user_id": user.id})
+    say(request, "login.welcome", name=user.username)
+    return see_other(target)
+
+
+@post("/logout", **PUBLIC)
+async def logout(request: Request[Any, Any, Any]) -> Redirect:
+    """Sign out; the server-side session is deleted."""
+    request.clear_session()
+    # A fresh, empty session carries the goodbye; it holds no user.
+    request.set_session({})
+    say(request, "logout.done")
+    return see_other("/")
+
+
+def _t(request: Request[Any, Any, Any], key: str, **kw: object) -> str:
+    return t(key, lang_of(request), **kw)
+
+
+# Home --------------------------------------------------------------------------------------------------------
+
+
+@get("/", **PUBLIC)
+async def home(db_session: Db, clock: Now, viewer: Viewer) -> Template:
+    """The chairing alliance, new tasks, upcoming night classes and the year's headline numbers (发榜/揭榜/承榜)."""
+    now = clock.now()
+    rows = await alliance_services.list_alliances(db_session, today=local_date(now))
+    chair = next((r.alliance for r in rows if r.chairing), None)
+    _, new_tasks = await tasks.list_tasks(
+        db_session, tasks.TaskFilter(status=TaskStatus.POSTED, limit=5), now=now, viewer=viewer
+    )
+    upcoming = await class_views.page(db_session, classes.ClassFilter(upcoming=True, limit=5), clock)
+    start, end = stats.default_period(now)
+    report = await stats.report(db_session, start, end, now=now)
+    return page(
+        "market/home.html.j2",
+        viewer,
+        chair=chair,
+        tasks=[task_views.summary(t, tasks.status_of(t, now)) for t in new_tasks],
+        classes=upcoming.items,
+        headline=report.total.tasks,
+    )
+
+
+# Tasks -------------------------------------------------------------------------------------------------------
+
+
+@get("/tasks", **PUBLIC)
+async def task_list(
+    db_session: Db,
+    clock: Now,
+    viewer: Viewer,
+    status: Query = None,
+    category: Query = None,
+    alliance: Query = None,
+    q: Query = None,
+    page_: PageNo = None,
+) -> Template:
+    """The board, filtered by status, category, alliance and a search text; 20 a page."""
+    now = clock.now()
+    number = page_number(page_)
+    codes = [a.alliance.code for a in await alliance_services.list_alliances(db_session, today=local_date(now))]
+    cat = enum_or_none(ServiceCategory, category)
+    f = tasks.TaskFilter(
+        status=enum_or_none(TaskStatus, status),
+        category=cat.value if cat else None,
+        alliance=alliance if alliance in codes else None,
+        q=text_or_none(q),
+        limit=20,
+        offset=(number - 1) * 20,
+    )
+    total, rows = await tasks.list_tasks(db_session, f, now=now, viewer=viewer)
+    return page(
+        "market/tasks/list.html.j2",
+        viewer,
+        tasks=[task_views.summary(t, tasks.status_of(t, now)) for t in rows],
+        paging=Paging(number, total),
+        filters={"status": f.status or "", "category": f.category or "", "alliance": f.alliance or "", "q": f.q or ""},
+        statuses=[s for s in TaskStatus if s != TaskStatus.DRAFT],
+        categories=list(ServiceCategory),
+        alliance_codes=codes,
+    )
+
+
+async def _task_page(
+    db: AsyncSession, task_id: int, viewer: User | None, clock: Clock, objection: FormState | None = None
+) -> Template:
+    task = await task_views.detail(db, task_id, viewer, clock)
+    now = clock.now()
+    try:
+        notice = award_views.notice(await awards.standing_notice(db, task_id, viewer=viewer, now=now))
+    except NotFound:
+        notice = None
+    objections_open = notice is not None and notice.status == AwardStatus.NOTICE and now < notice.notice_ends_at
+    form = objection or FormState()
+    return form_page(
+        "market/tasks/detail.html.j2", viewer, form, task=task, notice=notice, objections_open=objections_open
+    )
+
+
+@get("/tasks/{task_id:int}", **PUBLIC)
+async def task_detail(db_session: Db, clock: Now, viewer: Viewer, task_id: PathId) -> Template:
+    """A task: terms, rubric, answered questions, amendments; after award the notice and the objection form."""
+    return await _task_page(db_session, task_id, viewer, clock)
+
+
+@post("/awards/{award_id:int}/objections", **PUBLIC)
+async def lodge_objection(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, award_id: PathId
+) -> Template | Redirect:
+    """Object to an award in notice (anyone); refused input comes back beside its field."""
+    lang = lang_of(request)
+    view = await awards.notice(db_session, award_id, now=clock.now())
+    task_id = view.award.task_id
+    values = await form_values(request)
+    data = parse_form(values, ObjectionCreate, lang)
+    if isinstance(data, FormState):
+        return await _task_page(db_session, task_id, viewer, clock, data)
+    try:
+        async with writing(db_session):
+            await awards.lodge(db_session, award_id, data, viewer=viewer, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        state = refused(values, exc, lang, ("name", "contact", "grounds"))
+        return await _task_page(db_session, task_id, viewer, clock, state)
+    say(request, "objection.lodged")
+    return see_other(f"/tasks/{task_id}#award")
+
+
+# Projects ----------------------------------------------------------------------------------------------------
+
+
+@get("/projects", **PUBLIC)
+async def project_list(
+    db_session: Db,
+    viewer: Viewer,
+    status: Query = None,
+    category: Query = None,
+    page_: PageNo = None,
+) -> Template:
+    """The project list (项目清单), newest first."""
+    number = page_number(page_)
+    cat = enum_or_none(ServiceCategory, category)
+    f = projects.ProjectFilter(
+        enum_or_none(ProjectStatus, status), cat.value if cat else None, None, 20, (number - 1) * 20
+    )
+    total, rows, need_ids = await projects.list_projects(db_session, f)
+    return page(
+        "market/projects/list.html.j2",
+        viewer,
+        projects=[project_views.summary(p, need_ids[p.task_id]) for p in rows],
+        paging=Paging(number, total),
+        filters={"status": f.status or "", "category": f.category or ""},
+        statuses=list(ProjectStatus),
+        categories=list(ServiceCategory),
+    )
+
+
+async def _project_page(
+    db: AsyncSession, project_id: int, viewer: User | None, clock: Clock, feedback: FormState | None = None
+) -> Template:
+    project = project_views.detail(await projects.detail(db, project_id))
+    sessions = await class_views.page(db, classes.ClassFilter(project_id=project_id, upcoming=False, limit=50), clock)
+    return form_page(
+        "market/projects/detail.html.j2",
+        viewer,
+        feedback or FormState(),
+        project=project,
+        classes=sessions.items,
+        feedback_open=project.status in (ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED),
+    )
+
+
+@get("/projects/{project_id:int}", **PUBLIC)
+async def project_detail(db_session: Db, clock: Now, viewer: Viewer, project_id: PathId) -> Template:
+    """A project: progress, milestones, reports, residents' ratings and the final grade."""
+    return await _project_page(db_session, project_id, viewer, clock)
+
+
+@post("/projects/{project_id:int}/feedback", **PUBLIC)
+async def give_feedback(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, project_id: PathId
+) -> Template | Redirect:
+    """A resident rates the work 1–5."""
+    lang = lang_of(request)
+    values = await form_values(request)
+    data = parse_form(values, FeedbackCreate, lang, ints=("rating",))
+    if isinstance(data, FormState):
+        return await _project_page(db_session, project_id, viewer, clock, data)
+    try:
+        async with writing(db_session):
+            await projects.give_feedback(db_session, project_id, data, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _project_page(
+            db_session, project_id, viewer, clock, refused(values, exc, lang, ("rating", "comment", "name"))
+        )
+    say(request, "project.feedback_thanks")
+    return see_other(f"/projects/{project_id}#feedback")
+
+
+# Night classes -----------------------------------------------------------------------------------------------
+
+
+@get("/classes", **PUBLIC)
+async def class_list(
+    db_session: Db,
+    clock: Now,
+    viewer: Viewer,
+    community: Query = None,
+    from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
+    to: Annotated[str | None, Parameter(query="to", max_length=10)] = None,
+    page_: PageNo = None,
+) -> Template:
+    """Night classes by community and local dates (upcoming ones unless dates are given)."""
+    number = page_number(page_)
+    start, end = date_or_none(from_), date_or_none(to)
+    if start and end and end < start:
+        start, end = end, start
+    f = classes.ClassFilter(
+        community_id=int_or_none(community), date_from=start, date_to=end, limit=20, offset=(number - 1) * 20
+    )
+    found = await class_views.page(db_session, f, clock)
+    return page(
+        "market/classes/list.html.j2",
+        viewer,
+        classes=found.items,
+        paging=Paging(number, found.total),
+        communities=await alliance_services.list_communities(db_session),
+        filters={
+            "community": f.community_id or "",
+            "from": start.isoformat() if start else "",
+            "to": end.isoformat() if end else "",
+        },
+    )
+
+
+async def _class_page(
+    db: AsyncSession, class_id: int, viewer: User | None, clock: Clock, form: FormState | None = None
+) -> Template:
+    session = await class_views.one(db, class_id, clock)
+    return form_page("market/classes/detail.html.j2", viewer, form or FormState(), session=session)
+
+
+@get("/classes/{class_id:int}", **PUBLIC)
+async def class_detail(db_session: Db, clock: Now, viewer: Viewer, class_id: PathId) -> Template:
+    """A class with its seats and the sign-up form."""
+    return await _class_page(db_session, class_id, viewer, clock)
+
+
+@post("/classes/{class_id:int}/signups", **PUBLIC)
+async def sign_up(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+) -> Template | Redirect:
+    """Sign up with name and mobile number; the sign-up's own page (with its secret link) comes next."""
+    lang = lang_of(request)
+    values = await form_values(request)
+    data = parse_form(values, SignupCreate, lang)
+    if isinstance(data, FormState):
+        return await _class_page(db_session, class_id, viewer, clock, data)
+    try:
+        async with writing(db_session):
+            made = await classes.sign_up(db_session, class_id, data, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _class_page(db_session, class_id, viewer, clock, refused(values, exc, lang, ("name", "phone")))
+    return see_other(f"/signups/{made.signup.id}?token={quote(made.token)}&new=1")
+
+
+Token = Annotated[str, Parameter(max_length=200)]
+
+
+@get("/signups/{signup_id:int}", **PUBLIC)
+async def signup_page(db_session: Db, viewer: Viewer, signup_id: PathId, token: Token, new: Query = None) -> Template:
+    """A resident's own sign-up (reached by its secret link): status, waitlist place, and the cancel form."""
+    s, position = await classes.view_signup(db_session, signup_id, token)
+    return page(
+        "market/classes/signup.html.j2",
+        viewer,
+        signup=class_views.signup_view(s, position),
+        token=token,
+        just_made=bool(new),
+    )
+
+
+@get("/signups/{signup_id:int}/cancel", **PUBLIC)
+async def cancel_form(db_session: Db, viewer: Viewer, signup_id: PathId, token: Token) -> Template:
+    """Confirm before giving the place up (it cannot be undone)."""
+    s, position = await classes.view_signup(db_session, signup_id, token)
+    return page("market/classes/cancel.html.j2", viewer, signup=class_views.signup_view(s, position), token=token)
+
+
+@post("/signups/{signup_id:int}/cancel", **PUBLIC)
+async def cancel_signup(request: Request[Any, Any, Any], db_session: Db, clock: Now, signup_id: PathId) -> Redirect:
+    """Give the place up; a confirmed place passes to the head of the waitlist at once."""
+    token = (await form_values(request)).get("token", "")[:200]
+    async with writing(db_session):
+        await classes.cancel(db_session, signup_id, token, now=clock.now())
+    say(request, "signup.cancelled")
+    return see_other(f"/signups/{signup_id}?token={quote(token)}")
+
+
+# Alliances and organisations ---------------------------------------------------------------------------------
+
+
+@get("/alliances", **PUBLIC)
+async def alliance_list(db_session: Db, clock: Now, viewer: Viewer) -> Template:
+    """The four alliances with their members, the chair rotation and the coming joint activities."""
+    today = local_date(clock.now())
+    rows = await alliance_services.list_alliances(db_session, today=today)
+    members = await alliance_services.list_organizations(
+        db_session, alliance_services.OrganizationFilter(status=OrgStatus.ACTIVE), limit=500, offset=0
+    )
+    by_alliance: dict[int, list[Any]] = defaultdict(list)
+    for org in members:
+        by_alliance[org.alliance_id].append(org)
+    terms, current = await alliance_services.schedule(db_session, today=today)
+    activities = await alliance_services.list_activities(
+        db_session, start=today, end=today + timedelta(days=366), limit=50, offset=0
+    )
+    return page(
+        "alliances/list.html.j2",
+        viewer,
+        alliances=rows,
+        members=by_alliance,
+        terms=[term for term in terms if term.ends_on >= today],
+        current=current,
+        activities=activities,
+    )
+
+
+@get("/organizations/{org_id:int}", **PUBLIC)
+async def organization(db_session: Db, viewer: Viewer, org_id: PathId) -> Template:
+    """An organisation and its public record (projects, mean final score, grades)."""
+    org = await alliance_services.get_organization(db_session, org_id)
+    record = await projects.org_record(db_session, org_id)
+    return page(
+        "alliances/organization.html.j2",
+        viewer,
+        org=org,
+        record=record,
+        projects=[project_views.summary(p, record.need_ids[p.task_id]) for p in record.projects],
+    )
+
+
+# The need list and the resource list ------------------------------------------------------------------------
+
+
+@get("/needs", **PUBLIC)
+async def need_list(
+    db_session: Db,
+    viewer: Viewer,
+    status: Query = None,
+    category: Query = None,
+    q: Query = None,
+    page_: PageNo = None,
+) -> Template:
+    """The need list (需求清单), newest first."""
+    number = page_number(page_)
+    cat = enum_or_none(ServiceCategory, category)
+    f = needs.NeedFilter(
+        status=enum_or_none(NeedStatus, status),
+        category=cat.value if cat else None,
+        q=text_or_none(q),
+        limit=20,
+        offset=(number - 1) * 20,
+    )
+    total, rows = await needs.list_needs(db_session, f)
+    return page(
+        "market/needs/list.html.j2",
+        viewer,
+        needs=[need_views.summary(r) for r in rows],
+        paging=Paging(number, total),
+        filters={"status": f.status or "", "category": f.category or "", "q": f.q or ""},
+        statuses=list(NeedStatus),
+        categories=list(ServiceCategory),
+    )
+
+
+@get("/services", **PUBLIC)
+async def service_list(
+    db_session: Db,
+    clock: Now,
+    viewer: Viewer,
+    category: Query = None,
+    q: Query = None,
+    page_: PageNo = None,
+) -> Template:
+    """The resource library (服务资源库): what may be ordered, with this month's places left."""
+    now = clock.now()
+    number = page_number(page_)
+    f = resources.OfferingFilter(
+        category=enum_or_none(ResourceCategory, category), q=text_or_none(q), limit=20, offset=(number - 1) * 20
+    )
+    total, rows, held = await resources.list_offerings(db_session, f, now=now)
+    month = resources.month_text(resources.month_of(now))
+    return page(
+        "market/services/list.html.j2",
+        viewer,
+        services=[resource_views.offering_view(o, held[o.id], month) for o in rows],
+        paging=Paging(number, total),
+        filters={"category": f.category or "", "q": f.q or ""},
+        categories=list(ResourceCategory),
+    )
+
+
+PUBLIC_PAGES: list[ControllerRouterHandler] = [
+    switch_language,
+    login_form,
+    login,
+    logout,
+    home,
+    task_list,
+    task_detail,
+    lodge_objection,
+    project_list,
+    project_detail,
+    give_feedback,
+    class_list,
+    class_detail,
+    sign_up,
+    signup_page,
+    cancel_form,
+    cancel_signup,
+    alliance_list,
+    organization,
+    need_list,
+    service_list,
+]
