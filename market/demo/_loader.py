@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import logging
 import itertools
 import random
 from collections.abc import Awaitable, Callable
@@ -169,6 +170,8 @@ async def load_demo(settings: Settings, password: str, *, now: datetime | None =
     from market.demo._story import play
 
     now = now or SystemClock().now()
+    # The loader's own requests are not news: keep the terminal for the accounts it prints.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     if await _already_loaded(settings):
         return DemoReport(loaded=False, accounts=_static_accounts() + _people_accounts(), password=password)
     await _bootstrap_committee(settings, password, now)
