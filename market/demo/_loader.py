@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
-import logging
 import itertools
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
