@@ -12,14 +12,15 @@ from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
-from market.audit import SYSTEM, record
+from market.audit import SYSTEM
 from market.clock import as_utc
 from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.services._awards import org_ids_on
 from market.services._projects import start
 from market.services._tasks import apply_deadline, due_task_ids, need_ids_of
-from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
+from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
+from market.transitions import move
 
 
 @dataclass(slots=True)
@@ -42,32 +43,25 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
     The other qualified proposals become not awarded and everyone on a ranked proposal is told. The task must be
     locked by the caller.
     """
-    check_transition(AwardStatus(award.status), AwardStatus.CONFIRMED, what="award")
-    award.status = AwardStatus.CONFIRMED
     award.decided_at = now
-    await record(
+    await move(
         db,
-        at=now,
-        actor=SYSTEM,
+        award,
+        AwardStatus.CONFIRMED,
         entity="award",
-        entity_id=award.id,
         action="confirm",
-        before=AwardStatus.NOTICE,
-        after=AwardStatus.CONFIRMED,
+        actor=SYSTEM,
+        now=now,
         data={"notice_ended": as_utc(award.notice_ends_at).isoformat()},
     )
-    before = TaskStatus(task.status)
-    check_transition(before, TaskStatus.IN_PROGRESS, what="task")
-    task.status = TaskStatus.IN_PROGRESS
-    await record(
+    await move(
         db,
-        at=now,
-        actor=SYSTEM,
+        task,
+        TaskStatus.IN_PROGRESS,
         entity="task",
-        entity_id=task.id,
         action="confirm",
-        before=before,
-        after=TaskStatus.IN_PROGRESS,
+        actor=SYSTEM,
+        now=now,
         data={"award": award.id},
     )
     proposals = (
@@ -83,18 +77,14 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
     winner = next(p for p in proposals if p.id == award.proposal_id)
     others = [p for p in proposals if p.id != award.proposal_id]
     for p in others:
-        before_p = ProposalStatus(p.status)
-        check_transition(before_p, ProposalStatus.NOT_AWARDED, what="proposal")
-        p.status = ProposalStatus.NOT_AWARDED
-        await record(
+        await move(
             db,
-            at=now,
-            actor=SYSTEM,
+            p,
+            ProposalStatus.NOT_AWARDED,
             entity="proposal",
-            entity_id=p.id,
             action="not_awarded",
-            before=before_p,
-            after=ProposalStatus.NOT_AWARDED,
+            actor=SYSTEM,
+            now=now,
             data={"award": award.id},
         )
     project = await start(db, task, award, winner, now=now)

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.audit import Actor, record
+from market.audit import Actor
 from market.models import Need, ServiceOrder, Task, task_needs
 from market.states import (
     DONE_ORDER_STATES,
@@ -21,8 +21,8 @@ from market.states import (
     NeedStatus,
     OrderStatus,
     TaskStatus,
-    check_transition,
 )
+from market.transitions import move
 
 
 def need_state_from_links(task_states: Iterable[TaskStatus], order_states: Iterable[OrderStatus] = ()) -> NeedStatus:
@@ -74,9 +74,4 @@ async def refresh_needs(session: AsyncSession, need_ids: Iterable[int], *, now: 
         target = need_state_from_links(tasks.get(need.id, []), orders.get(need.id, []))
         if target == need.status:
             continue
-        check_transition(NeedStatus(need.status), target, what="need")
-        before = need.status
-        need.status = target
-        await record(
-            session, at=now, actor=actor, entity="need", entity_id=need.id, action="sync", before=before, after=target
-        )
+        await move(session, need, target, entity="need", action="sync", actor=actor, now=now)

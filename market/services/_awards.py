@@ -27,6 +27,7 @@ from market.schemas._awards import ObjectionCreate
 from market.services._scoring import ON_PROPOSAL, load_board
 from market.services._tasks import lock_task, visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
+from market.transitions import move
 
 # Whoever lodges an objection without signing in; the audit log names no member of the public.
 PUBLIC = SystemActor(username="public")
@@ -133,32 +134,17 @@ async def award(
         after=AwardStatus.NOTICE,
         data={"task": task.id, "proposal": proposal.id, "rank": chosen.rank, "score": str(chosen.score), "reason": why},
     )
-    check_transition(ProposalStatus(proposal.status), ProposalStatus.AWARDED, what="proposal")
-    proposal.status = ProposalStatus.AWARDED
-    await record(
+    await move(
         db,
-        at=now,
-        actor=actor,
+        proposal,
+        ProposalStatus.AWARDED,
         entity="proposal",
-        entity_id=proposal.id,
         action="award",
-        before=ProposalStatus.QUALIFIED,
-        after=ProposalStatus.AWARDED,
-        data={"award": a.id},
-    )
-    before = TaskStatus(task.status)
-    task.status = TaskStatus.AWARDED
-    await record(
-        db,
-        at=now,
         actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="award",
-        before=before,
-        after=TaskStatus.AWARDED,
+        now=now,
         data={"award": a.id},
     )
+    await move(db, task, TaskStatus.AWARDED, entity="task", action="award", actor=actor, now=now, data={"award": a.id})
     ends = f"{local(a.notice_ends_at):%Y-%m-%d %H:%M}"
     await notify.to_orgs(
         db,
@@ -242,23 +228,10 @@ async def objections_of(db: AsyncSession, award_id: int) -> list[Objection]:
 async def _close(
     db: AsyncSession, o: Objection, target: ObjectionStatus, resolution: str, *, actor: User, now: datetime
 ) -> None:
-    before = ObjectionStatus(o.status)
-    check_transition(before, target, what="objection")
-    o.status = target
     o.resolution = resolution
     o.resolved_by_id = actor.id
     o.resolved_at = now
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="objection",
-        entity_id=o.id,
-        action=target.value,
-        before=before,
-        after=target,
-        data={"award": o.award_id},
-    )
+    await move(db, o, target, entity="objection", action=target.value, actor=actor, now=now, data={"award": o.award_id})
 
 
 async def resolve(
@@ -320,49 +293,31 @@ async def resolve(
 
 async def _revoke(db: AsyncSession, task: Task, a: Award, o: Objection, *, actor: User, now: datetime) -> None:
     """Take the award back: award revoked, proposal not awarded, task back in review."""
-    check_transition(AwardStatus(a.status), AwardStatus.REVOKED, what="award")
-    a.status = AwardStatus.REVOKED
     a.decided_at = now
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="award",
-        entity_id=a.id,
-        action="revoke",
-        before=AwardStatus.NOTICE,
-        after=AwardStatus.REVOKED,
-        data={"objection": o.id},
+    await move(
+        db, a, AwardStatus.REVOKED, entity="award", action="revoke", actor=actor, now=now, data={"objection": o.id}
     )
     p = (
         await db.scalars(select(Proposal).where(Proposal.id == a.proposal_id).execution_options(populate_existing=True))
     ).one()
-    before_p = ProposalStatus(p.status)
-    check_transition(before_p, ProposalStatus.NOT_AWARDED, what="proposal")
-    p.status = ProposalStatus.NOT_AWARDED
-    await record(
+    await move(
         db,
-        at=now,
-        actor=actor,
+        p,
+        ProposalStatus.NOT_AWARDED,
         entity="proposal",
-        entity_id=p.id,
         action="award_revoked",
-        before=before_p,
-        after=ProposalStatus.NOT_AWARDED,
+        actor=actor,
+        now=now,
         data={"award": a.id},
     )
-    before_t = TaskStatus(task.status)
-    check_transition(before_t, TaskStatus.REVIEWING, what="task")
-    task.status = TaskStatus.REVIEWING
-    await record(
+    await move(
         db,
-        at=now,
-        actor=actor,
+        task,
+        TaskStatus.REVIEWING,
         entity="task",
-        entity_id=task.id,
         action="award_revoked",
-        before=before_t,
-        after=TaskStatus.REVIEWING,
+        actor=actor,
+        now=now,
         data={"award": a.id, "objection": o.id},
     )
     await notify.to_orgs(

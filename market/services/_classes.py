@@ -28,7 +28,8 @@ from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import ClassSession, Project, Role, Signup, User
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassUpdate, SignupCreate
 from market.services._tasks import lock_task
-from market.states import ProjectStatus, SignupStatus, check_transition
+from market.states import ProjectStatus, SignupStatus
+from market.transitions import move
 
 MIN_SEATS = 1
 MAX_SEATS = 1000
@@ -379,19 +380,16 @@ async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime)
         raise StateConflict("该报名已取消 (this sign-up is already cancelled)")
     if has_started(session, now):
         raise StateConflict("课程已开始,不能取消报名 (the class has started; the sign-up can no longer be cancelled)")
-    check_transition(before, SignupStatus.CANCELLED, what="signup")
-    signup.status = SignupStatus.CANCELLED
     signup.cancelled_at = now
     _count(session, before, SignupStatus.CANCELLED)
-    await record(
+    await move(
         db,
-        at=now,
-        actor=RESIDENT,
+        signup,
+        SignupStatus.CANCELLED,
         entity="signup",
-        entity_id=signup.id,
         action="cancel",
-        before=before,
-        after=SignupStatus.CANCELLED,
+        actor=RESIDENT,
+        now=now,
         data={"class": session.id},
     )
     project = await db.get(Project, session.project_id)
@@ -425,19 +423,16 @@ async def _fill_seats(
     )
     promoted = list((await db.scalars(stmt)).all())
     for signup in promoted:
-        check_transition(SignupStatus(signup.status), SignupStatus.CONFIRMED, what="signup")
-        signup.status = SignupStatus.CONFIRMED
         signup.promoted_at = now
         _count(session, SignupStatus.WAITLISTED, SignupStatus.CONFIRMED)
-        await record(
+        await move(
             db,
-            at=now,
-            actor=actor,
+            signup,
+            SignupStatus.CONFIRMED,
             entity="signup",
-            entity_id=signup.id,
             action="promote",
-            before=SignupStatus.WAITLISTED,
-            after=SignupStatus.CONFIRMED,
+            actor=actor,
+            now=now,
             data={"class": session.id},
         )
     if promoted:

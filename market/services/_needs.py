@@ -20,6 +20,7 @@ from market.models import Community, Need, Organization, Role, ServiceOrder, Tas
 from market.schemas._needs import NeedCreate
 from market.services._tasks import published, status_of
 from market.states import NeedStatus, TaskStatus, check_transition
+from market.transitions import move
 
 NO_NEED = "需求不存在 (no such need)"
 
@@ -75,8 +76,7 @@ async def decline_need(db: AsyncSession, need_id: int, reason: str, *, actor: Us
     need = await lock(db, Need, need_id)
     if need is None:
         raise NotFound(NO_NEED)
-    before = NeedStatus(need.status)
-    check_transition(before, NeedStatus.DECLINED, what="need")
+    check_transition(NeedStatus(need.status), NeedStatus.DECLINED, what="need")
     drafts = await db.scalar(
         select(func.count())
         .select_from(task_needs)
@@ -88,18 +88,9 @@ async def decline_need(db: AsyncSession, need_id: int, reason: str, *, actor: Us
         raise StateConflict(
             "有草稿榜单回应此需求,请先从草稿中移除 (a draft task answers this need; remove it there first)"
         )
-    need.status = NeedStatus.DECLINED
     need.decline_reason = reason
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="need",
-        entity_id=need.id,
-        action="decline",
-        before=before,
-        after=NeedStatus.DECLINED,
-        data={"reason": reason},
+    await move(
+        db, need, NeedStatus.DECLINED, entity="need", action="decline", actor=actor, now=now, data={"reason": reason}
     )
     await notify.to_users(
         db,

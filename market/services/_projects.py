@@ -37,6 +37,7 @@ from market.models import (
 from market.schemas._projects import EvaluationCreate, FeedbackCreate, MilestoneCreate, ReportCreate
 from market.services._tasks import lock_task, need_ids_of
 from market.states import InvitationStatus, ProjectStatus, TaskStatus, check_transition
+from market.transitions import move
 
 NO_PROJECT = "项目不存在 (no such project)"
 RECENT_FEEDBACK = 20
@@ -190,31 +191,19 @@ async def deliver(db: AsyncSession, project_id: int, *, actor: User, now: dateti
     """The lead organisation declares the work delivered; the committee is asked to evaluate it."""
     project, task = await _lock(db, project_id, now)
     _require_lead(actor, project)
+    # Both checks before either write.
     check_transition(ProjectStatus(project.status), ProjectStatus.DELIVERED, what="project")
-    before_t = TaskStatus(task.status)
-    check_transition(before_t, TaskStatus.DELIVERED, what="task")
-    project.status = ProjectStatus.DELIVERED
+    check_transition(TaskStatus(task.status), TaskStatus.DELIVERED, what="task")
     project.delivered_at = now
-    task.status = TaskStatus.DELIVERED
-    await record(
+    await move(db, project, ProjectStatus.DELIVERED, entity="project", action="deliver", actor=actor, now=now)
+    await move(
         db,
-        at=now,
-        actor=actor,
-        entity="project",
-        entity_id=project.id,
-        action="deliver",
-        before=ProjectStatus.IN_PROGRESS,
-        after=ProjectStatus.DELIVERED,
-    )
-    await record(
-        db,
-        at=now,
-        actor=actor,
+        task,
+        TaskStatus.DELIVERED,
         entity="task",
-        entity_id=task.id,
         action="deliver",
-        before=before_t,
-        after=TaskStatus.DELIVERED,
+        actor=actor,
+        now=now,
         data={"project": project.id},
     )
     await notify.to_role(
@@ -241,39 +230,28 @@ async def give_feedback(db: AsyncSession, project_id: int, data: FeedbackCreate,
 async def evaluate(db: AsyncSession, project_id: int, data: EvaluationCreate, *, actor: User, now: datetime) -> Project:
     """The committee's final evaluation of delivered work: graded, closed, and the needs it answers resolved."""
     project, task = await _lock(db, project_id, now)
+    # Both checks before either write.
     check_transition(ProjectStatus(project.status), ProjectStatus.CLOSED, what="project")
-    before_t = TaskStatus(task.status)
-    check_transition(before_t, TaskStatus.CLOSED, what="task")
+    check_transition(TaskStatus(task.status), TaskStatus.CLOSED, what="task")
     grade = grade_for(data.score)
-    project.status = ProjectStatus.CLOSED
     project.final_score = data.score
     project.grade = grade.value
     project.evaluation = data.comment
     project.evaluated_by_id = actor.id
     project.closed_at = now
-    task.status = TaskStatus.CLOSED
     task.closed_at = now
-    await record(
+    await move(
         db,
-        at=now,
-        actor=actor,
+        project,
+        ProjectStatus.CLOSED,
         entity="project",
-        entity_id=project.id,
         action="evaluate",
-        before=ProjectStatus.DELIVERED,
-        after=ProjectStatus.CLOSED,
+        actor=actor,
+        now=now,
         data={"score": data.score, "grade": grade.value},
     )
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="close",
-        before=before_t,
-        after=TaskStatus.CLOSED,
-        data={"project": project.id},
+    await move(
+        db, task, TaskStatus.CLOSED, entity="task", action="close", actor=actor, now=now, data={"project": project.id}
     )
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
     await notify.to_orgs(

@@ -21,6 +21,7 @@ from market.schemas._proposals import ProposalCreate, ProposalUpdate
 from market.services._tasks import go_unclaimed, lock_task, status_of, visible_to
 from market.settings import Settings
 from market.states import InvitationStatus, ProposalStatus, TaskStatus, check_transition
+from market.transitions import move
 
 SEALED = "意向书不存在 (no such proposal)"
 # After the deadline the committee and the panel see these; drafts and withdrawn ones stay with their owners.
@@ -305,18 +306,16 @@ async def submit(db: AsyncSession, proposal_id: int, *, actor: User, now: dateti
         raise InvalidInput(
             "请填写自身优势、工作思路和预期效果 (fill in strengths, work plan and expected results)", field=missing[0]
         )
-    p.status = ProposalStatus.SUBMITTED
     p.submitted_at = now
     task.submitted_count += 1
-    await record(
+    await move(
         db,
-        at=now,
-        actor=actor,
+        p,
+        ProposalStatus.SUBMITTED,
         entity="proposal",
-        entity_id=p.id,
         action="submit",
-        before=ProposalStatus.DRAFT,
-        after=ProposalStatus.SUBMITTED,
+        actor=actor,
+        now=now,
         data={"task": task.id},
     )
     return await _reload(db, p.id)
@@ -326,23 +325,11 @@ async def withdraw(db: AsyncSession, proposal_id: int, *, actor: User, now: date
     """Withdraw before the deadline; the organisations are then free to claim again."""
     p, task = await _lock_own(db, proposal_id, actor, now)
     _open_for_claims(task)
-    before = ProposalStatus(p.status)
-    check_transition(before, ProposalStatus.WITHDRAWN, what="proposal")
+    p.withdrawn_at = now
+    before = await move(db, p, ProposalStatus.WITHDRAWN, entity="proposal", action="withdraw", actor=actor, now=now)
     if before is ProposalStatus.SUBMITTED:
         task.submitted_count -= 1
-    p.status = ProposalStatus.WITHDRAWN
-    p.withdrawn_at = now
     await db.execute(update(ProposalMember).where(ProposalMember.proposal_id == p.id).values(live=False))
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="proposal",
-        entity_id=p.id,
-        action="withdraw",
-        before=before,
-        after=ProposalStatus.WITHDRAWN,
-    )
     partners = [m.organization_id for m in p.members if m.invitation != InvitationStatus.LEAD]
     await notify.to_orgs(
         db, partners, kind="proposal_withdrawn", title=f"联合意向书已撤回:{task.title}", link=f"/tasks/{task.id}"
@@ -521,9 +508,11 @@ async def qualify(
 
     if await standing_award(db, task.id) is not None:
         raise StateConflict("已确定承榜,不能再改资格 (an award stands; qualification is closed)")
-    if await db.scalar(select(Score.id).where(Score.task_id == task.id).limit(1)) is not None:
-        # Changing who is in the running after marks exist would reopen or skew a ranking already under way.
-        raise StateConflict("评分已开始,资格审查已结束 (scoring has begun; qualification is closed)")
+    if p.status != ProposalStatus.SUBMITTED and (
+        await db.scalar(select(Score.id).where(Score.task_id == task.id).limit(1)) is not None
+    ):
+        # A first decision may still come in, but reversing one after marks exist would skew a ranking under way.
+        raise StateConflict("评分已开始,资格结论不能更改 (scoring has begun; decisions already made stand)")
     target = ProposalStatus.QUALIFIED if qualified else ProposalStatus.DISQUALIFIED
     if not qualified and not (reason and reason.strip()):
         raise InvalidInput("不合格须说明理由 (a disqualification needs a reason)", field="reason")
@@ -585,20 +574,17 @@ async def return_submitted_to_draft(
     ).all()
     org_ids: set[int] = set()
     for p in submitted:
-        check_transition(ProposalStatus.SUBMITTED, ProposalStatus.DRAFT, what="proposal")
-        p.status = ProposalStatus.DRAFT
         p.submitted_at = None
         task.submitted_count -= 1
         org_ids.update(m.organization_id for m in p.members if m.live)
-        await record(
+        await move(
             db,
-            at=now,
-            actor=actor,
+            p,
+            ProposalStatus.DRAFT,
             entity="proposal",
-            entity_id=p.id,
             action="returned_to_draft",
-            before=ProposalStatus.SUBMITTED,
-            after=ProposalStatus.DRAFT,
+            actor=actor,
+            now=now,
             data={"reason": reason},
         )
     return sorted(org_ids)

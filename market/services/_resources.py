@@ -37,6 +37,7 @@ from market.models import (
 from market.schemas._resources import MeetingCreate, MeetingPhase, OfferingCreate, OfferingUpdate, OrderCreate
 from market.services._needs import like_pattern
 from market.states import CAPACITY_ORDER_STATES, NeedStatus, OrderStatus, check_transition
+from market.transitions import move
 
 PARK_NAME = "创新园"
 # A secretary orders for this month or up to this many months ahead.
@@ -452,20 +453,7 @@ async def _move(
     data: dict[str, object] | None = None,
 ) -> None:
     """The one place an order's status changes: the table's check, the audit entry, and its need kept in step."""
-    before = OrderStatus(order.status)
-    check_transition(before, target, what="order")
-    order.status = target
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="order",
-        entity_id=order.id,
-        action=action,
-        before=before,
-        after=target,
-        data=data,
-    )
+    await move(db, order, target, entity="order", action=action, actor=actor, now=now, data=data)
     if order.need_id is not None:
         await db.flush()
         await refresh_needs(db, [order.need_id], now=now, actor=actor)

@@ -33,6 +33,7 @@ from market.models import (
 from market.schemas._tasks import CriterionIn, TaskAmend, TaskCreate, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, Criterion, RubricError, validate_rubric
 from market.states import ProposalStatus, TaskStatus, check_transition, effective_task_status
+from market.transitions import move
 
 # Changing any of these after posting sends submitted proposals back to draft (SPEC: amendments).
 MATERIAL_FIELDS = frozenset({"budget_fen", "rubric", "alliances", "claim_deadline"})
@@ -232,18 +233,8 @@ async def post_task(db: AsyncSession, task_id: int, *, actor: User, now: datetim
     _check_deadline(task.claim_deadline, now)
     # A need declined or resolved since the draft linked it must not be answered by a live task.
     await _check_needs(db, await need_ids_of(db, task.id))
-    task.status = TaskStatus.POSTED
     task.posted_at = now
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="post",
-        before=TaskStatus.DRAFT,
-        after=TaskStatus.POSTED,
-    )
+    await move(db, task, TaskStatus.POSTED, entity="task", action="post", actor=actor, now=now)
     await db.refresh(task, ["alliances"])
     await notify.to_alliances(
         db,
@@ -263,21 +254,10 @@ async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: Use
     Its proposals keep their last state as the record of what was claimed before the cancellation.
     """
     task = await lock_task(db, task_id, now)
-    before = TaskStatus(task.status)
-    check_transition(before, TaskStatus.CANCELLED, what="task")
-    task.status = TaskStatus.CANCELLED
     task.cancel_reason = reason
     task.closed_at = now
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="cancel",
-        before=before,
-        after=TaskStatus.CANCELLED,
-        data={"reason": reason},
+    await move(
+        db, task, TaskStatus.CANCELLED, entity="task", action="cancel", actor=actor, now=now, data={"reason": reason}
     )
     from market.services._proposals import end_live_proposals  # deferred: proposals build on tasks
 
@@ -362,14 +342,9 @@ async def apply_deadline(db: AsyncSession, task: Task, now: datetime) -> bool:
     target = status_of(task, now)
     if target == task.status:
         return False
-    before = TaskStatus(task.status)
-    check_transition(before, target, what="task")
-    task.status = target
     if target is TaskStatus.UNCLAIMED:
         task.closed_at = as_utc(task.claim_deadline)
-    await record(
-        db, at=now, actor=SYSTEM, entity="task", entity_id=task.id, action="deadline", before=before, after=target
-    )
+    await move(db, task, target, entity="task", action="deadline", actor=SYSTEM, now=now)
     if target is TaskStatus.UNCLAIMED:
         await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
     else:
@@ -387,20 +362,8 @@ async def due_task_ids(db: AsyncSession, now: datetime) -> list[int]:
 
 async def go_unclaimed(db: AsyncSession, task: Task, *, now: datetime, actor: Actor) -> None:
     """No qualified proposal is left after review: the task goes unclaimed (流榜) and its needs reopen."""
-    check_transition(TaskStatus(task.status), TaskStatus.UNCLAIMED, what="task")
-    before = task.status
-    task.status = TaskStatus.UNCLAIMED
     task.closed_at = now
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="task",
-        entity_id=task.id,
-        action="unclaimed",
-        before=before,
-        after=TaskStatus.UNCLAIMED,
-    )
+    await move(db, task, TaskStatus.UNCLAIMED, entity="task", action="unclaimed", actor=actor, now=now)
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
 
 
