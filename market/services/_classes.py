@@ -313,6 +313,10 @@ async def waitlist_position(db: AsyncSession, signup: Signup) -> int | None:
     return int(await db.scalar(stmt) or 0)
 
 
+# At most this many people wait per seat (a 30-seat class keeps up to 300 on its waitlist).
+WAITLIST_PER_SEAT = 10
+
+
 async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: datetime) -> NewSignup:
     """A resident signs up (no account): confirmed while seats remain, then waitlisted in arrival order."""
     name = clean_name(data.name)
@@ -328,6 +332,9 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
             "该手机号已报名本次课程 (this mobile number is already signed up for this class)", field="phone"
         )
     status = SignupStatus.CONFIRMED if session.confirmed_count < session.seats else SignupStatus.WAITLISTED
+    if status is SignupStatus.WAITLISTED and session.waitlist_count >= session.seats * WAITLIST_PER_SEAT:
+        # A waitlist far longer than the class can never clear; refusing keeps the public list bounded too.
+        raise StateConflict("候补名额已满 (the waitlist is full)")
     token, token_hash = new_token()
     signup = Signup(
         session_id=session.id,

@@ -318,6 +318,9 @@ async def list_projects(db: AsyncSession, f: ProjectFilter) -> tuple[int, list[P
     return total, rows, await needs_by_task(db, [p.task_id for p in rows])
 
 
+REPORTS_SHOWN = 100
+
+
 async def latest_reports(db: AsyncSession, project_ids: Sequence[int]) -> dict[int, ProgressReport]:
     """Each project's newest progress report, in one query."""
     if not project_ids:
@@ -365,6 +368,8 @@ async def detail(db: AsyncSession, project_id: int) -> ProjectDetail:
                 select(ProgressReport)
                 .where(ProgressReport.project_id == project.id)
                 .order_by(ProgressReport.reported_at.desc(), ProgressReport.id.desc())
+                # A public page: the newest reports are what readers want, and it must stay bounded.
+                .limit(REPORTS_SHOWN)
             )
         ).all()
     )

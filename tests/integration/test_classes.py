@@ -12,6 +12,7 @@ from tests.factories import (
     Api,
     As,
     audit_trail,
+    class_body,
     finance_project,
     inbox_kinds,
     mobile,
@@ -512,3 +513,17 @@ async def test_classes_are_found_by_community_street_and_local_date(
     problem(await api.anon.get("/classes", params={"from": "not-a-date"}), 400)
     problem(await api.anon.get("/classes", params={"community_id": 0}), 400)
     problem(await api.anon.get("/classes/999999"), 404)
+
+
+async def test_the_waitlist_is_capped_at_ten_people_per_seat(api: Api) -> None:
+    organiser, project = await finance_project(api)
+    community = await api.community()
+    c = await organiser.ok(
+        "POST", f"/projects/{project['id']}/classes", status=201, json=class_body(api, community["id"], seats=2)
+    )
+    for n in range(22):  # 2 confirmed + 20 waiting
+        await sign_up(api, c["id"], n)
+    r = await api.anon.post(f"/classes/{c['id']}/signups", json={"name": "迟到居民", "phone": mobile(99)})
+    problem(r, 409)
+    shown = await api.anon.ok("GET", f"/classes/{c['id']}")
+    assert (shown["confirmed"], shown["waitlisted"]) == (2, 20)
