@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -50,13 +51,27 @@ class Settings:
         return self.var_dir / "attachments"
 
     def effective_secret(self) -> str:
-        """The configured secret, or a per-process one (fine for a single dev server only)."""
-        return self.secret_key or _process_secret()
+        """The configured secret, or one kept in var/ so that every worker on this machine signs alike."""
+        return self.secret_key or _stored_secret(self.var_dir / "secret_key")
 
 
-@lru_cache(maxsize=1)
-def _process_secret() -> str:
-    return secrets.token_urlsafe(32)
+@lru_cache(maxsize=4)
+def _stored_secret(path: Path) -> str:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        # O_EXCL: when two workers start together exactly one writes the secret; the other reads it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):
+            secret = path.read_text().strip()
+            if secret:
+                return secret
+            time.sleep(0.01)
+        raise RuntimeError(f"{path.name} is empty; delete it or set JIEBANG_SECRET_KEY") from None
+    secret = secrets.token_urlsafe(32)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secret)
+    return secret
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,21 @@
+"""Without a configured secret, every worker on the machine signs CSRF tokens with the same stored one."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+from market.settings import Settings, _stored_secret
+
+
+def test_workers_share_one_stored_secret_readable_only_by_the_owner(tmp_path: Path) -> None:
+    first = Settings(var_dir=tmp_path, secret_key="").effective_secret()
+    _stored_secret.cache_clear()  # as a second process would: nothing remembered but the file
+    second = Settings(var_dir=tmp_path, secret_key="").effective_secret()
+    assert first == second and len(first) >= 32
+    assert stat.S_IMODE((tmp_path / "secret_key").stat().st_mode) == 0o600
+
+
+def test_a_configured_secret_wins(tmp_path: Path) -> None:
+    assert Settings(var_dir=tmp_path, secret_key="configured-secret").effective_secret() == "configured-secret"
+    assert not (tmp_path / "secret_key").exists()
