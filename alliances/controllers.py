@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -43,12 +43,12 @@ from alliances.services import Recorder, local_date
 
 # Bounded so that no malformed URL reaches the database as an out-of-range integer (as market's PathId).
 PathId = Annotated[int, Parameter(ge=1, le=2**53)]
-Limit = Annotated[int, Parameter(ge=1, le=200)]
-Offset = Annotated[int, Parameter(ge=0, le=10**9)]
-Search = Annotated[str | None, Parameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
+Search = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Code = Annotated[str, Parameter(max_length=20)]
-OptionalId = Annotated[int | None, Parameter(ge=1, le=2**53)]
-OptionalCode = Annotated[str | None, Parameter(max_length=20)]
+OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
+OptionalCode = Annotated[str | None, QueryParameter(max_length=20)]
 
 
 class AllianceController(Controller):
@@ -156,9 +156,9 @@ class OrganizationController(Controller):
         db_session: NamedDependency[AsyncSession],
         viewer: NamedDependency[Any],
         alliance: OptionalCode = None,
-        category: ServiceCategory | None = None,
-        resident: bool | None = None,
-        status: OrgStatus | None = None,
+        category: FromQuery[ServiceCategory | None] = None,
+        resident: FromQuery[bool | None] = None,
+        status: FromQuery[OrgStatus | None] = None,
         q: Search = None,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -232,7 +232,7 @@ class ApplicationController(Controller):
     async def list_applications(
         self,
         db_session: NamedDependency[AsyncSession],
-        status: ApplicationStatus | None = None,
+        status: FromQuery[ApplicationStatus | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[Application]:
@@ -295,7 +295,7 @@ class ChairController(Controller):
 
     @get("/on", exclude_from_auth=True)
     async def chair_on(
-        self, db_session: NamedDependency[AsyncSession], day: Annotated[date, Parameter(query="date")]
+        self, db_session: NamedDependency[AsyncSession], day: Annotated[date, QueryParameter(name="date")]
     ) -> ChairTerm:
         """The term covering a date, or 404 when none does."""
         term = await services.term_on(db_session, day)
@@ -324,9 +324,9 @@ class ChairController(Controller):
     async def list_activities(
         self,
         db_session: NamedDependency[AsyncSession],
-        start: Annotated[date | None, Parameter(query="from")] = None,
-        end: Annotated[date | None, Parameter(query="to")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=1000)] = 200,
+        start: Annotated[date | None, QueryParameter(name="from")] = None,
+        end: Annotated[date | None, QueryParameter(name="to")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         offset: Offset = 0,
     ) -> list[ChairActivity]:
         """The public calendar: activities held from `from` to `to` (both inclusive), by date."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -39,7 +39,7 @@ from market.states import SignupStatus
 Db = NamedDependency[AsyncSession]
 Now = NamedDependency[Clock]
 Viewer = NamedDependency[User | None]
-OptionalId = Annotated[int | None, Parameter(ge=1, le=2**53)]
+OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
 
 
 def session_view(s: ClassSessionModel, project: Project, clock: Clock) -> ClassSession:
@@ -122,8 +122,8 @@ class ProjectClassController(Controller):
         db_session: Db,
         clock: Now,
         project_id: PathId,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 100,
-        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 100,
+        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
     ) -> ClassPage:
         """Every session of the project, past ones included, soonest first."""
         await classes.get_project(db_session, project_id)
@@ -159,11 +159,11 @@ class ClassController(Controller):
         community_id: OptionalId = None,
         street_id: OptionalId = None,
         project_id: OptionalId = None,
-        date_from: Annotated[date | None, Parameter(query="from")] = None,
-        date_to: Annotated[date | None, Parameter(query="to")] = None,
-        upcoming: bool | None = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
+        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+        upcoming: FromQuery[bool | None] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
     ) -> ClassPage:
         """Find classes by community, street and local (Asia/Shanghai) dates `from`..`to`, inclusive.
 
@@ -203,7 +203,7 @@ class ClassController(Controller):
 
     @get("/{class_id:int}/signups", exclude_from_auth=True)
     async def signups(
-        self, db_session: Db, viewer: Viewer, class_id: PathId, status: SignupStatus | None = None
+        self, db_session: Db, viewer: Viewer, class_id: PathId, status: FromQuery[SignupStatus | None] = None
     ) -> SignupList:
         """Sign-ups in arrival order; names and numbers are masked for everyone but the organiser."""
         s, masked, rows = await classes.signups_of(db_session, class_id, viewer=viewer, status=status)
@@ -239,7 +239,7 @@ class SignupController(Controller):
 
     @get("/{signup_id:int}", exclude_from_auth=True)
     async def get_one(
-        self, db_session: Db, signup_id: PathId, token: Annotated[str, Parameter(max_length=200)]
+        self, db_session: Db, signup_id: PathId, token: Annotated[str, QueryParameter(max_length=200)]
     ) -> SignupView:
         """Status and waitlist position (a wrong token answers 404, like a missing sign-up)."""
         s, position = await classes.view_signup(db_session, signup_id, token)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -122,12 +122,12 @@ class ProjectController(Controller):
     async def list_projects(
         self,
         db_session: Db,
-        status: ProjectStatus | None = None,
-        category: ServiceCategory | None = None,
-        organization_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
-        alliance: Annotated[str | None, Parameter(max_length=20, pattern=r"^[a-z-]+$")] = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+        status: FromQuery[ProjectStatus | None] = None,
+        category: FromQuery[ServiceCategory | None] = None,
+        organization_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        alliance: Annotated[str | None, QueryParameter(max_length=20, pattern=r"^[a-z-]+$")] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
     ) -> ProjectPage:
         """The project list (项目清单), newest first: needs, organisation, alliance, budget, state, latest progress."""
         f = projects.ProjectFilter(status, category, organization_id, limit, offset, alliance)

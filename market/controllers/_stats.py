@@ -7,7 +7,7 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter, QueryParameter
+from litestar.params import QueryParameter
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -58,10 +58,10 @@ class AuditController(Controller):
     async def entries(
         self,
         db_session: NamedDependency[AsyncSession],
-        entity: Annotated[str | None, Parameter(max_length=30)] = None,
-        entity_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
-        before_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=500)] = 100,
+        entity: Annotated[str | None, QueryParameter(max_length=30)] = None,
+        entity_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        before_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> AuditPage:
         """Newest entries first; filter by entity and page backwards with before_id."""
         stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)

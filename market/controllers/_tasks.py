@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -106,13 +106,13 @@ class TaskController(Controller):
         db_session: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
         viewer: Viewer,
-        status: TaskStatus | None = None,
-        category: ServiceCategory | None = None,
-        alliance: Annotated[str | None, Parameter(max_length=20, pattern=_LINE)] = None,
-        community_id: Annotated[int | None, Parameter(ge=1, le=2**53)] = None,
-        q: Annotated[str | None, Parameter(max_length=100, pattern=_LINE)] = None,
-        limit: Annotated[int, Parameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, Parameter(ge=0, le=10**6)] = 0,
+        status: FromQuery[TaskStatus | None] = None,
+        category: FromQuery[ServiceCategory | None] = None,
+        alliance: Annotated[str | None, QueryParameter(max_length=20, pattern=_LINE)] = None,
+        community_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, pattern=_LINE)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
+        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
     ) -> TaskPage:
         """Browse tasks (drafts only for the committee); status is what it is now, deadlines included."""
         now = clock.now()

@@ -68,7 +68,7 @@ from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
 Db = NamedDependency[AsyncSession]
 Now = NamedDependency[Clock]
 Viewer = NamedDependency[User | None]
-Query = Annotated[str | None, Parameter(max_length=200, required=False)]
+Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
 # `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
 Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
 PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
@@ -322,7 +322,7 @@ async def class_list(
     viewer: Viewer,
     community: Query = None,
     from_: Annotated[str | None, QueryParameter(name="from", max_length=10)] = None,
-    to: Annotated[str | None, Parameter(query="to", max_length=10)] = None,
+    to: Annotated[str | None, QueryParameter(name="to", max_length=10)] = None,
     page_: PageNo = None,
 ) -> Template:
     """Night classes by community and local dates (upcoming ones unless dates are given)."""
@@ -381,7 +381,7 @@ async def sign_up(
     return see_other(f"/signups/{made.signup.id}?token={quote(made.token)}&new=1")
 
 
-Token = Annotated[str, Parameter(max_length=200)]
+Token = Annotated[str, QueryParameter(max_length=200)]
 
 
 @get("/signups/{signup_id:int}", **PUBLIC)
