@@ -117,18 +117,16 @@ async def _invite(
         )
     for member in asked_again:
         member.invitation, member.live, member.answered_at = InvitationStatus.PENDING, True, None
-    for org_id in new:
-        db.add(
-            ProposalMember(
-                proposal_id=proposal.id,
-                task_id=task.id,
-                organization_id=org_id,
-                invitation=InvitationStatus.PENDING,
-                live=True,
-            )
-        )
+    db.add_all(_membership(proposal, task, org_id, InvitationStatus.PENDING) for org_id in new)
     await db.flush()
     return invited
+
+
+def _membership(proposal: Proposal, task: Task, org_id: int, invitation: InvitationStatus) -> ProposalMember:
+    """A live membership of an organisation on a proposal (the lead's, or a partner's invitation)."""
+    return ProposalMember(
+        proposal_id=proposal.id, task_id=task.id, organization_id=org_id, invitation=invitation, live=True
+    )
 
 
 async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor: User, now: datetime) -> Proposal:
@@ -159,15 +157,7 @@ async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor:
     )
     db.add(proposal)
     await db.flush()
-    db.add(
-        ProposalMember(
-            proposal_id=proposal.id,
-            task_id=task.id,
-            organization_id=org_id,
-            invitation=InvitationStatus.LEAD,
-            live=True,
-        )
-    )
+    db.add(_membership(proposal, task, org_id, InvitationStatus.LEAD))
     await db.flush()
     loaded = await _reload(db, proposal.id)
     invited = await _invite(db, task, loaded, data.partner_ids, org_id)
