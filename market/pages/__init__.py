@@ -1,7 +1,7 @@
 """HTML pages over the same services as the JSON API (Jinja2 templates in `templates/`).
 
-`PAGE_HANDLERS` is mounted at the root by the app; role pages (org, evaluator, secretary, committee) add their
-modules here next to `_public`.
+`PAGE_HANDLERS` is mounted at the root by the app: public pages, then one module per role's work. Role pages
+are not excluded from auth (a visitor who is not signed in is sent to /login?next=…) and guard by role.
 """
 
 from __future__ import annotations
@@ -9,9 +9,23 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from market.pages._base import register_template_helpers
+from market.pages._committee import COMMITTEE_PAGES
+from market.pages._community import COMMUNITY_PAGES
+from market.pages._drafting import DRAFTING_PAGES
 from market.pages._errors import HtmlErrorPages
+from market.pages._org import ORG_PAGES
+from market.pages._panel import PANEL_PAGES
 from market.pages._public import PUBLIC_PAGES
+from market.pages._stats import STATS_PAGES
 
-PAGE_HANDLERS: list[ControllerRouterHandler] = [*PUBLIC_PAGES]
+PAGE_HANDLERS: list[ControllerRouterHandler] = [
+    *PUBLIC_PAGES,
+    *ORG_PAGES,
+    *PANEL_PAGES,
+    *DRAFTING_PAGES,
+    *COMMITTEE_PAGES,
+    *COMMUNITY_PAGES,
+    *STATS_PAGES,
+]
 
 __all__ = ["PAGE_HANDLERS", "HtmlErrorPages", "register_template_helpers"]

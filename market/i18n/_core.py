@@ -1,55 +1,6 @@
-"""The one translation layer: zh-CN (default) and en catalogs keyed by message id, and labels for every enum.
-
-Templates call `_('key', name=value)` (bound to the request's language) and `label('task_status', status)`;
-Python code calls `t(key, lang, **kw)`. The language is the `lang` cookie set by `GET /lang/{code}`, else zh-CN.
-`tests/unit/test_i18n.py` fails if a key (or an enum label) is missing in either language, or if a template uses
-a key neither catalog has. Add new messages to BOTH dicts, under the section of the page that shows them.
-"""
+"""Layout, shared bits, the public pages, errors and every enum label."""
 
 from __future__ import annotations
-
-import re
-from enum import StrEnum
-from typing import Final
-
-from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
-from market.grading import Grade
-from market.models import FundingMode, ResourceCategory, Role
-from market.states import (
-    AwardStatus,
-    InvitationStatus,
-    NeedStatus,
-    ObjectionStatus,
-    OrderStatus,
-    ProjectStatus,
-    ProposalStatus,
-    SignupStatus,
-    TaskStatus,
-)
-
-DEFAULT_LANG: Final = "zh-CN"
-LANGUAGES: Final = ("zh-CN", "en")
-LANG_COOKIE: Final = "lang"
-
-# Enum labels are catalog keys `<kind>.<value>`; every member of every enum here must be labelled in both languages.
-LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
-    "task_status": TaskStatus,
-    "proposal_status": ProposalStatus,
-    "award_status": AwardStatus,
-    "objection_status": ObjectionStatus,
-    "project_status": ProjectStatus,
-    "need_status": NeedStatus,
-    "invitation_status": InvitationStatus,
-    "order_status": OrderStatus,
-    "signup_status": SignupStatus,
-    "category": ServiceCategory,
-    "resource_category": ResourceCategory,
-    "funding_mode": FundingMode,
-    "grade": Grade,
-    "role": Role,
-    "org_status": OrgStatus,
-    "application_status": ApplicationStatus,
-}
 
 ZH_CN: dict[str, str] = {
     # Layout
@@ -71,6 +22,17 @@ ZH_CN: dict[str, str] = {
     "nav.needs": "需求清单",
     "nav.services": "服务资源库",
     "nav.alliances": "联盟",
+    "nav.stats": "统计",
+    "layout.work_nav": "我的工作",
+    "nav.inbox": "消息",
+    "nav.org.desk": "本组织",
+    "nav.org.proposals": "我的方案",
+    "nav.panel.queue": "评审任务",
+    "nav.committee.desk": "党委工作台",
+    "nav.committee.new_task": "发布榜单",
+    "nav.committee.accounts": "账号管理",
+    "nav.secretary.desk": "社区工作台",
+    "nav.secretary.new_need": "提出需求",
     # Shared bits
     "common.all": "全部",
     "common.filter": "筛选",
@@ -366,6 +328,17 @@ EN: dict[str, str] = {
     "nav.needs": "Needs",
     "nav.services": "Services",
     "nav.alliances": "Alliances",
+    "nav.stats": "Statistics",
+    "layout.work_nav": "My work",
+    "nav.inbox": "Inbox",
+    "nav.org.desk": "My organisation",
+    "nav.org.proposals": "My proposals",
+    "nav.panel.queue": "Reviews",
+    "nav.committee.desk": "Committee desk",
+    "nav.committee.new_task": "Post a task",
+    "nav.committee.accounts": "Accounts",
+    "nav.secretary.desk": "Community desk",
+    "nav.secretary.new_need": "Raise a need",
     # Shared bits
     "common.all": "All",
     "common.filter": "Filter",
@@ -641,51 +614,3 @@ EN: dict[str, str] = {
     "alliance_unit.legal": "District Justice Bureau",
     "alliance_unit.media": "District Party Publicity Department",
 }
-
-# The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
-ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
-
-CATALOGS: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN, "en": EN}
-
-
-def choose_lang(cookie: str | None) -> str:
-    """The language a `lang` cookie asks for, if we have it; zh-CN otherwise."""
-    return cookie if cookie in CATALOGS else DEFAULT_LANG
-
-
-def t(key: str, lang: str = DEFAULT_LANG, /, **kw: object) -> str:
-    """The message `key` in `lang`, formatted with `kw`; a key missing everywhere shows as itself (tests forbid it)."""
-    catalog = CATALOGS.get(lang, ZH_CN)
-    text = catalog.get(key) or ZH_CN.get(key) or key
-    return text.format(**kw) if kw else text
-
-
-def label(kind: str, value: object, lang: str = DEFAULT_LANG) -> str:
-    """The display label of an enum value, e.g. `label("task_status", "posted", "en")` → "Open for claims"."""
-    if value is None or value == "":
-        return ""
-    raw = value.value if isinstance(value, StrEnum) else str(value)
-    key = f"{kind}.{raw}"
-    # An alliance added later than the four has no label: its stored name is better than a bare key.
-    return t(key, lang) if key in CATALOGS.get(lang, ZH_CN) or key in ZH_CN else raw
-
-
-# Domain errors carry "中文 (English)" details; show the half that matches the page.
-_BILINGUAL = re.compile(r"^(?P<zh>.*?)\s*\((?P<en>[^()]*)\)\s*$", re.DOTALL)
-
-
-def localize_detail(detail: str, lang: str) -> str:
-    """The zh or en half of a bilingual "中文 (English)" error detail; other text unchanged."""
-    m = _BILINGUAL.match(detail)
-    if m is None or not m.group("zh"):
-        return detail
-    return m.group("en") if lang == "en" else m.group("zh")
-
-
-def safe_next(target: str | None, default: str = "/") -> str:
-    """A local path to return to; anything that could leave the site (//host, scheme:, backslashes) is refused."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return default
-    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
-        return default
-    return target

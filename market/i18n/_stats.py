@@ -1,0 +1,7 @@
+"""The statistics dashboard and its charts."""
+
+from __future__ import annotations
+
+ZH_CN: dict[str, str] = {}
+
+EN: dict[str, str] = {}
