@@ -208,6 +208,44 @@ def form_page(template: str, viewer: User | None, form: FormState, **context: An
     return page(template, viewer, status_code=422 if form.invalid else 200, form=form, **context)
 
 
+# Confirmation before irreversible steps -----------------------------------------------------------------------
+# Without JavaScript: the form posts once and gets a page that says what will happen, holding the same values
+# in hidden fields plus `confirm=yes`; only a post carrying `confirm=yes` acts. Both posts validate the input.
+
+CONFIRM_FIELD = "confirm"
+
+
+def confirmed(values: Mapping[str, str]) -> bool:
+    """Whether this post is the second, confirmed step."""
+    return values.get(CONFIRM_FIELD) == "yes"
+
+
+def confirm_page(
+    viewer: User | None,
+    *,
+    title: str,
+    warning: str,
+    action: str,
+    values: Mapping[str, str],
+    back: str,
+    button: str,
+    facts: list[tuple[str, str]] | None = None,
+) -> Template:
+    """The "are you sure?" page: what will happen (`facts` as label/value pairs), confirm or go back."""
+    hidden = {k: v for k, v in values.items() if k != CONFIRM_FIELD}
+    return page(
+        "confirm.html.j2",
+        viewer,
+        title=title,
+        warning=warning,
+        action=action,
+        hidden=hidden,
+        back=back,
+        button=button,
+        facts=facts or [],
+    )
+
+
 # Query parameters --------------------------------------------------------------------------------------------
 # Filter forms send "" for "any"; page handlers take strings and read them leniently rather than answering 400.
 
