@@ -12,7 +12,7 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -111,7 +111,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             title="jiebang 揭榜",
             version="1",
             path="/schema",
-            render_plugins=[ScalarRenderPlugin(), SwaggerRenderPlugin(path="/swagger")],
+            # JSON and YAML only: Litestar's interactive UIs load scripts from a CDN, and nothing we serve may
+            # load anything from outside the server. /api-docs is the readable reference.
+            render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
+            use_handler_docstrings=True,
         ),
         signature_namespace={"Clock": Clock, "Settings": Settings, "Any": Any},
         debug=settings.debug,

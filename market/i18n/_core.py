@@ -24,6 +24,15 @@ ZH_CN: dict[str, str] = {
     "nav.alliances": "联盟",
     "nav.stats": "统计",
     "confirm.back": "返回修改",
+    "apidocs.title": "接口文档",
+    "apidocs.intro": (
+        "本平台的页面和数据都可通过 JSON 接口(/api/v1)获取。以下清单由接口定义自动生成;对接工具可直接读取下面两个文件。"
+    ),
+    "apidocs.contents": "目录",
+    "apidocs.parameters": "参数",
+    "apidocs.required": "必填",
+    "apidocs.body": "请求体",
+    "apidocs.responses": "响应状态码",
     "layout.work_nav": "我的工作",
     "nav.inbox": "消息",
     "nav.org.desk": "本组织",
@@ -331,6 +340,16 @@ EN: dict[str, str] = {
     "nav.alliances": "Alliances",
     "nav.stats": "Statistics",
     "confirm.back": "Go back",
+    "apidocs.title": "API reference",
+    "apidocs.intro": (
+        "Everything on these pages is also available through the JSON API (/api/v1). This list is generated"
+        " from the API's own definition; tools can read the two files below."
+    ),
+    "apidocs.contents": "Contents",
+    "apidocs.parameters": "Parameters",
+    "apidocs.required": "required",
+    "apidocs.body": "Request body",
+    "apidocs.responses": "Response statuses",
     "layout.work_nav": "My work",
     "nav.inbox": "Inbox",
     "nav.org.desk": "My organisation",

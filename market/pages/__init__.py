@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from market.pages._apidocs import API_DOCS_PAGES
 from market.pages._base import register_template_helpers
 from market.pages._committee import COMMITTEE_PAGES
 from market.pages._community import COMMUNITY_PAGES
@@ -26,6 +27,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *COMMITTEE_PAGES,
     *COMMUNITY_PAGES,
     *STATS_PAGES,
+    *API_DOCS_PAGES,
 ]
 
 __all__ = ["PAGE_HANDLERS", "HtmlErrorPages", "register_template_helpers"]

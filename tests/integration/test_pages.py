@@ -51,6 +51,7 @@ async def _district(api: Api) -> list[str]:
         "/needs",
         "/services",
         "/login",
+        "/api-docs",
     ]
 
 
@@ -234,3 +235,14 @@ async def test_missing_things_are_html_pages_but_api_problems(api: Api) -> None:
     r = await browser.get("/no-such-page")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
     problem(await browser.get("/api/v1/tasks/999999"), 404)
+
+
+async def test_the_api_reference_lists_every_operation_and_needs_no_script(api: Api) -> None:
+    schema = await api.anon.ok("GET", "/schema/openapi.json")
+    html = await Browser(api.client).page("/api-docs")
+    for path, item in schema["paths"].items():
+        for method in item.keys() & {"get", "post", "put", "patch", "delete"}:
+            assert f"<code>{method.upper()} {path}</code>" in html, (method, path)
+    assert "<script" not in html
+    assert "Sign in; a wrong username or password gets the same 401." in html  # handler docstrings are used
+    assert (await api.anon.get("/schema/swagger")).status_code == 404  # the CDN-loading UIs are gone
