@@ -32,6 +32,7 @@ E = TypeVar("E", bound=StrEnum)
 S = TypeVar("S", bound=msgspec.Struct)
 
 PAGE_SIZE = 20
+CONFIRM_FIELD = "confirm"  # see confirm_page
 
 
 def lang_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -151,7 +152,8 @@ _AT_FIELD = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)`")
 
 def parse_form(values: dict[str, str], schema: type[S], lang: str, *, ints: tuple[str, ...] = ()) -> S | FormState:
     """The form as the API's request struct, or a FormState naming the field msgspec refused."""
-    data: dict[str, Any] = dict(values)
+    # The confirmation step's `confirm=yes` is the page's, not the API struct's (which forbids unknown fields).
+    data: dict[str, Any] = {k: v for k, v in values.items() if k != CONFIRM_FIELD}
     for name in ints:
         raw = data.get(name, "").strip()
         if not raw:
@@ -211,9 +213,6 @@ def form_page(template: str, viewer: User | None, form: FormState, **context: An
 # Confirmation before irreversible steps -----------------------------------------------------------------------
 # Without JavaScript: the form posts once and gets a page that says what will happen, holding the same values
 # in hidden fields plus `confirm=yes`; only a post carrying `confirm=yes` acts. Both posts validate the input.
-
-CONFIRM_FIELD = "confirm"
-
 
 def confirmed(values: Mapping[str, str]) -> bool:
     """Whether this post is the second, confirmed step."""

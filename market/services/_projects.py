@@ -295,6 +295,14 @@ async def needs_by_task(db: AsyncSession, task_ids: Sequence[int]) -> dict[int, 
     return out
 
 
+async def projects_of_tasks(db: AsyncSession, task_ids: Sequence[int]) -> list[Project]:
+    """The projects that some of these tasks became (a task has at most one), in one query."""
+    if not task_ids:
+        return []
+    stmt = select(Project).where(Project.task_id.in_(list(task_ids))).order_by(Project.id)
+    return list((await db.scalars(stmt)).unique().all())
+
+
 async def list_projects(db: AsyncSession, f: ProjectFilter) -> tuple[int, list[Project], dict[int, list[int]]]:
     """A page of the project list, with the needs each project answers."""
     conds: list[ColumnElement[bool]] = []

@@ -560,6 +560,8 @@ class OrderFilter:
     need_id: int | None = None
     limit: int = 20
     offset: int = 0
+    # Only orders for the park's own services (those the committee answers).
+    park: bool = False
 
 
 async def list_orders(db: AsyncSession, f: OrderFilter, *, viewer: User) -> tuple[int, list[ServiceOrder]]:
@@ -582,6 +584,8 @@ async def list_orders(db: AsyncSession, f: OrderFilter, *, viewer: User) -> tupl
         conds.append(ServiceOrder.community_id == f.community_id)
     if f.need_id is not None:
         conds.append(ServiceOrder.need_id == f.need_id)
+    if f.park:
+        conds.append(ServiceOrder.offering_id.in_(select(Offering.id).where(Offering.organization_id.is_(None))))
     total = int(await db.scalar(select(func.count()).select_from(ServiceOrder).where(*conds)) or 0)
     stmt = (
         select(ServiceOrder)
