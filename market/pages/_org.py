@@ -1,7 +1,975 @@
-"""An organisation's pages: claim form (partners, attachments), proposals, invitations, questions, inbox, reports."""
+"""An organisation's pages: its desk, the claim form (partners, attachments), proposals, invitations, questions,
+the projects it works on; and everyone's inbox.
+
+Forms post here, not to /api/: they carry CSRF tokens and use the API's field names, except that money is typed in
+yuan (`requested_budget_yuan`) and stored as the API's integer fen. Every state change is one `writing` transaction
+through the same service the API calls; the services do the object-level checks (is this my organisation's
+proposal?), so a page never shows another organisation's sealed proposal.
+"""
 
 from __future__ import annotations
 
-from litestar.types import ControllerRouterHandler
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any
 
-ORG_PAGES: list[ControllerRouterHandler] = []
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.plugins.flash import flash
+from litestar.response import File, Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances import services as alliance_services
+from alliances.models import OrgStatus
+from market import attachments as files
+from market.clock import Clock
+from market.controllers import _projects as project_views
+from market.controllers import _tasks as task_views
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import ApplicationError, Forbidden, NotFound
+from market.i18n import ZH_CN, label, localize_detail, t
+from market.models import Award, Organization, Project, Proposal, Task, User
+from market.pages._base import (
+    FormState,
+    Paging,
+    confirm_page,
+    confirmed,
+    enum_or_none,
+    form_values,
+    int_or_none,
+    lang_of,
+    page,
+    page_number,
+    parse_form,
+    refused,
+    say,
+    see_other,
+)
+from market.pages._public import _task_page
+from market.schemas._projects import MilestoneCreate, ReportCreate
+from market.schemas._proposals import InvitationAnswer, ProposalCreate, ProposalUpdate
+from market.schemas._proposals import Proposal as ProposalView
+from market.schemas._tasks import QuestionCreate
+from market.security import requires_org
+from market.services import _accounts as accounts
+from market.services import _projects as projects
+from market.services import _proposals as proposals
+from market.services import _tasks as tasks
+from market.settings import Settings
+from market.states import InvitationStatus, ProjectStatus, ProposalStatus, TaskStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
+Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
+OrgRequest = Request[User, Any, Any]
+
+# Role pages: a visitor is sent to sign in (401 → /login?next=…), any other role gets 403.
+ORG: dict[str, Any] = {"include_in_schema": False, "guards": [requires_org]}
+SIGNED_IN: dict[str, Any] = {"include_in_schema": False}
+
+# The order proposals are listed in: what still needs work first, the outcome after.
+STATE_ORDER = (
+    ProposalStatus.DRAFT,
+    ProposalStatus.SUBMITTED,
+    ProposalStatus.QUALIFIED,
+    ProposalStatus.AWARDED,
+    ProposalStatus.NOT_AWARDED,
+    ProposalStatus.DISQUALIFIED,
+    ProposalStatus.WITHDRAWN,
+)
+LIVE_STATES = (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED, ProposalStatus.QUALIFIED)
+TEXT_FIELDS = ("strengths", "work_plan", "expected_results")
+YUAN_FIELD = "requested_budget_yuan"
+PARTNERS_FIELD = "partner_ids"
+PROPOSAL_FIELDS = (*TEXT_FIELDS, YUAN_FIELD, PARTNERS_FIELD)
+MAX_PARTNERS = 10
+# Services name some fields as the API does; the page's inputs for them are called otherwise.
+FIELD_ON_PAGE = {"requested_budget_fen": YUAN_FIELD, "file": "data"}
+
+
+def _org_id(user: User) -> int:
+    """The signed-in member's organisation (an org account always has one; the database insists)."""
+    if user.organization_id is None:
+        raise Forbidden("仅社会组织成员可以操作 (only organisation members may do this)")
+    return user.organization_id
+
+
+def _refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tuple[str, ...]) -> FormState:
+    """A domain error beside its field, with the service's field names mapped to the page's."""
+    name = FIELD_ON_PAGE.get(exc.field or "", exc.field)
+    message = localize_detail(exc.detail, lang)
+    if name and name in fields:
+        return FormState(values, {name: message})
+    return FormState(values, {}, message)
+
+
+def _t(request: Request[Any, Any, Any], key: str, **kw: object) -> str:
+    return t(key, lang_of(request), **kw)
+
+
+# Money typed in yuan ------------------------------------------------------------------------------------------
+
+_YUAN = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
+
+
+def yuan_to_fen(raw: str) -> int | None:
+    """ "40000", "40,000.5", "¥40000元" → fen; None for anything else (or for nothing)."""
+    cleaned = raw.strip().replace(",", "").replace("\uff0c", "").lstrip("¥\uffe5").removesuffix("元").strip()
+    if not _YUAN.match(cleaned):
+        return None
+    fen = int(Decimal(cleaned) * 100)
+    return fen if fen >= 1 else None
+
+
+def fen_to_yuan(fen: int) -> str:
+    """Fen as the plain yuan figure a form field holds: 4000000 → "40000", 4000050 → "40000.50"."""
+    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
+
+
+# Reads the services do not offer as such ----------------------------------------------------------------------
+
+
+async def _tasks_by_id(db: AsyncSession, ids: Iterable[int]) -> dict[int, Task]:
+    """The tasks the organisation's proposals are on (titles, deadlines, states), in one query."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    return {task.id: task for task in (await db.scalars(select(Task).where(Task.id.in_(wanted)))).unique().all()}
+
+
+async def _projects_of(db: AsyncSession, org_id: int, awarded_proposal_ids: Sequence[int]) -> list[Project]:
+    """Projects the organisation leads, and those it works on as an accepted partner."""
+    found = (
+        Project.organization_id == org_id
+        if not awarded_proposal_ids
+        else (Project.organization_id == org_id) | Project.proposal_id.in_(awarded_proposal_ids)
+    )
+    stmt = select(Project).where(found).order_by(Project.started_at.desc(), Project.id.desc())
+    return list((await db.scalars(stmt)).unique().all())
+
+
+async def _project_for_task(db: AsyncSession, task_id: int) -> int | None:
+    """The project an awarded task became, if the notice period has ended."""
+    return await db.scalar(select(Project.id).where(Project.task_id == task_id))
+
+
+async def _award_tasks(db: AsyncSession, award_ids: Iterable[int]) -> dict[int, int]:
+    """Which task each award is on (inbox links to an award open the task's notice)."""
+    wanted = sorted(set(award_ids))
+    if not wanted:
+        return {}
+    rows = await db.execute(select(Award.id, Award.task_id).where(Award.id.in_(wanted)))
+    return {award_id: task_id for award_id, task_id in rows}
+
+
+async def _partner_choices(
+    db: AsyncSession, task: Task, lead_org_id: int, current: Sequence[Organization] = ()
+) -> list[Organization]:
+    """Organisations that may be invited: active, in one of the task's alliances, not the lead; current partners
+    stay listed even if no longer eligible, so that saving the form never drops one silently."""
+    if not task.allow_joint:
+        return []
+    found: dict[int, Organization] = {}
+    for alliance in task.alliances:
+        where = alliance_services.OrganizationFilter(alliance=alliance.code, status=OrgStatus.ACTIVE)
+        for org in await alliance_services.list_organizations(db, where, limit=500, offset=0):
+            found[org.id] = org
+    for org in current:
+        found[org.id] = org
+    found.pop(lead_org_id, None)
+    return sorted(found.values(), key=lambda o: (o.alliance.code, o.name))
+
+
+# The proposal form (claim and edit) ---------------------------------------------------------------------------
+
+
+async def _proposal_values(request: Request[Any, Any, Any]) -> tuple[dict[str, str], list[str]]:
+    """The form's single values (text with browser line ends made plain) and the chosen partners."""
+    values = await form_values(request)
+    for name in TEXT_FIELDS:
+        if name in values:
+            values[name] = values[name].replace("\r\n", "\n")
+    chosen = [v for v in (await request.form()).getall(PARTNERS_FIELD, []) if isinstance(v, str)]
+    values.pop(PARTNERS_FIELD, None)
+    return values, chosen
+
+
+def _parse_proposal(values: dict[str, str], chosen: list[str], lang: str) -> ProposalCreate | FormState:
+    """The form as the API's ProposalCreate (budget converted from yuan to fen), or what was refused."""
+    raw_yuan = values.get(YUAN_FIELD, "")
+    fen = yuan_to_fen(raw_yuan)
+    if fen is None:
+        key = "form.required" if not raw_yuan.strip() else "org.claim.yuan_invalid"
+        return FormState(values, {YUAN_FIELD: t(key, lang)})
+    partner_ids: list[int] = []
+    for raw in chosen:
+        org_id = int_or_none(raw)
+        if org_id is None:
+            return FormState(values, {PARTNERS_FIELD: t("form.invalid", lang)})
+        partner_ids.append(org_id)
+    partner_ids = list(dict.fromkeys(partner_ids))
+    if len(partner_ids) > MAX_PARTNERS:
+        return FormState(values, {PARTNERS_FIELD: t("org.claim.too_many_partners", lang, n=MAX_PARTNERS)})
+    fields = {name: values.get(name, "") for name in TEXT_FIELDS} | {"requested_budget_fen": str(fen)}
+    parsed = parse_form(fields, ProposalCreate, lang, ints=("requested_budget_fen",))
+    if isinstance(parsed, FormState):
+        errors = {FIELD_ON_PAGE.get(k, k): v for k, v in parsed.errors.items()}
+        return FormState(values, errors, parsed.general)
+    parsed.partner_ids = partner_ids
+    return parsed
+
+
+def _proposal_form_values(view: ProposalView) -> dict[str, str]:
+    """A saved proposal as the edit form shows it."""
+    return {
+        "strengths": view.strengths,
+        "work_plan": view.work_plan,
+        "expected_results": view.expected_results,
+        YUAN_FIELD: fen_to_yuan(view.requested_budget_fen),
+    }
+
+
+# The organisation's desk ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalRow:
+    """A proposal in the organisation's lists: the task it is on and the organisation's part in it."""
+
+    id: int
+    task_id: int
+    task_title: str
+    task_status: TaskStatus
+    claim_deadline: datetime
+    status: ProposalStatus
+    lead_org_name: str
+    is_lead: bool
+    invitation: InvitationStatus
+    partners: int
+
+
+def _rows(mine: Sequence[Proposal], task_rows: dict[int, Task], org_id: int, now: datetime) -> list[ProposalRow]:
+    rows = []
+    for p in mine:
+        task = task_rows[p.task_id]
+        membership = next(m for m in p.members if m.organization_id == org_id)
+        rows.append(
+            ProposalRow(
+                id=p.id,
+                task_id=task.id,
+                task_title=task.title,
+                task_status=tasks.status_of(task, now),
+                claim_deadline=task.claim_deadline,
+                status=ProposalStatus(p.status),
+                lead_org_name=p.lead_org.name,
+                is_lead=p.lead_org_id == org_id,
+                invitation=InvitationStatus(membership.invitation),
+                partners=sum(1 for m in p.members if m.invitation != InvitationStatus.LEAD),
+            )
+        )
+    return rows
+
+
+def _is_open_invitation(row: ProposalRow) -> bool:
+    return (
+        row.invitation == InvitationStatus.PENDING
+        and row.status == ProposalStatus.DRAFT
+        and row.task_status == TaskStatus.POSTED
+    )
+
+
+def _grouped(rows: Sequence[ProposalRow]) -> list[tuple[ProposalStatus, list[ProposalRow]]]:
+    by_state: dict[ProposalStatus, list[ProposalRow]] = defaultdict(list)
+    for row in rows:
+        by_state[row.status].append(row)
+    return [(state, by_state[state]) for state in STATE_ORDER if by_state[state]]
+
+
+async def _my_rows(db: AsyncSession, user: User, now: datetime) -> tuple[list[Proposal], list[ProposalRow]]:
+    mine = await proposals.mine(db, viewer=user)
+    task_rows = await _tasks_by_id(db, (p.task_id for p in mine))
+    return mine, _rows(mine, task_rows, _org_id(user), now)
+
+
+@get("/org", **ORG)
+async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
+    """The organisation's desk: who it is, invitations waiting for an answer, its proposals and its projects."""
+    user = request.user
+    org_id = _org_id(user)
+    org = await alliance_services.get_organization(db_session, org_id)
+    mine, rows = await _my_rows(db_session, user, clock.now())
+    invitations = [row for row in rows if _is_open_invitation(row)]
+    answered = [row for row in rows if not _is_open_invitation(row)]
+    awarded = [p.id for p in mine if p.status == ProposalStatus.AWARDED]
+    work = await _projects_of(db_session, org_id, awarded)
+    return page(
+        "market/org/desk.html.j2",
+        user,
+        org=org,
+        invitations=invitations,
+        live=[row for row in answered if row.status in LIVE_STATES],
+        counts=[(state, len(group)) for state, group in _grouped(answered)],
+        projects=work,
+    )
+
+
+@get("/org/proposals", **ORG)
+async def proposal_list(request: OrgRequest, db_session: Db, clock: Now, status: Query = None) -> Template:
+    """Every proposal the organisation is on, as lead or partner, grouped by state (optionally one state)."""
+    _, rows = await _my_rows(db_session, request.user, clock.now())
+    only = enum_or_none(ProposalStatus, status)
+    groups = [(state, group) for state, group in _grouped(rows) if only is None or state == only]
+    return page(
+        "market/org/proposals.html.j2",
+        request.user,
+        groups=groups,
+        states=STATE_ORDER,
+        only=only.value if only else "",
+        invitations=[row for row in rows if _is_open_invitation(row)],
+    )
+
+
+# Claiming a task (揭榜) ----------------------------------------------------------------------------------------
+
+
+async def _live_proposal_on(db: AsyncSession, user: User, task_id: int) -> int | None:
+    """The organisation's live proposal on the task (as lead or partner), if it has one."""
+    org_id = _org_id(user)
+    for p in await proposals.mine(db, viewer=user):
+        if p.task_id == task_id and any(m.organization_id == org_id and m.live for m in p.members):
+            return p.id
+    return None
+
+
+async def _claim_page(
+    db: AsyncSession, user: User, clock: Clock, task_id: int, form: FormState, chosen: Iterable[str] = ()
+) -> Template:
+    task = await tasks.get_task(db, task_id, viewer=user)
+    status = tasks.status_of(task, clock.now())
+    # A task the organisation cannot claim still shows, with the reason and the matching status instead of a form.
+    code = 200
+    blocked: str | None = None
+    org = user.organization
+    if status != TaskStatus.POSTED:
+        blocked, code = "org.claim.closed", 409
+    elif org is None or org.alliance_id not in {a.id for a in task.alliances}:
+        blocked, code = "org.claim.not_your_alliance", 403
+    elif org.status != OrgStatus.ACTIVE:
+        blocked, code = "org.claim.suspended", 403
+    partners = [] if blocked else await _partner_choices(db, task, _org_id(user))
+    return page(
+        "market/org/claim.html.j2",
+        user,
+        status_code=422 if form.invalid else code,
+        form=form,
+        task=task_views.summary(task, status, user),
+        blocked=blocked,
+        partners=partners,
+        chosen={str(c) for c in chosen},
+    )
+
+
+@get("/tasks/{task_id:int}/claim", **ORG)
+async def claim_form(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+    """The claim form; an organisation that already has a live proposal on the task is taken to it."""
+    existing = await _live_proposal_on(db_session, request.user, task_id)
+    if existing is not None:
+        return see_other(f"/org/proposals/{existing}")
+    return await _claim_page(db_session, request.user, clock, task_id, FormState())
+
+
+@post("/tasks/{task_id:int}/claim", **ORG)
+async def claim(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+    """Claim the task with a draft proposal (partners are invited at once); the draft's page comes next."""
+    user, lang = request.user, lang_of(request)
+    values, chosen = await _proposal_values(request)
+    data = _parse_proposal(values, chosen, lang)
+    if isinstance(data, FormState):
+        return await _claim_page(db_session, user, clock, task_id, data, chosen)
+    try:
+        async with writing(db_session):
+            made = await proposals.create(db_session, task_id, data, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        existing = await _live_proposal_on(db_session, user, task_id)
+        if existing is not None:
+            say(request, "org.claim.already", "error")
+            return see_other(f"/org/proposals/{existing}")
+        state = _refused(values, exc, lang, PROPOSAL_FIELDS)
+        return await _claim_page(db_session, user, clock, task_id, state, chosen)
+    say(request, "org.claim.saved")
+    return see_other(f"/org/proposals/{made.id}")
+
+
+# One proposal ---------------------------------------------------------------------------------------------------
+
+
+async def _proposal_page(
+    db: AsyncSession,
+    user: User,
+    clock: Clock,
+    proposal_id: int,
+    *,
+    form: FormState | None = None,
+    chosen: Iterable[str] | None = None,
+    upload: FormState | None = None,
+    problem: str | None = None,
+    status_code: int | None = None,
+) -> Template:
+    """A proposal as its organisations see it, with what the viewer's organisation may do with it now."""
+    now = clock.now()
+    found = await proposals.visible(db, proposal_id, viewer=user, now=now)
+    view = ProposalView.of(found)
+    task = await tasks.get_task(db, view.task_id, viewer=user)
+    task_status = tasks.status_of(task, now)
+    org_id = _org_id(user)
+    mine = next((m for m in view.members if m.organization_id == org_id), None)
+    if mine is None:  # `visible` lets an organisation see only proposals it is on; this is for safety's sake
+        raise NotFound(proposals.SEALED)
+    is_lead = view.lead_org_id == org_id
+    open_ = task_status == TaskStatus.POSTED
+    editable = is_lead and open_ and view.status == ProposalStatus.DRAFT
+    waiting = [m for m in view.members if m.role == "partner" and m.invitation != InvitationStatus.ACCEPTED]
+    partners: list[Organization] = []
+    if editable:
+        current = [m.organization for m in found.members if m.invitation != InvitationStatus.LEAD]
+        partners = await _partner_choices(db, task, view.lead_org_id, current)
+    if chosen is None:
+        chosen = [
+            str(m.organization_id)
+            for m in view.members
+            if m.invitation in (InvitationStatus.PENDING, InvitationStatus.ACCEPTED)
+        ]
+    project_id = await _project_for_task(db, task.id) if view.status == ProposalStatus.AWARDED else None
+    edit = form or FormState(_proposal_form_values(view))
+    attach = upload or FormState()
+    invalid = edit.invalid or attach.invalid
+    return page(
+        "market/org/proposal.html.j2",
+        user,
+        status_code=status_code or (422 if invalid else 200),
+        proposal=view,
+        task=task_views.summary(task, task_status, user),
+        is_lead=is_lead,
+        membership=mine,
+        open=open_,
+        editable=editable,
+        waiting=waiting,
+        can_submit=editable and not waiting,
+        can_withdraw=is_lead and open_ and view.status in (ProposalStatus.DRAFT, ProposalStatus.SUBMITTED),
+        can_answer=(not is_lead)
+        and open_
+        and view.status == ProposalStatus.DRAFT
+        and mine.invitation == InvitationStatus.PENDING,
+        partners=partners,
+        chosen={str(c) for c in chosen},
+        form=edit,
+        upload=attach,
+        problem=problem,
+        project_id=project_id,
+        joint=task.allow_joint,
+    )
+
+
+@get("/org/proposals/{proposal_id:int}", **ORG)
+async def proposal_detail(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template:
+    """A proposal: partners and their answers, attachments, the edit form while a draft, submit and withdraw,
+    and after the deadline its qualification and award outcome. Partners see it read-only and answer there."""
+    return await _proposal_page(db_session, request.user, clock, proposal_id)
+
+
+@post("/org/proposals/{proposal_id:int}", **ORG)
+async def proposal_edit(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+    """Save changes to a draft (the lead organisation); changed partners are invited afresh."""
+    user, lang = request.user, lang_of(request)
+    values, chosen = await _proposal_values(request)
+    data = _parse_proposal(values, chosen, lang)
+    if isinstance(data, FormState):
+        return await _proposal_page(db_session, user, clock, proposal_id, form=data, chosen=chosen)
+    changes = ProposalUpdate(
+        requested_budget_fen=data.requested_budget_fen,
+        strengths=data.strengths,
+        work_plan=data.work_plan,
+        expected_results=data.expected_results,
+        partner_ids=data.partner_ids,
+    )
+    try:
+        async with writing(db_session):
+            await proposals.update_draft(db_session, proposal_id, changes, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        state = _refused(values, exc, lang, PROPOSAL_FIELDS)
+        return await _proposal_page(db_session, user, clock, proposal_id, form=state, chosen=chosen)
+    say(request, "org.proposal.saved")
+    return see_other(f"/org/proposals/{proposal_id}")
+
+
+@post("/org/proposals/{proposal_id:int}/submit", **ORG)
+async def proposal_submit(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+    """Submit the draft before the deadline; refused while a partner has not accepted, or a text is empty."""
+    user, lang = request.user, lang_of(request)
+    try:
+        async with writing(db_session):
+            await proposals.submit(db_session, proposal_id, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        message = localize_detail(exc.detail, lang)
+        if exc.field in TEXT_FIELDS:
+            # Say it beside the empty text in the edit form, which shows the saved draft.
+            saved = await proposals.visible(db_session, proposal_id, viewer=user, now=clock.now())
+            state = FormState(_proposal_form_values(ProposalView.of(saved)), {exc.field or "": message})
+            return await _proposal_page(db_session, user, clock, proposal_id, form=state)
+        return await _proposal_page(db_session, user, clock, proposal_id, problem=message, status_code=exc.status_code)
+    say(request, "org.proposal.submitted")
+    return see_other(f"/org/proposals/{proposal_id}")
+
+
+@post("/org/proposals/{proposal_id:int}/withdraw", **ORG)
+async def proposal_withdraw(
+    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId
+) -> Template | Redirect:
+    """Withdraw before the deadline, after a confirmation step (it cannot be undone)."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    if not confirmed(values):
+        found = await proposals.visible(db_session, proposal_id, viewer=user, now=clock.now())
+        task = await tasks.get_task(db_session, found.task_id, viewer=user)
+        return confirm_page(
+            user,
+            title=t("org.withdraw.title", lang),
+            warning=t("org.withdraw.warning", lang),
+            action=f"/org/proposals/{proposal_id}/withdraw",
+            values=values,
+            back=f"/org/proposals/{proposal_id}",
+            button=t("org.withdraw.confirm", lang),
+            facts=[
+                (t("org.proposal.task", lang), task.title),
+                (t("common.status", lang), label("proposal_status", found.status, lang)),
+            ],
+        )
+    try:
+        async with writing(db_session):
+            await proposals.withdraw(db_session, proposal_id, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _proposal_page(
+            db_session,
+            user,
+            clock,
+            proposal_id,
+            problem=localize_detail(exc.detail, lang),
+            status_code=exc.status_code,
+        )
+    say(request, "org.withdraw.done")
+    return see_other(f"/org/proposals/{proposal_id}")
+
+
+@post("/org/proposals/{proposal_id:int}/invitation", **ORG)
+async def answer_invitation(
+    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId
+) -> Template | Redirect:
+    """A partner accepts (`accept=true`) or declines (`accept=false`) the invitation to a joint claim."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    answer = parse_form({"accept": values.get("accept", "")}, InvitationAnswer, lang)
+    if isinstance(answer, FormState):
+        return await _proposal_page(
+            db_session, user, clock, proposal_id, problem=t("org.invite.choose", lang), status_code=422
+        )
+    try:
+        async with writing(db_session):
+            await proposals.answer_invitation(db_session, proposal_id, answer.accept, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _proposal_page(
+            db_session,
+            user,
+            clock,
+            proposal_id,
+            problem=localize_detail(exc.detail, lang),
+            status_code=exc.status_code,
+        )
+    if answer.accept:
+        say(request, "org.invite.accepted")
+        return see_other(f"/org/proposals/{proposal_id}")
+    # A declined proposal is no longer the organisation's to see.
+    say(request, "org.invite.declined")
+    return see_other("/org")
+
+
+# Attachments ----------------------------------------------------------------------------------------------------
+
+
+@post("/org/proposals/{proposal_id:int}/attachments", **ORG)
+async def attach(
+    request: OrgRequest,
+    db_session: Db,
+    clock: Now,
+    settings: NamedDependency[Settings],
+    proposal_id: PathId,
+) -> Template | Redirect:
+    """Attach a PDF, image or office file to the draft (multipart field `data`, as in the API)."""
+    user, lang = request.user, lang_of(request)
+    upload = (await request.form()).get("data")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        state = FormState({}, {"data": t("org.attach.choose", lang)})
+        return await _proposal_page(db_session, user, clock, proposal_id, upload=state)
+    content = await upload.read()
+    try:
+        async with writing(db_session):
+            added = await proposals.attach(
+                db_session,
+                proposal_id,
+                upload.filename,
+                content,
+                actor=user,
+                now=clock.now(),
+                settings=settings,
+            )
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        state = _refused({}, exc, lang, ("data",))
+        return await _proposal_page(db_session, user, clock, proposal_id, upload=state)
+    say(request, "org.attach.added", name=added.filename)
+    return see_other(f"/org/proposals/{proposal_id}#attachments")
+
+
+@get("/org/proposals/{proposal_id:int}/attachments/{attachment_id:int}", **ORG)
+async def download(
+    request: OrgRequest,
+    db_session: Db,
+    clock: Now,
+    settings: NamedDependency[Settings],
+    proposal_id: PathId,
+    attachment_id: PathId,
+) -> File:
+    """Download an attachment (sealed exactly like its proposal)."""
+    found = await proposals.attachment_for(db_session, proposal_id, attachment_id, viewer=request.user, now=clock.now())
+    return File(
+        path=files.path_for(settings.attachments_dir, found.sha256),
+        filename=found.filename,
+        media_type=found.content_type,
+        content_disposition_type="attachment",
+    )
+
+
+@post("/org/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove", **ORG)
+async def detach(
+    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId, attachment_id: PathId
+) -> Template | Redirect:
+    """Remove an attachment from the draft."""
+    user, lang = request.user, lang_of(request)
+    try:
+        async with writing(db_session):
+            await proposals.detach(db_session, proposal_id, attachment_id, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _proposal_page(
+            db_session,
+            user,
+            clock,
+            proposal_id,
+            problem=localize_detail(exc.detail, lang),
+            status_code=exc.status_code,
+        )
+    say(request, "org.attach.removed")
+    return see_other(f"/org/proposals/{proposal_id}#attachments")
+
+
+# Questions (答疑) ------------------------------------------------------------------------------------------------
+
+
+@post("/tasks/{task_id:int}/questions", **SIGNED_IN)
+async def ask_question(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+    """Ask a public question while the task is open (any signed-in user; the asker is never shown)."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    values["question"] = values.get("question", "").replace("\r\n", "\n")
+    data = parse_form({"question": values["question"]}, QuestionCreate, lang)
+    if isinstance(data, FormState):
+        return await _task_page(db_session, task_id, user, clock, FormState(values, data.errors, data.general))
+    try:
+        async with writing(db_session):
+            await tasks.ask(db_session, task_id, data.question, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        if exc.field == "question":
+            return await _task_page(db_session, task_id, user, clock, refused(values, exc, lang, ("question",)))
+        # Typically the task closed meanwhile: its page no longer holds the form, so say why at the top.
+        flash(request, localize_detail(exc.detail, lang), "error")
+        return see_other(f"/tasks/{task_id}")
+    say(request, "org.ask.sent")
+    return see_other(f"/tasks/{task_id}#qa-h")
+
+
+# Projects the organisation works on ---------------------------------------------------------------------------
+
+
+async def _project_page(
+    db: AsyncSession,
+    user: User,
+    project_id: int,
+    *,
+    milestone: FormState | None = None,
+    report: FormState | None = None,
+    problem: str | None = None,
+    status_code: int | None = None,
+) -> Template:
+    view = project_views.detail(await projects.detail(db, project_id))
+    org_id = _org_id(user)
+    if org_id not in {o.id for o in view.organizations}:
+        raise Forbidden("仅承榜组织可以管理项目 (only the organisations doing the work manage the project)")
+    is_lead = any(o.id == org_id and o.role == "lead" for o in view.organizations)
+    milestone_form = milestone or FormState()
+    report_form = report or FormState()
+    invalid = milestone_form.invalid or report_form.invalid
+    return page(
+        "market/org/project.html.j2",
+        user,
+        status_code=status_code or (422 if invalid else 200),
+        project=view,
+        is_lead=is_lead,
+        working=view.status == ProjectStatus.IN_PROGRESS,
+        # A report may mark one milestone not yet reached as done.
+        milestone_options=[(m.id, f"{m.title} · {m.due_on.isoformat()}") for m in view.milestones if m.done_on is None],
+        milestone_form=milestone_form,
+        report_form=report_form,
+        problem=problem,
+    )
+
+
+@get("/org/projects/{project_id:int}", **ORG)
+async def project_desk(request: OrgRequest, db_session: Db, project_id: PathId) -> Template:
+    """A project the organisation works on: plan milestones, report progress, declare it delivered."""
+    return await _project_page(db_session, request.user, project_id)
+
+
+@post("/org/projects/{project_id:int}/milestones", **ORG)
+async def add_milestone(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+    """Plan a milestone (the lead organisation): `title`, `due_on` (YYYY-MM-DD)."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    data = parse_form({k: values.get(k, "") for k in ("title", "due_on")}, MilestoneCreate, lang)
+    if isinstance(data, FormState):
+        state = FormState(values, data.errors, data.general)
+        return await _project_page(db_session, user, project_id, milestone=state)
+    try:
+        async with writing(db_session):
+            await projects.add_milestone(db_session, project_id, data, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        state = refused(values, exc, lang, ("title", "due_on"))
+        return await _project_page(db_session, user, project_id, milestone=state)
+    say(request, "org.project.milestone_added")
+    return see_other(f"/org/projects/{project_id}")
+
+
+@post("/org/projects/{project_id:int}/reports", **ORG)
+async def add_report(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+    """Report progress: `body`, `percent_complete`, optionally `milestone_id` and `done` (that milestone reached)."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    values["body"] = values.get("body", "").replace("\r\n", "\n")
+    fields = {k: values.get(k, "") for k in ("body", "percent_complete")}
+    if values.get("milestone_id"):
+        fields["milestone_id"] = values["milestone_id"]
+    if values.get("done"):
+        fields["done"] = "true"
+    data = parse_form(fields, ReportCreate, lang, ints=("percent_complete",))
+    if isinstance(data, FormState):
+        state = FormState(values, data.errors, data.general)
+        return await _project_page(db_session, user, project_id, report=state)
+    try:
+        async with writing(db_session):
+            await projects.report(db_session, project_id, data, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        state = refused(values, exc, lang, ("body", "percent_complete", "milestone_id", "done"))
+        return await _project_page(db_session, user, project_id, report=state)
+    say(request, "org.project.reported")
+    return see_other(f"/org/projects/{project_id}")
+
+
+@post("/org/projects/{project_id:int}/deliver", **ORG)
+async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+    """Declare the work delivered (the lead organisation), after a confirmation step; the committee then grades."""
+    user, lang = request.user, lang_of(request)
+    values = await form_values(request)
+    if not confirmed(values):
+        view = project_views.detail(await projects.detail(db_session, project_id))
+        return confirm_page(
+            user,
+            title=t("org.deliver.title", lang),
+            warning=t("org.deliver.warning", lang),
+            action=f"/org/projects/{project_id}/deliver",
+            values=values,
+            back=f"/org/projects/{project_id}",
+            button=t("org.deliver.confirm", lang),
+            facts=[
+                (t("org.project.name", lang), view.title),
+                (t("project.progress", lang), t("project.percent", lang, n=view.percent_complete)),
+            ],
+        )
+    try:
+        async with writing(db_session):
+            await projects.deliver(db_session, project_id, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return await _project_page(
+            db_session, user, project_id, problem=localize_detail(exc.detail, lang), status_code=exc.status_code
+        )
+    say(request, "org.deliver.done")
+    return see_other(f"/org/projects/{project_id}")
+
+
+# The inbox (every signed-in role) --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxItem:
+    """A notification as the inbox shows it, with a page to open where there is one."""
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    at: datetime
+    unread: bool
+    href: str | None
+
+
+_LINK = re.compile(r"^/(?P<kind>[a-z]+)/(?P<id>\d+)(?P<rest>/[a-z]+)?$")
+
+
+# Where each role works on a task, when a notification about it has no page of its own.
+_TASK_DESKS = {"committee": "/committee/tasks/{id}", "evaluator": "/panel/tasks/{id}"}
+
+
+def page_link(link: str, role: str, award_tasks: dict[int, int], has_page: Callable[[str], bool]) -> str | None:
+    """The page a notification is about, for this role; None where no page fits.
+
+    Notifications carry API-style paths (`/proposals/7`, `/awards/3`, `/tasks/5/ranking`). Those a page serves
+    as they are (`/orders/7`, `/classes/2`) are kept; the rest lead to the page of the thing they are about.
+    """
+    m = _LINK.match(link or "")
+    if m is None:
+        return None
+    kind, ident = m.group("kind"), int(m.group("id"))
+    if kind == "proposals":
+        return f"/org/proposals/{ident}" if role == "org" else None
+    if kind == "projects" and role == "org":
+        return f"/org/projects/{ident}"
+    if kind == "awards":
+        task_id = award_tasks.get(ident)
+        if task_id is None:
+            return None
+        desk = _TASK_DESKS.get(role, "").format(id=task_id)
+        return desk if desk and has_page(desk) else f"/tasks/{task_id}#award"
+    if has_page(link):
+        return link
+    if kind == "tasks":
+        desk = _TASK_DESKS.get(role, "").format(id=ident)
+        return desk if desk and has_page(desk) else f"/tasks/{ident}"
+    if kind in ("needs", "orders", "classes", "projects"):
+        return f"/{kind}" if has_page(f"/{kind}") else None
+    return None
+
+
+def _has_page(request: Request[Any, Any, Any]) -> Callable[[str], bool]:
+    """Whether a page answers GET at a path, so inbox links follow the pages every area adds."""
+
+    def check(path: str) -> bool:
+        if path.startswith(("/api/", "/static/", "/schema")):
+            return False
+        try:
+            request.app.asgi_router.handle_routing(path=path, method="GET")
+        except Exception:  # any refusal by the router (no route, no GET) means no such page
+            return False
+        return True
+
+    return check
+
+
+def _award_ids(links: Iterable[str]) -> list[int]:
+    return [int(m.group("id")) for link in links if (m := _LINK.match(link or "")) and m.group("kind") == "awards"]
+
+
+@get("/inbox", **SIGNED_IN)
+async def inbox(request: OrgRequest, db_session: Db, page_: PageNo = None) -> Template:
+    """My notifications, newest first, 20 a page: unread ones marked, each with a link to what it is about."""
+    user, lang = request.user, lang_of(request)
+    number = page_number(page_)
+    total = await accounts.inbox_size(db_session, user.id)
+    paging = Paging(number, total)
+    unread, rows = await accounts.inbox(db_session, user.id, limit=paging.size, offset=paging.offset)
+    award_tasks = await _award_tasks(db_session, _award_ids(n.link for n in rows))
+    has_page = _has_page(request)
+    items = [
+        InboxItem(
+            id=n.id,
+            kind=t(f"inbox.kind.{n.kind}", lang) if f"inbox.kind.{n.kind}" in ZH_CN else "",
+            title=n.title,
+            body=n.body,
+            at=n.created_at,
+            unread=n.read_at is None,
+            href=page_link(n.link, str(user.role), award_tasks, has_page),
+        )
+        for n in rows
+    ]
+    return page("market/inbox.html.j2", user, items=items, unread=unread, paging=paging)
+
+
+@post("/inbox/{notification_id:int}/read", **SIGNED_IN)
+async def mark_read(request: OrgRequest, db_session: Db, clock: Now, notification_id: PathId) -> Redirect:
+    """Mark one of my notifications read, and go back to the same page of the inbox."""
+    values = await form_values(request)
+    number = int_or_none(values.get("page"), high=10**5)
+    async with writing(db_session):
+        await accounts.mark_read(db_session, request.user.id, notification_id, clock.now())
+    return see_other(
+        f"/inbox?page={number}#n-{notification_id}" if number and number > 1 else f"/inbox#n-{notification_id}"
+    )
+
+
+ORG_PAGES: list[ControllerRouterHandler] = [
+    desk,
+    proposal_list,
+    claim_form,
+    claim,
+    proposal_detail,
+    proposal_edit,
+    proposal_submit,
+    proposal_withdraw,
+    answer_invitation,
+    attach,
+    download,
+    detach,
+    ask_question,
+    project_desk,
+    add_milestone,
+    add_report,
+    deliver,
+    inbox,
+    mark_read,
+]

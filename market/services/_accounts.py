@@ -62,15 +62,24 @@ async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: d
     return user
 
 
-async def inbox(db: AsyncSession, user_id: int, *, limit: int = 50) -> tuple[int, list[Notification]]:
-    """Unread count and the newest items."""
+async def inbox(db: AsyncSession, user_id: int, *, limit: int = 50, offset: int = 0) -> tuple[int, list[Notification]]:
+    """Unread count and the newest items (skipping `offset` of them, for paging)."""
     unread = await db.scalar(
         select(func.count()).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     )
     items = await db.scalars(
-        select(Notification).where(Notification.user_id == user_id).order_by(Notification.id.desc()).limit(limit)
+        select(Notification)
+        .where(Notification.user_id == user_id)
+        .order_by(Notification.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return int(unread or 0), list(items)
+
+
+async def inbox_size(db: AsyncSession, user_id: int) -> int:
+    """How many notifications the user has in all (for paging the inbox page)."""
+    return int(await db.scalar(select(func.count()).where(Notification.user_id == user_id)) or 0)
 
 
 async def mark_read(db: AsyncSession, user_id: int, notification_id: int, now: datetime) -> None:
@@ -122,3 +131,13 @@ async def ensure_account(
             data={"username": username, "role": role},
         )
     return user
+
+
+async def list_users(
+    db: AsyncSession, *, role: Role | None = None, limit: int = 50, offset: int = 0
+) -> tuple[int, list[User]]:
+    """Accounts by username (the committee's account list), optionally of one role, with how many there are."""
+    conds = [User.role == role] if role is not None else []
+    total = await db.scalar(select(func.count()).select_from(User).where(*conds))
+    rows = await db.scalars(select(User).where(*conds).order_by(User.username).limit(limit).offset(offset))
+    return int(total or 0), list(rows.unique().all())
