@@ -403,3 +403,23 @@ async def ranking(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[Boar
             raise Forbidden("评审组尚未全部评完,排名未公开 (the ranking opens once the whole panel has scored)")
         return board, None
     return board, board.standings()
+
+
+async def seats_of(db: AsyncSession, *, viewer: User, limit: int = 50) -> list[Task]:
+    """The tasks whose panel the evaluator sits on, latest deadline first (their review queue)."""
+    if viewer.role != Role.EVALUATOR:
+        raise Forbidden("仅评审专家有评审任务 (only evaluators sit on panels)")
+    stmt = (
+        select(Task)
+        .join(PanelMember, PanelMember.task_id == Task.id)
+        .where(PanelMember.user_id == viewer.id)
+        .order_by(Task.claim_deadline.desc(), Task.id.desc())
+        .limit(limit)
+    )
+    return list((await db.scalars(stmt)).unique().all())
+
+
+async def evaluators(db: AsyncSession) -> list[User]:
+    """The active evaluator accounts a panel may be formed from."""
+    stmt = select(User).where(User.role == Role.EVALUATOR, User.is_active.is_(True)).order_by(User.username)
+    return list((await db.scalars(stmt)).unique().all())
