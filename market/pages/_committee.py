@@ -1,7 +1,834 @@
-"""The committee's desk: ranking, award, objections, projects and grading, accounts, organisations, applications."""
+"""The committee's desk: review and award, objections, projects and grading, accounts, organisations.
+
+Every handler needs the `committee` role and calls the service the JSON API calls. Irreversible steps (award,
+upholding an objection, grading, suspending or reactivating an organisation) go through the confirmation page:
+the first post is checked and answered with what will happen; only the post carrying `confirm=yes` acts.
+"""
 
 from __future__ import annotations
 
-from litestar.types import ControllerRouterHandler
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from itertools import pairwise
+from typing import Annotated, Any
 
-COMMITTEE_PAGES: list[ControllerRouterHandler] = []
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
+from litestar.plugins.flash import flash
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances import services as alliance_services
+from alliances.errors import Conflict, InvalidField
+from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
+from alliances.schemas import OrganizationCreate, OrganizationUpdate
+from alliances.services import OrganizationFilter, Recorder, local_date
+from market import invariants
+from market.clock import Clock, local
+from market.controllers import _awards as award_views
+from market.controllers import _projects as project_views
+from market.controllers import _tasks as task_views
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import ApplicationError, InvalidInput, NotFound
+from market.grading import grade_for
+from market.i18n import label, localize_detail, t
+from market.models import Objection, ProgressReport, Project, Role, User
+from market.pages._base import (
+    CONFIRM_FIELD,
+    PAGE_SIZE,
+    FormState,
+    Paging,
+    confirm_page,
+    confirmed,
+    enum_or_none,
+    form_page,
+    form_values,
+    lang_of,
+    localtime,
+    money,
+    page,
+    page_number,
+    parse_form,
+    refused,
+    say,
+    see_other,
+    text_or_none,
+)
+from market.schemas._accounts import UserCreate
+from market.schemas._awards import AwardCreate, AwardNotice, Resolution
+from market.schemas._projects import EvaluationCreate, ProjectSummary
+from market.schemas._proposals import Proposal, QualificationDecision
+from market.schemas._tasks import TaskSummary
+from market.scoring import TRIM_FROM
+from market.security import requires_committee
+from market.services import _accounts as accounts
+from market.services import _awards as awards
+from market.services import _needs as needs
+from market.services import _projects as projects
+from market.services import _proposals as proposals
+from market.services import _resources as resources
+from market.services import _tasks as tasks
+from market.services._scoring import Board, Standing, load_board
+from market.settings import Settings
+from market.states import AwardStatus, NeedStatus, OrderStatus, ProjectStatus, ProposalStatus, TaskStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+Config = NamedDependency[Settings]
+Audit = NamedDependency[Recorder]
+Committee = Request[User, Any, Any]
+Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
+PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
+
+COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
+# How many rows of each kind the desk lists (it is a to-do list, not an archive).
+DESK_ROWS = 50
+# A project under way with no progress report for this long is flagged as silent.
+SILENT_AFTER = timedelta(days=30)
+
+
+def _fields(values: dict[str, str]) -> dict[str, str]:
+    """The submitted fields without the confirmation flag, which no request struct knows."""
+    return {k: v for k, v in values.items() if k != CONFIRM_FIELD}
+
+
+def _told(request: Request[Any, Any, Any], exc: ApplicationError, fields: tuple[str, ...], to: str) -> Redirect | None:
+    """A conflict with the current state that no field of the form explains (someone acted first, the period
+    ended): said in a flash message on the page as it now stands, where the form may no longer be offered."""
+    if exc.status_code != 409 or (exc.field and exc.field in fields):
+        return None
+    flash(request, localize_detail(exc.detail, lang_of(request)), "error")
+    return see_other(to)
+
+
+def _alliance_refusal(
+    values: dict[str, str], exc: InvalidField | Conflict, lang: str, fields: tuple[str, ...]
+) -> FormState:
+    """An alliance service's refusal (a Litestar HTTP exception there) beside its field, like `refused`."""
+    message = localize_detail(str(exc.detail), lang)
+    if exc.field and exc.field in fields:
+        return FormState(values, {exc.field: message})
+    return FormState(values, {}, message)
+
+
+# The desk ----------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewProgress:
+    """Where one task's review stands: proposals to qualify, the panel's scoring, whether it can be awarded."""
+
+    task: TaskSummary
+    to_qualify: int
+    ranked: int
+    panel: int
+    scores_in: int
+    scores_expected: int
+    complete: bool
+
+
+def _progress(summary: TaskSummary, board: Board) -> ReviewProgress:
+    return ReviewProgress(
+        task=summary,
+        to_qualify=board.undecided,
+        ranked=len(board.proposals),
+        panel=len(board.members),
+        scores_in=sum(len(board.scores_for(p)) for p in board.proposals),
+        scores_expected=sum(len(board.expected(p)) for p in board.proposals),
+        complete=board.complete,
+    )
+
+
+@get("/committee", **COMMITTEE)
+async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
+    """What needs the committee now: reviews, objections, grading, needs, orders, applications, the lists check."""
+    viewer, now = request.user, clock.now()
+    _, reviewing = await tasks.list_tasks(
+        db_session, tasks.TaskFilter(status=TaskStatus.REVIEWING, limit=DESK_ROWS), now=now, viewer=viewer
+    )
+    reviews = [
+        _progress(task_views.summary(task, TaskStatus.REVIEWING, viewer), await load_board(db_session, task))
+        for task in reviewing
+    ]
+    _, awarded = await tasks.list_tasks(
+        db_session, tasks.TaskFilter(status=TaskStatus.AWARDED, limit=DESK_ROWS), now=now, viewer=viewer
+    )
+    notices: list[AwardNotice] = []
+    for task in awarded:
+        try:
+            notices.append(
+                award_views.notice(await awards.standing_notice(db_session, task.id, viewer=viewer, now=now))
+            )
+        except NotFound:
+            continue
+    notices.sort(key=lambda n: (-n.open_objections, n.notice_ends_at))
+    _, delivered, need_ids = await projects.list_projects(
+        db_session, projects.ProjectFilter(status=ProjectStatus.DELIVERED, limit=DESK_ROWS)
+    )
+    open_needs, _ = await needs.list_needs(db_session, needs.NeedFilter(status=NeedStatus.OPEN, limit=1))
+    _, requested = await resources.list_orders(
+        db_session, resources.OrderFilter(status=OrderStatus.REQUESTED, limit=200), viewer=viewer
+    )
+    pending = await alliance_services.list_applications(
+        db_session, status=ApplicationStatus.PENDING, limit=500, offset=0
+    )
+    return page(
+        "market/committee/desk.html.j2",
+        viewer,
+        reviews=reviews,
+        notices=notices,
+        delivered=[project_views.summary(p, need_ids[p.task_id]) for p in delivered],
+        open_needs=open_needs,
+        park_orders=sum(1 for o in requested if o.offering.organization_id is None),
+        applications=len(pending),
+        violations=await invariants.check(db_session),
+        due=await invariants.due_transitions(db_session, now),
+    )
+
+
+# Review and award of one task --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RankRow:
+    """A ranked (or still being scored) proposal as the committee sees it."""
+
+    proposal: Proposal
+    scores_in: int
+    scores_expected: int
+    score: str | None = None
+    first_mean: str | None = None
+    rank: int | None = None
+    totals: list[tuple[str, str]] = field(default_factory=list)
+    tie: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MemberProgress:
+    """How far one panel member has got (counts only: marks stay sealed until the panel is complete)."""
+
+    name: str
+    organization: str | None
+    scored: int
+    expected: int
+
+
+@dataclass
+class Forms:
+    """The forms of the review page that may come back with errors: one award form, one per proposal/objection."""
+
+    award: FormState = field(default_factory=FormState)
+    qualify: dict[int, FormState] = field(default_factory=dict)
+    objection: dict[int, FormState] = field(default_factory=dict)
+
+    @property
+    def invalid(self) -> bool:
+        """Whether any of them was refused."""
+        return self.award.invalid or any(f.invalid for f in (*self.qualify.values(), *self.objection.values()))
+
+
+def _tie_notes(standings: list[Standing], criterion: str, lang: str) -> dict[int, str]:
+    """Why a proposal ranks below another with the same score, as the ranking rule decides it."""
+    notes: dict[int, str] = {}
+    for above, below in pairwise(standings):
+        if below.score != above.score:
+            continue
+        if below.first_mean != above.first_mean:
+            notes[below.proposal.id] = t(
+                "committee.rank.tie_first",
+                lang,
+                rank=above.rank,
+                criterion=criterion,
+                mean=str(below.first_mean),
+                above=str(above.first_mean),
+            )
+        else:
+            notes[below.proposal.id] = t("committee.rank.tie_time", lang, rank=above.rank, criterion=criterion)
+    return notes
+
+
+def _rank_rows(board: Board, shown: dict[int, Proposal], lang: str) -> list[RankRow]:
+    names = {m.id: m.display_name or m.username for m in board.members}
+    standings = board.standings() if board.complete else []
+    by_id = {s.proposal.id: s for s in standings}
+    ties = _tie_notes(standings, board.rubric[0].name, lang) if standings else {}
+    rows: list[RankRow] = []
+    for p in board.proposals:
+        if p.id not in shown:
+            continue
+        s = by_id.get(p.id)
+        rows.append(
+            RankRow(
+                proposal=shown[p.id],
+                scores_in=len(board.scores_for(p)),
+                scores_expected=len(board.expected(p)),
+                score=f"{s.score:.2f}" if s else None,
+                first_mean=str(s.first_mean) if s else None,
+                rank=s.rank if s else None,
+                totals=[(names.get(uid, str(uid)), str(total)) for uid, total in s.totals.items()] if s else [],
+                tie=ties.get(p.id, ""),
+            )
+        )
+    if standings:
+        rows.sort(key=lambda r: r.rank or 0)
+    return rows
+
+
+def _member_progress(board: Board) -> list[MemberProgress]:
+    out = []
+    for m in board.members:
+        expected = [p for p in board.proposals if m in board.expected(p)]
+        scored = sum(1 for p in expected if (p.id, m.id) in board.scores)
+        out.append(
+            MemberProgress(
+                m.display_name or m.username, m.organization.name if m.organization else None, scored, len(expected)
+            )
+        )
+    return out
+
+
+async def _review_page(
+    db: AsyncSession,
+    task_id: int,
+    viewer: User,
+    clock: Clock,
+    settings: Settings,
+    lang: str,
+    forms: Forms | None = None,
+) -> Template:
+    now = clock.now()
+    forms = forms or Forms()
+    task = await task_views.detail(db, task_id, viewer, clock)
+    model = await tasks.get_task(db, task_id, viewer=viewer)
+    shown = await proposals.for_task(db, task_id, viewer=viewer, now=now)
+    views = {p.id: Proposal.of(p) for p in shown}
+    board = await load_board(db, model)
+    history = await awards.awards_of(db, task_id, viewer=viewer, now=now)
+    standing = next((v for v in history if v.status != AwardStatus.REVOKED), None)
+    objections: dict[int, list[Objection]] = {v.award.id: await awards.objections_of(db, v.award.id) for v in history}
+    reviewing = task.status == TaskStatus.REVIEWING and standing is None
+    scoring_started = bool(board.scores)
+    qualifiable = {
+        p.id
+        for p in views.values()
+        if reviewing
+        and (
+            p.status == ProposalStatus.SUBMITTED
+            or (p.status in (ProposalStatus.QUALIFIED, ProposalStatus.DISQUALIFIED) and not scoring_started)
+        )
+    }
+    standings = board.standings() if board.complete else []
+    eligible = [s for s in standings if s.proposal.status == ProposalStatus.QUALIFIED]
+    award_form = forms.award
+    if not award_form.values and eligible:
+        award_form = FormState({"proposal_id": str(eligible[0].proposal.id)})
+    return page(
+        "market/committee/task.html.j2",
+        viewer,
+        status_code=422 if forms.invalid else 200,
+        task=task,
+        proposals=list(views.values()),
+        qualifiable=qualifiable,
+        qualify_forms=forms.qualify,
+        board_complete=board.complete,
+        undecided=board.undecided,
+        members=_member_progress(board),
+        rows=_rank_rows(board, views, lang),
+        trimmed=any(len(board.scores_for(p)) >= TRIM_FROM for p in board.proposals),
+        first_criterion=board.rubric[0].name,
+        notice=award_views.notice(standing) if standing else None,
+        revoked=[award_views.notice(v) for v in history if v.status == AwardStatus.REVOKED],
+        objections=objections,
+        objection_forms=forms.objection,
+        can_award=reviewing and bool(eligible),
+        eligible=[(s, views[s.proposal.id]) for s in eligible if s.proposal.id in views],
+        top_id=eligible[0].proposal.id if eligible else None,
+        award_form=award_form,
+        notice_days=settings.notice_days,
+        now=now,
+    )
+
+
+@get("/committee/tasks/{task_id:int}", **COMMITTEE)
+async def review(request: Committee, db_session: Db, clock: Now, settings: Config, task_id: PathId) -> Template:
+    """Review and award: qualification, the panel's progress, the ranking, the award, its notice and objections."""
+    return await _review_page(db_session, task_id, request.user, clock, settings, lang_of(request))
+
+
+@post("/committee/proposals/{proposal_id:int}/qualification", **COMMITTEE)
+async def qualify(
+    request: Committee, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
+) -> Template | Redirect:
+    """Qualify a proposal, or disqualify it with a reason (beside the proposal's own reason field if missing)."""
+    lang, viewer, now = lang_of(request), request.user, clock.now()
+    task_id = (await proposals.visible(db_session, proposal_id, viewer=viewer, now=now)).task_id
+    values = await form_values(request)
+    # A blank reason is no reason: the service, not the length limit, says a disqualification needs one.
+    data = parse_form({k: v for k, v in values.items() if k != "reason" or v.strip()}, QualificationDecision, lang)
+    if isinstance(data, FormState):
+        data.values = values
+        if set(data.errors) - {"reason"}:
+            data.general = t("form.invalid", lang)
+        return await _review_page(
+            db_session, task_id, viewer, clock, settings, lang, Forms(qualify={proposal_id: data})
+        )
+    try:
+        async with writing(db_session):
+            await proposals.qualify(db_session, proposal_id, data.qualified, data.reason, actor=viewer, now=now)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        if told := _told(request, exc, ("reason",), f"/committee/tasks/{task_id}#proposal-{proposal_id}"):
+            return told
+        state = refused(values, exc, lang, ("reason",))
+        return await _review_page(
+            db_session, task_id, viewer, clock, settings, lang, Forms(qualify={proposal_id: state})
+        )
+    say(request, "committee.qualify.done" if data.qualified else "committee.qualify.disqualified")
+    return see_other(f"/committee/tasks/{task_id}#proposal-{proposal_id}")
+
+
+def _check_award(values: dict[str, str], board: Board, data: AwardCreate, lang: str) -> Standing | FormState:
+    """The first post is checked as the service will check it: a ranked, still qualified proposal, and a written
+    reason unless it is the top one still eligible."""
+    if not board.complete:
+        return FormState(values, {}, t("committee.award.not_ready", lang))
+    eligible = [s for s in board.standings() if s.proposal.status == ProposalStatus.QUALIFIED]
+    chosen = next((s for s in eligible if s.proposal.id == data.proposal_id), None)
+    if chosen is None:
+        return FormState(values, {"proposal_id": t("committee.award.not_eligible", lang)})
+    if chosen is not eligible[0] and not (data.reason or "").strip():
+        return FormState(values, {"reason": t("committee.award.reason_required", lang)})
+    return chosen
+
+
+@post("/committee/tasks/{task_id:int}/award", **COMMITTEE)
+async def award(
+    request: Committee, db_session: Db, clock: Now, settings: Config, task_id: PathId
+) -> Template | Redirect:
+    """Award a proposal (承榜) after the confirmation step; the public notice period begins."""
+    lang, viewer, now = lang_of(request), request.user, clock.now()
+    values = await form_values(request)
+    data = parse_form(_fields(values), AwardCreate, lang, ints=("proposal_id",))
+    if isinstance(data, FormState):
+        return await _review_page(db_session, task_id, viewer, clock, settings, lang, Forms(award=data))
+    task = await tasks.get_task(db_session, task_id, viewer=viewer)
+    board = await load_board(db_session, task)
+    chosen = _check_award(values, board, data, lang)
+    if isinstance(chosen, FormState):
+        return await _review_page(db_session, task_id, viewer, clock, settings, lang, Forms(award=chosen))
+    if not confirmed(values):
+        view = Proposal.of(await proposals.visible(db_session, chosen.proposal.id, viewer=viewer, now=now))
+        ends = now + timedelta(days=settings.notice_days)
+        facts = [
+            (t("committee.task", lang), task.title),
+            (t("award.organizations", lang), _organizations(view, lang)),
+            (t("award.score", lang), f"{chosen.score:.2f}"),
+            (t("award.rank", lang), t("committee.rank.of", lang, rank=chosen.rank, total=len(board.standings()))),
+            (t("award.requested_budget", lang), money(view.requested_budget_fen)),
+            (t("common.budget", lang), money(task.budget_fen)),
+            (
+                t("committee.award.notice_period", lang),
+                t("committee.award.notice_until", lang, days=settings.notice_days, until=localtime(ends)),
+            ),
+        ]
+        if (data.reason or "").strip():
+            facts.append((t("award.reason", lang), (data.reason or "").strip()))
+        return confirm_page(
+            viewer,
+            title=t("committee.award.confirm_title", lang),
+            warning=t("committee.award.confirm_warning", lang),
+            action=f"/committee/tasks/{task_id}/award",
+            values=values,
+            back=f"/committee/tasks/{task_id}#award",
+            button=t("committee.award.confirm_button", lang),
+            facts=facts,
+        )
+    try:
+        async with writing(db_session):
+            await awards.award(
+                db_session,
+                task_id,
+                data.proposal_id,
+                data.reason,
+                actor=viewer,
+                now=now,
+                notice_days=settings.notice_days,
+            )
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        if told := _told(request, exc, ("proposal_id", "reason"), f"/committee/tasks/{task_id}#award"):
+            return told
+        state = refused(values, exc, lang, ("proposal_id", "reason"))
+        return await _review_page(db_session, task_id, viewer, clock, settings, lang, Forms(award=state))
+    say(request, "committee.award.done")
+    return see_other(f"/committee/tasks/{task_id}#award")
+
+
+def _organizations(p: Proposal, lang: str) -> str:
+    """The lead and accepted partners, as the notice names them."""
+    names = [t("committee.named_role", lang, name=p.lead_org_name, role=t("award.lead", lang))]
+    names += [
+        t("committee.named_role", lang, name=m.organization_name, role=t("award.partner", lang))
+        for m in p.members
+        if m.role == "partner" and m.invitation == "accepted"
+    ]
+    return "、".join(names)
+
+
+async def _objection(
+    db: AsyncSession, award_id: int, objection_id: int, now: datetime
+) -> tuple[awards.AwardView, Objection]:
+    """The award and one of its objections; 404 unless the objection is the award's."""
+    view = await awards.notice(db, award_id, now=now)
+    found = next((o for o in await awards.objections_of(db, award_id) if o.id == objection_id), None)
+    if found is None:
+        raise NotFound("异议不存在 (no such objection)")
+    return view, found
+
+
+async def _resolve(
+    request: Committee,
+    db: AsyncSession,
+    clock: Clock,
+    settings: Settings,
+    award_id: int,
+    objection_id: int,
+    *,
+    uphold: bool,
+) -> Template | Redirect:
+    lang, viewer, now = lang_of(request), request.user, clock.now()
+    view, objection = await _objection(db, award_id, objection_id, now)
+    task_id = view.award.task_id
+    values = await form_values(request)
+    data = parse_form(_fields(values), Resolution, lang)
+    if isinstance(data, FormState):
+        return await _review_page(db, task_id, viewer, clock, settings, lang, Forms(objection={objection_id: data}))
+    if uphold and not confirmed(values):
+        notice = award_views.notice(view)
+        return confirm_page(
+            viewer,
+            title=t("committee.objection.confirm_title", lang),
+            warning=t("committee.objection.confirm_warning", lang),
+            action=f"/committee/awards/{award_id}/objections/{objection_id}/uphold",
+            values=values,
+            back=f"/committee/tasks/{task_id}#objection-{objection_id}",
+            button=t("committee.objection.confirm_button", lang),
+            facts=[
+                (t("committee.task", lang), notice.task_title),
+                (t("award.organizations", lang), "、".join(o.name for o in notice.organizations)),
+                (t("objection.grounds", lang), objection.grounds),
+                (t("committee.objection.resolution", lang), data.resolution),
+            ],
+        )
+    try:
+        async with writing(db):
+            await awards.resolve(db, objection_id, uphold, data.resolution, actor=viewer, now=now)
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        if told := _told(request, exc, ("resolution",), f"/committee/tasks/{task_id}#award"):
+            return told
+        state = refused(values, exc, lang, ("resolution",))
+        return await _review_page(db, task_id, viewer, clock, settings, lang, Forms(objection={objection_id: state}))
+    say(request, "committee.objection.upheld" if uphold else "committee.objection.dismissed")
+    return see_other(f"/committee/tasks/{task_id}#award")
+
+
+@post("/committee/awards/{award_id:int}/objections/{objection_id:int}/uphold", **COMMITTEE)
+async def uphold_objection(
+    request: Committee, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
+) -> Template | Redirect:
+    """Uphold an objection after the confirmation step: the award is revoked and the task returns to review."""
+    return await _resolve(request, db_session, clock, settings, award_id, objection_id, uphold=True)
+
+
+@post("/committee/awards/{award_id:int}/objections/{objection_id:int}/dismiss", **COMMITTEE)
+async def dismiss_objection(
+    request: Committee, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
+) -> Template | Redirect:
+    """Dismiss an objection with a written resolution; the award stands."""
+    return await _resolve(request, db_session, clock, settings, award_id, objection_id, uphold=False)
+
+
+# Projects and grading ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectRow:
+    """A project with what should catch the committee's eye: milestones past due, weeks without a report."""
+
+    project: ProjectSummary
+    overdue: list[tuple[str, date]]
+    silent_days: int | None
+
+
+def _project_row(p: Project, summary: ProjectSummary, latest: ProgressReport | None, now: datetime) -> ProjectRow:
+    """Only work under way can be late or silent."""
+    if summary.status != ProjectStatus.IN_PROGRESS:
+        return ProjectRow(summary, [], None)
+    today = local(now).date()
+    overdue = [(m.title, m.due_on) for m in p.milestones if m.done_on is None and m.due_on < today]
+    quiet = now - (latest.reported_at if latest is not None else summary.started_at)
+    return ProjectRow(summary, overdue, quiet.days if quiet >= SILENT_AFTER else None)
+
+
+@get("/committee/projects", **COMMITTEE)
+async def project_list(
+    request: Committee, db_session: Db, clock: Now, status: Query = None, page_: PageNo = None
+) -> Template:
+    """Every project with its state; overdue and silent ones flagged; delivered ones link to grading."""
+    number = page_number(page_)
+    f = projects.ProjectFilter(enum_or_none(ProjectStatus, status), None, None, PAGE_SIZE, (number - 1) * PAGE_SIZE)
+    total, rows, need_ids = await projects.list_projects(db_session, f)
+    latest = await projects.latest_reports(db_session, [p.id for p in rows])
+    now = clock.now()
+    return page(
+        "market/committee/projects.html.j2",
+        request.user,
+        rows=[
+            _project_row(p, project_views.summary(p, need_ids[p.task_id], latest.get(p.id)), latest.get(p.id), now)
+            for p in rows
+        ],
+        paging=Paging(number, total),
+        filters={"status": f.status or ""},
+        statuses=list(ProjectStatus),
+        silent_days=SILENT_AFTER.days,
+    )
+
+
+async def _grading_page(db: AsyncSession, project_id: int, viewer: User, form: FormState | None = None) -> Template:
+    project = project_views.detail(await projects.detail(db, project_id))
+    return form_page(
+        "market/committee/grade.html.j2",
+        viewer,
+        form or FormState(),
+        project=project,
+        gradable=project.status == ProjectStatus.DELIVERED,
+    )
+
+
+@get("/committee/projects/{project_id:int}/evaluation", **COMMITTEE)
+async def grading_form(request: Committee, db_session: Db, project_id: PathId) -> Template:
+    """The final evaluation form for a delivered project: score 0–100 and comments."""
+    return await _grading_page(db_session, project_id, request.user)
+
+
+@post("/committee/projects/{project_id:int}/evaluation", **COMMITTEE)
+async def grade(request: Committee, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+    """Grade delivered work after the confirmation step, which shows the grade the score gives."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    data = parse_form(_fields(values), EvaluationCreate, lang, ints=("score",))
+    if isinstance(data, FormState):
+        if data.errors.get("score") == t("form.invalid", lang):
+            data.errors["score"] = t("committee.grade.score_range", lang)
+        return await _grading_page(db_session, project_id, viewer, data)
+    if not confirmed(values):
+        project = project_views.detail(await projects.detail(db_session, project_id))
+        return confirm_page(
+            viewer,
+            title=t("committee.grade.confirm_title", lang),
+            warning=t("committee.grade.confirm_warning", lang),
+            action=f"/committee/projects/{project_id}/evaluation",
+            values=values,
+            back=f"/committee/projects/{project_id}/evaluation",
+            button=t("committee.grade.confirm_button", lang),
+            facts=[
+                (t("committee.project", lang), project.title),
+                (t("projects.organization", lang), "、".join(o.name for o in project.organizations)),
+                (t("project.final_score", lang), str(data.score)),
+                (t("projects.grade", lang), label("grade", grade_for(data.score), lang)),
+                (t("committee.grade.comment", lang), data.comment),
+            ],
+        )
+    try:
+        async with writing(db_session):
+            await projects.evaluate(db_session, project_id, data, actor=viewer, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        if told := _told(request, exc, ("score", "comment"), f"/committee/projects/{project_id}/evaluation"):
+            return told
+        return await _grading_page(db_session, project_id, viewer, refused(values, exc, lang, ("score", "comment")))
+    say(request, "committee.grade.done", grade=label("grade", grade_for(data.score), lang))
+    return see_other(f"/projects/{project_id}#grade-h")
+
+
+# Accounts ----------------------------------------------------------------------------------------------------
+
+ACCOUNT_FIELDS = ("username", "password", "role", "display_name", "organization_id", "community_id")
+# Left blank, these mean "none" rather than an empty value.
+OPTIONAL_ACCOUNT_FIELDS = ("display_name", "organization_id", "community_id")
+
+
+async def _accounts_page(
+    db: AsyncSession, viewer: User, form: FormState, role: str | None = None, page_: str | None = None
+) -> Template:
+    number = page_number(page_)
+    chosen = enum_or_none(Role, role)
+    total, users = await accounts.list_users(db, role=chosen, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return form_page(
+        "market/committee/accounts.html.j2",
+        viewer,
+        form,
+        users=users,
+        paging=Paging(number, total),
+        filters={"role": chosen or ""},
+        roles=list(Role),
+        organizations=await alliance_services.list_organizations(db, OrganizationFilter(), limit=1000, offset=0),
+        communities=await alliance_services.list_communities(db),
+    )
+
+
+@get("/committee/accounts", **COMMITTEE)
+async def account_list(request: Committee, db_session: Db, role: Query = None, page_: PageNo = None) -> Template:
+    """Every account (username, role, organisation or community), and the form to create one."""
+    return await _accounts_page(db_session, request.user, FormState(), role, page_)
+
+
+@post("/committee/accounts", **COMMITTEE)
+async def create_account(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
+    """Create an account; the organisation or community must fit the role, as the API requires."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    given = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS and (k not in OPTIONAL_ACCOUNT_FIELDS or v.strip())}
+    kept = {k: v for k, v in values.items() if k != "password"}
+    data = parse_form(given, UserCreate, lang)
+    if isinstance(data, FormState):
+        data.values = kept
+        return await _accounts_page(db_session, viewer, data)
+    try:
+        async with writing(db_session):
+            user = await accounts.create_user(db_session, data, actor=viewer, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _accounts_page(db_session, viewer, refused(kept, exc, lang, ACCOUNT_FIELDS))
+    say(request, "committee.accounts.created", name=user.username, role=label("role", user.role, lang))
+    return see_other("/committee/accounts")
+
+
+# Organisations -----------------------------------------------------------------------------------------------
+
+ORG_FIELDS = ("name", "credit_code", "alliance_id", "categories", "resident", "description", "contact_phone")
+
+
+async def _organizations_page(
+    db: AsyncSession,
+    viewer: User,
+    clock: Clock,
+    form: FormState,
+    *,
+    chosen: list[str] | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    page_: str | None = None,
+) -> Template:
+    number = page_number(page_)
+    where = OrganizationFilter(status=enum_or_none(OrgStatus, status), q=text_or_none(q))
+    rows = await alliance_services.list_organizations(db, where, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    return form_page(
+        "market/committee/organizations.html.j2",
+        viewer,
+        form,
+        organizations=rows[:PAGE_SIZE],
+        page_number=number,
+        has_next=len(rows) > PAGE_SIZE,
+        filters={"status": where.status or "", "q": where.q or ""},
+        statuses=list(OrgStatus),
+        alliances=[row.alliance for row in await alliance_services.list_alliances(db, today=local_date(clock.now()))],
+        categories=list(ServiceCategory),
+        chosen=chosen or [],
+    )
+
+
+@get("/committee/organizations", **COMMITTEE)
+async def organization_list(
+    request: Committee, db_session: Db, clock: Now, status: Query = None, q: Query = None, page_: PageNo = None
+) -> Template:
+    """The register with each organisation's status, the form to register one, and suspend / reactivate."""
+    return await _organizations_page(db_session, request.user, clock, FormState(), status=status, q=q, page_=page_)
+
+
+@post("/committee/organizations", **COMMITTEE)
+async def create_organization(request: Committee, db_session: Db, clock: Now, audit: Audit) -> Template | Redirect:
+    """Register an organisation; a credit code failing GB 32100-2015 comes back beside its field."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    chosen = [c for c in (await request.form()).getall("categories", []) if isinstance(c, str)]
+    given: dict[str, Any] = {k: v for k, v in values.items() if k in ORG_FIELDS}
+    given["categories"] = chosen
+    given["resident"] = values.get("resident") == "yes"
+    data = parse_form(given, OrganizationCreate, lang, ints=("alliance_id",))
+    if isinstance(data, FormState):
+        data.values = values
+        return await _organizations_page(db_session, viewer, clock, data, chosen=chosen)
+    try:
+        async with writing(db_session):
+            org = await alliance_services.create_organization(
+                db_session, data, actor=viewer, now=clock.now(), audit=audit
+            )
+    except (InvalidField, Conflict) as exc:
+        state = _alliance_refusal(values, exc, lang, ORG_FIELDS)
+        return await _organizations_page(db_session, viewer, clock, state, chosen=chosen)
+    say(request, "committee.orgs.created", name=org.name)
+    return see_other("/committee/organizations")
+
+
+@post("/committee/organizations/{org_id:int}/status", **COMMITTEE)
+async def change_organization_status(
+    request: Committee, db_session: Db, clock: Now, audit: Audit, org_id: PathId
+) -> Template | Redirect:
+    """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    target = enum_or_none(OrgStatus, values.get("status"))
+    if target is None:
+        raise InvalidInput("状态无效 (no such status)", field="status")
+    org = await alliance_services.get_organization(db_session, org_id)
+    verb = "suspend" if target is OrgStatus.SUSPENDED else "reactivate"
+    if not confirmed(values):
+        return confirm_page(
+            viewer,
+            title=t(f"committee.orgs.{verb}_title", lang, name=org.name),
+            warning=t(f"committee.orgs.{verb}_warning", lang),
+            action=f"/committee/organizations/{org_id}/status",
+            values=values,
+            back="/committee/organizations",
+            button=t(f"committee.orgs.{verb}_button", lang),
+            facts=[
+                (t("committee.orgs.name", lang), org.name),
+                (t("org.credit_code", lang), org.credit_code),
+                (t("common.alliance", lang), label("alliance", org.alliance.code, lang)),
+                (t("common.status", lang), label("org_status", org.status, lang)),
+            ],
+        )
+    async with writing(db_session):
+        await alliance_services.update_organization(
+            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now(), audit=audit
+        )
+    say(request, f"committee.orgs.{verb}_done", name=org.name)
+    return see_other("/committee/organizations")
+
+
+COMMITTEE_PAGES: list[ControllerRouterHandler] = [
+    desk,
+    review,
+    qualify,
+    award,
+    uphold_objection,
+    dismiss_objection,
+    project_list,
+    grading_form,
+    grade,
+    account_list,
+    create_account,
+    organization_list,
+    create_organization,
+    change_organization_status,
+]
