@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Alliance, Community, Organization, Street
-from market.clock import SHANGHAI
+from market.clock import SHANGHAI, as_utc
 from market.models import (
     ClassSession,
     Need,
@@ -267,3 +267,90 @@ async def _projects(db: AsyncSession, out: Report, lo: datetime, hi: datetime, o
         for b in out.slices([org_alliance[org_id]], [category], task_streets[task_id]):
             b.projects_closed += 1
             b.score_sum += score or 0
+
+
+# By month (for the dashboard's charts) ----------------------------------------------------------------------------
+
+
+@dataclass
+class MonthCounts:
+    """What the period's report counts, for one calendar month (Asia/Shanghai) of it."""
+
+    month: date  # the first day of the month
+    tasks: TaskCounts = field(default_factory=TaskCounts)
+    needs: NeedCounts = field(default_factory=NeedCounts)
+    classes: ClassCounts = field(default_factory=ClassCounts)
+
+
+def months_between(start: date, end: date) -> list[date]:
+    """The first day of every calendar month from `start`'s to `end`'s, inclusive (empty if end < start)."""
+    months: list[date] = []
+    index, last = start.year * 12 + start.month - 1, end.year * 12 + end.month - 1
+    while index <= last:
+        months.append(date(index // 12, index % 12 + 1, 1))
+        index += 1
+    return months
+
+
+def _month_of(at: datetime) -> date:
+    return as_utc(at).astimezone(SHANGHAI).date().replace(day=1)
+
+
+async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -> list[MonthCounts]:
+    """The report's tasks, needs and held classes month by month; each month's figures add up to `report`'s total.
+
+    Counted exactly as `report` counts them (a task by the month it was posted, a need by the month it was raised,
+    a class by the month it was held), every month of the period present even when nothing happened in it.
+    """
+    lo, hi = period_bounds(start, end)
+    out = {m: MonthCounts(m) for m in months_between(start, end)}
+    status = effective_status_sql(now).label("status")
+    for posted_at, state, submitted in await db.execute(
+        select(Task.posted_at, status, Task.submitted_count).where(
+            Task.posted_at.is_not(None), Task.posted_at >= lo, Task.posted_at < hi
+        )
+    ):
+        if posted_at is None:  # excluded by the query; the column is nullable for drafts
+            continue
+        t = out[_month_of(posted_at)].tasks
+        t.posted += 1
+        t.claimed += submitted > 0
+        t.awarded += state in AWARDED_STATES
+        t.unclaimed += state == TaskStatus.UNCLAIMED
+    for raised_at, need_status in await db.execute(
+        select(Need.raised_at, Need.status).where(Need.raised_at >= lo, Need.raised_at < hi)
+    ):
+        n = out[_month_of(raised_at)].needs
+        n.raised += 1
+        setattr(n, NeedStatus(need_status).value, getattr(n, NeedStatus(need_status).value) + 1)
+    sessions = (
+        await db.execute(
+            select(ClassSession.id, ClassSession.starts_at, ClassSession.seats).where(
+                ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now
+            )
+        )
+    ).all()
+    tallies = await _class_tallies(db, [s.id for s in sessions])
+    for session_id, starts_at, seats in sessions:
+        c = out[_month_of(starts_at)].classes
+        confirmed, came = tallies.get(session_id, (0, 0))
+        c.held += 1
+        c.seats += seats
+        c.confirmed += confirmed
+        c.attended += came
+    return list(out.values())
+
+
+async def _class_tallies(db: AsyncSession, session_ids: list[int]) -> dict[int, tuple[int, int]]:
+    """Confirmed places and attendance recorded, by session."""
+    if not session_ids:
+        return {}
+    tallies: dict[int, tuple[int, int]] = {}
+    for session_id, attended in await db.execute(
+        select(Signup.session_id, Signup.attended).where(
+            Signup.session_id.in_(session_ids), Signup.status == SignupStatus.CONFIRMED
+        )
+    ):
+        confirmed, came = tallies.get(session_id, (0, 0))
+        tallies[session_id] = (confirmed + 1, came + bool(attended))
+    return tallies

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from market.db import create_engine
 from market.demo import load_demo
 from market.models import Offering, Organization, Task, User
+from tests.browser import Browser
 from tests.factories import PASSWORD, Api
 
 
@@ -52,6 +53,10 @@ async def test_demo_year_reads_22_posted_20_claimed_19_awarded_and_loads_once(ap
     assert stats["total"]["classes"]["held"] > 0
     assert stats["total"]["needs"]["resolved"] > 0
     assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
+    # The dashboard's headline is the seed's sentence, with its five charts (loading the year is slow: one test).
+    html = await Browser(api.client).page("/stats")
+    assert "累计发榜22项,揭榜20项,确定承榜19项" in html
+    assert html.count('<svg class="chart-svg"') == 5
 
     before = await _counts(api)
     again = await load_demo(api.settings, PASSWORD, now=api.clock.now())

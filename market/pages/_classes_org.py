@@ -1,0 +1,297 @@
+"""Night classes (金融夜校) for their organiser: the organisation running a finance-education project.
+
+Its sessions, a form to schedule one and one to change it (the API's `ClassCreate` / `ClassUpdate` fields), and
+the roster: every sign-up with the full mobile number (the organiser is the only one who sees them unmasked),
+the waitlist in order, and attendance taken with checkboxes once the class has started.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances import services as alliance_services
+from alliances.models import ServiceCategory
+from market.clock import SHANGHAI, Clock, local
+from market.controllers import _classes as class_views
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import ApplicationError, Forbidden
+from market.i18n import t
+from market.models import Project, User
+from market.pages._base import (
+    FormState,
+    form_page,
+    form_values,
+    int_or_none,
+    lang_of,
+    page,
+    parse_form,
+    refused,
+    say,
+    see_other,
+)
+from market.schemas._classes import AttendanceSet, ClassCreate, ClassSession, ClassUpdate
+from market.security import requires_org
+from market.services import _classes as classes
+from market.services import _projects as projects
+from market.states import ProjectStatus, SignupStatus
+
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+Viewer = NamedDependency[User | None]
+
+ORG: dict[str, Any] = {"guards": [requires_org], "include_in_schema": False}
+CLASS_FIELDS = ("project_id", "topic", "community_id", "venue", "starts_at", "seats")
+MOST_ROWS = 2000  # a roster never holds more (seats ≤ 1000, waitlist ≤ ten per seat is less); bounds the form
+
+
+def _user(request: Request[Any, Any, Any]) -> User:
+    user: User = request.user
+    return user
+
+
+async def finance_projects(db: AsyncSession, user: User) -> list[Project]:
+    """The finance-education projects the user's organisation leads (the ones whose classes it runs)."""
+    if user.organization_id is None:
+        return []
+    f = projects.ProjectFilter(
+        category=ServiceCategory.FINANCE_EDUCATION.value, organization_id=user.organization_id, limit=100
+    )
+    _, rows, _ = await projects.list_projects(db, f)
+    return rows
+
+
+def local_input(value: datetime) -> str:
+    """An instant as a `datetime-local` input shows it, in Asia/Shanghai."""
+    return local(value).strftime("%Y-%m-%dT%H:%M")
+
+
+def with_aware_start(values: dict[str, str], lang: str) -> dict[str, str] | FormState:
+    """The form with `starts_at` (a local `datetime-local` value) as an aware ISO time, or the field refused."""
+    raw = values.get("starts_at", "").strip()
+    if not raw:
+        return FormState(values, {"starts_at": t("form.required", lang)})
+    try:
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        return FormState(values, {"starts_at": t("orgclass.bad_time", lang)})
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=SHANGHAI)
+    return {**values, "starts_at": when.isoformat()}
+
+
+async def own_session(db: AsyncSession, class_id: int, user: User, clock: Clock) -> ClassSession:
+    """A session of the user's organisation (403 for anyone else's; 404 if there is none)."""
+    session = await class_views.one(db, class_id, clock)
+    if user.organization_id is None or session.organization_id != user.organization_id:
+        raise Forbidden("仅项目承办组织可以管理夜校课程 (only the project's organisation runs its classes)")
+    return session
+
+
+# Sessions ---------------------------------------------------------------------------------------------------------
+
+
+@get("/org/classes", **ORG)
+async def my_classes(request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer) -> Template:
+    """The organisation's sessions: coming ones soonest first, then those held, newest first."""
+    mine = await finance_projects(db_session, _user(request))
+    sessions: list[ClassSession] = []
+    for p in mine:
+        found = await class_views.page(
+            db_session, classes.ClassFilter(project_id=p.id, upcoming=False, limit=100), clock
+        )
+        sessions.extend(found.items)
+    now = clock.now()
+    return page(
+        "market/orgclasses/list.html.j2",
+        viewer,
+        projects=mine,
+        can_schedule=any(p.status == ProjectStatus.IN_PROGRESS for p in mine),
+        upcoming=sorted((s for s in sessions if s.starts_at > now), key=lambda s: s.starts_at),
+        held=sorted((s for s in sessions if s.starts_at <= now), key=lambda s: s.starts_at, reverse=True),
+    )
+
+
+async def _new_form(db: AsyncSession, user: User, viewer: User | None, form: FormState) -> Template:
+    running = [p for p in await finance_projects(db, user) if p.status == ProjectStatus.IN_PROGRESS]
+    if len(running) == 1 and not form.values.get("project_id"):
+        form.values["project_id"] = str(running[0].id)
+    return form_page(
+        "market/orgclasses/form.html.j2",
+        viewer,
+        form,
+        project_options=[(p.id, p.title) for p in running],
+        community_options=[(c.id, f"{c.street.name} · {c.name}") for c in await alliance_services.list_communities(db)],
+        session=None,
+    )
+
+
+@get("/org/classes/new", **ORG)
+async def new_class_form(request: Request[Any, Any, Any], db_session: Db, viewer: Viewer) -> Template:
+    """Schedule a session of one of the organisation's finance-education projects in progress."""
+    return await _new_form(db_session, _user(request), viewer, FormState({"seats": "30"}))
+
+
+@post("/org/classes/new", **ORG)
+async def create_class(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer
+) -> Template | Redirect:
+    """Schedule it as `POST /projects/{id}/classes` does; refused input comes back beside its field."""
+    lang, user = lang_of(request), _user(request)
+    values = await form_values(request)
+    running = [p for p in await finance_projects(db_session, user) if p.status == ProjectStatus.IN_PROGRESS]
+    project = next((p for p in running if str(p.id) == values.get("project_id", "").strip()), None)
+    if project is None:
+        return await _new_form(db_session, user, viewer, FormState(values, {"project_id": t("orgclass.pick", lang)}))
+    aware = with_aware_start(values, lang)
+    if isinstance(aware, FormState):
+        return await _new_form(db_session, user, viewer, aware)
+    body = {k: v for k, v in aware.items() if k != "project_id"}
+    data = parse_form(body, ClassCreate, lang, ints=("community_id", "seats"))
+    if isinstance(data, FormState):
+        return await _new_form(db_session, user, viewer, FormState(values, data.errors, data.general))
+    try:
+        async with writing(db_session):
+            made = await classes.create_class(db_session, project.id, data, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return await _new_form(db_session, user, viewer, refused(values, exc, lang, CLASS_FIELDS))
+    say(request, "orgclass.created", topic=made.topic)
+    return see_other("/org/classes")
+
+
+async def _edit_form(viewer: User | None, session: ClassSession, form: FormState) -> Template:
+    return form_page(
+        "market/orgclasses/form.html.j2",
+        viewer,
+        form,
+        project_options=[],
+        community_options=[],
+        session=session,
+        started=not session.signups_open,
+    )
+
+
+@get("/org/classes/{class_id:int}/edit", **ORG)
+async def edit_class_form(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+) -> Template:
+    """Change topic, venue, start or seats before the class starts."""
+    session = await own_session(db_session, class_id, _user(request), clock)
+    values = {
+        "topic": session.topic,
+        "venue": session.venue,
+        "starts_at": local_input(session.starts_at),
+        "seats": str(session.seats),
+    }
+    return await _edit_form(viewer, session, FormState(values))
+
+
+@post("/org/classes/{class_id:int}/edit", **ORG)
+async def edit_class(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+) -> Template | Redirect:
+    """Change it as `PATCH /classes/{id}` does; more seats promote the waitlist in order."""
+    lang, user = lang_of(request), _user(request)
+    session = await own_session(db_session, class_id, user, clock)
+    values = {k: v for k, v in (await form_values(request)).items() if k in ("topic", "venue", "starts_at", "seats")}
+    aware = with_aware_start(values, lang)
+    if isinstance(aware, FormState):
+        return await _edit_form(viewer, session, aware)
+    data = parse_form(aware, ClassUpdate, lang, ints=("seats",))
+    if isinstance(data, FormState):
+        return await _edit_form(viewer, session, FormState(values, data.errors, data.general))
+    try:
+        async with writing(db_session):
+            await classes.update_class(db_session, class_id, data, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return await _edit_form(viewer, session, refused(values, exc, lang, CLASS_FIELDS))
+    say(request, "orgclass.updated", topic=data.topic or session.topic)
+    return see_other("/org/classes")
+
+
+# The roster and attendance --------------------------------------------------------------------------------------
+
+
+async def _roster(
+    db: AsyncSession, class_id: int, user: User, viewer: User | None, clock: Clock, form: FormState
+) -> Template:
+    session = await own_session(db, class_id, user, clock)
+    _, masked, rows = await classes.signups_of(db, class_id, viewer=user, status=None)
+    if masked:
+        raise Forbidden("仅项目承办组织可以查看报名名单 (only the organiser sees the roster)")
+    items = [class_views.signup_row(s, position, masked=False) for s, position in rows]
+    confirmed = [i for i in items if i.status == SignupStatus.CONFIRMED]
+    return form_page(
+        "market/orgclasses/roster.html.j2",
+        viewer,
+        form,
+        session=session,
+        confirmed=confirmed,
+        waitlisted=[i for i in items if i.status == SignupStatus.WAITLISTED],
+        cancelled=[i for i in items if i.status == SignupStatus.CANCELLED],
+        attended=sum(1 for i in confirmed if i.attended),
+        started=not session.signups_open,
+    )
+
+
+@get("/org/classes/{class_id:int}/roster", **ORG)
+async def roster(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+) -> Template:
+    """Sign-ups in arrival order with full names and numbers, the waitlist in order, and the attendance form."""
+    return await _roster(db_session, class_id, _user(request), viewer, clock, FormState())
+
+
+@post("/org/classes/{class_id:int}/roster", **ORG)
+async def take_attendance(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+) -> Template | Redirect:
+    """Record who came: each listed confirmed place is ticked (came) or not (did not), in one transaction.
+
+    The form lists every confirmed place as `signup_id` and ticks `attended` (the API's AttendanceSet fields);
+    a place cancelled since the page was drawn is left alone.
+    """
+    lang, user = lang_of(request), _user(request)
+    await own_session(db_session, class_id, user, clock)
+    form = await request.form()
+    listed = {n for n in (int_or_none(str(v)) for v in form.getall("signup_id", [])[:MOST_ROWS]) if n}
+    ticked = {n for n in (int_or_none(str(v)) for v in form.getall("attended", [])[:MOST_ROWS]) if n}
+    _, _, rows = await classes.signups_of(db_session, class_id, viewer=user, status=SignupStatus.CONFIRMED)
+    changes = [
+        AttendanceSet(signup_id=s.id, attended=s.id in ticked)
+        for s, _ in rows
+        if s.id in listed and s.attended != (s.id in ticked)
+    ]
+    try:
+        async with writing(db_session):
+            for change in changes:
+                await classes.set_attendance(db_session, class_id, change, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return await _roster(db_session, class_id, user, viewer, clock, refused({}, exc, lang, ()))
+    came = sum(1 for s, _ in rows if s.id in ticked)
+    say(request, "orgclass.attendance_saved", came=came, places=len(rows))
+    return see_other(f"/org/classes/{class_id}/roster")
+
+
+ORG_CLASS_PAGES: list[ControllerRouterHandler] = [
+    my_classes,
+    new_class_form,
+    create_class,
+    edit_class_form,
+    edit_class,
+    roster,
+    take_attendance,
+]
