@@ -24,6 +24,7 @@ ZH_CN: dict[str, str] = {
     "nav.alliances": "联盟",
     "nav.stats": "统计",
     "confirm.back": "返回修改",
+    "common.results": "查询结果",
     "apidocs.title": "接口文档",
     "apidocs.intro": (
         "本平台的页面和数据都可通过 JSON 接口(/api/v1)获取。以下清单由接口定义自动生成;对接工具可直接读取下面两个文件。"
@@ -340,6 +341,7 @@ EN: dict[str, str] = {
     "nav.alliances": "Alliances",
     "nav.stats": "Statistics",
     "confirm.back": "Go back",
+    "common.results": "Results",
     "apidocs.title": "API reference",
     "apidocs.intro": (
         "Everything on these pages is also available through the JSON API (/api/v1). This list is generated"
