@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint serve migrate clean
+.PHONY: demo test e2e chromium lint serve migrate clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,21 @@ demo: $(STAMP)
 	$(BIN)/jiebang demo
 	$(BIN)/jiebang serve --host 127.0.0.1 --port $(PORT)
 
-## make test: lint, type-check and run the whole suite (SQLite and PostgreSQL)
-test: $(STAMP)
+## make test: lint, type-check and run the whole suite (SQLite and PostgreSQL; tests/e2e in Chromium)
+test: $(STAMP) chromium
 	$(BIN)/ruff check market alliances migrations tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
+
+## make e2e: only the browser journeys (tests/e2e); rewrites docs/screenshots/
+e2e: $(STAMP) chromium
+	$(BIN)/python -m pytest tests/e2e
+
+# The e2e tests drive Debian's Chromium, never a browser downloaded by `playwright install`; a CJK font makes
+# the Chinese pages (and the screenshots) render as people see them. Installing needs root, as in CI.
+chromium:
+	@command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		(apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium fonts-noto-cjk)
 
 lint: $(STAMP)
 	$(BIN)/ruff check --fix market alliances migrations tests bench
