@@ -9,6 +9,8 @@ import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from tests.factories import PASSWORD, Api, As
+
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.DOTALL | re.IGNORECASE)
 
@@ -65,3 +67,12 @@ def value_of(html: str, name: str) -> str | None:
         return m.group(1)
     m = re.search(rf'<textarea[^>]*name="{name}"[^>]*>([^<]*)</textarea>', html)
     return m.group(1) if m else None
+
+
+async def signed_in(api: Api, who: As | str = "committee") -> Browser:
+    """A browser signed in through the /login form, as a person would."""
+    browser = Browser(api.client)
+    username = who if isinstance(who, str) else who.username
+    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
+    assert r.status_code == 303, r.text[:500]
+    return browser

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
@@ -28,7 +27,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import phones
 from alliances import services as alliance_services
 from alliances.credit_code import InvalidCreditCode, check_character, normalize_credit_code
-from alliances.guards import requires_committee
 from alliances.models import ApplicationStatus, ChairActivity, ChairTerm, OrganizationApplication, ServiceCategory
 from alliances.schemas import ApplicationCreate, ApplicationReject, ChairActivityCreate, ChairScheduleReplace, Rotation
 from alliances.schemas import ChairTermCreate as TermCreate
@@ -40,7 +38,13 @@ from market.errors import NotFound
 from market.i18n import label, localize_detail, t
 from market.models import User
 from market.pages._base import (
+    COMMITTEE,
+    PUBLIC,
+    Audit,
+    Db,
     FormState,
+    Now,
+    Viewer,
     confirm_page,
     confirmed,
     date_or_none,
@@ -55,14 +59,8 @@ from market.pages._base import (
     see_other,
 )
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-Audit = NamedDependency[Recorder]
 Query = Annotated[str | None, QueryParameter(max_length=20, required=False)]
 
-PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
-COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 ORDER_SLOTS = 4  # the four alliances; a rotation may name fewer
 EXTRA_TERM_ROWS = 2  # blank rows after the current terms, for adding
 MOST_TERM_ROWS = 240  # as ChairScheduleReplace

@@ -12,26 +12,53 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from jinja2 import pass_context
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import local
+from alliances.services import Recorder
+from market.clock import Clock, local
 from market.errors import ApplicationError
 from market.i18n import LANG_COOKIE, choose_lang, label, localize_detail, t
 from market.models import User
+from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
+from market.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
 S = TypeVar("S", bound=msgspec.Struct)
 
 PAGE_SIZE = 20
+
+# What page handlers take: the request's database session, the clock, the signed-in user or None, the audit
+# recorder and the settings, by the names the app provides them under; query parameters every list page reads.
+Db = NamedDependency[AsyncSession]
+Now = NamedDependency[Clock]
+Viewer = NamedDependency[User | None]
+Audit = NamedDependency[Recorder]
+Config = NamedDependency[Settings]
+Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
+# `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
+Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
+PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
+
+# Route options by who may open a page. Pages are left out of the OpenAPI schema; a visitor who is not signed in
+# is sent to /login?next=… by the error pages, and a signed-in user of another role gets the 403 page.
+PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
+SIGNED_IN: dict[str, Any] = {"include_in_schema": False}
+ORG: dict[str, Any] = {"guards": [requires_org], "include_in_schema": False}
+SECRETARY: dict[str, Any] = {"guards": [requires_secretary], "include_in_schema": False}
+EVALUATOR: dict[str, Any] = {"guards": [requires_evaluator], "include_in_schema": False}
+COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 CONFIRM_FIELD = "confirm"  # see confirm_page
 
 
@@ -213,6 +240,7 @@ def form_page(template: str, viewer: User | None, form: FormState, **context: An
 # Confirmation before irreversible steps -----------------------------------------------------------------------
 # Without JavaScript: the form posts once and gets a page that says what will happen, holding the same values
 # in hidden fields plus `confirm=yes`; only a post carrying `confirm=yes` acts. Both posts validate the input.
+
 
 def confirmed(values: Mapping[str, str]) -> bool:
     """Whether this post is the second, confirmed step."""

@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,7 +25,11 @@ from market.errors import ApplicationError, Forbidden
 from market.i18n import t
 from market.models import Project, User
 from market.pages._base import (
+    ORG,
+    Db,
     FormState,
+    Now,
+    Viewer,
     form_page,
     form_values,
     int_or_none,
@@ -38,16 +41,10 @@ from market.pages._base import (
     see_other,
 )
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassSession, ClassUpdate
-from market.security import requires_org
 from market.services import _classes as classes
 from market.services import _projects as projects
 from market.states import ProjectStatus, SignupStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-
-ORG: dict[str, Any] = {"guards": [requires_org], "include_in_schema": False}
 CLASS_FIELDS = ("project_id", "topic", "community_id", "venue", "starts_at", "seats")
 MOST_ROWS = 2000  # a roster never holds more (seats ≤ 1000, waitlist ≤ ten per seat is less); bounds the form
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from itertools import pairwise
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -24,7 +22,7 @@ from alliances import services as alliance_services
 from alliances.errors import Conflict, InvalidField
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from alliances.schemas import OrganizationCreate, OrganizationUpdate
-from alliances.services import OrganizationFilter, Recorder, local_date
+from alliances.services import OrganizationFilter, local_date
 from market import invariants
 from market.clock import Clock, local
 from market.controllers import _awards as award_views
@@ -37,10 +35,17 @@ from market.grading import grade_for
 from market.i18n import label, localize_detail, t
 from market.models import Objection, ProgressReport, Project, Role, User
 from market.pages._base import (
+    COMMITTEE,
     CONFIRM_FIELD,
     PAGE_SIZE,
+    Audit,
+    Config,
+    Db,
     FormState,
+    Now,
+    PageNo,
     Paging,
+    Query,
     confirm_page,
     confirmed,
     enum_or_none,
@@ -63,7 +68,6 @@ from market.schemas._projects import EvaluationCreate, ProjectSummary
 from market.schemas._proposals import Proposal, QualificationDecision
 from market.schemas._tasks import TaskSummary
 from market.scoring import TRIM_FROM
-from market.security import requires_committee
 from market.services import _accounts as accounts
 from market.services import _awards as awards
 from market.services import _needs as needs
@@ -75,15 +79,8 @@ from market.services._scoring import Board, Standing, load_board
 from market.settings import Settings
 from market.states import AwardStatus, NeedStatus, OrderStatus, ProjectStatus, ProposalStatus, TaskStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Config = NamedDependency[Settings]
-Audit = NamedDependency[Recorder]
 Committee = Request[User, Any, Any]
-Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
-PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
 
-COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 # How many rows of each kind the desk lists (it is a to-do list, not an archive).
 DESK_ROWS = 50
 # A project under way with no progress report for this long is flagged as silent.

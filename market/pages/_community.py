@@ -12,12 +12,10 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,9 +30,20 @@ from market.errors import ApplicationError, Forbidden, StateConflict
 from market.i18n import label, t
 from market.models import ResourceCategory, Role, ServiceOrder, User
 from market.pages._base import (
+    COMMITTEE,
     CONFIRM_FIELD,
+    ORG,
+    PUBLIC,
+    SECRETARY,
+    SIGNED_IN,
+    Db,
     FormState,
+    Now,
+    PageNo,
     Paging,
+    Query,
+    S,
+    Viewer,
     confirm_page,
     confirmed,
     enum_or_none,
@@ -58,26 +67,13 @@ from market.schemas._resources import (
     OrderDecline,
     OrderRate,
 )
-from market.security import requires_committee, requires_org, requires_secretary
 from market.services import _needs as needs
 from market.services import _projects as projects
 from market.services import _resources as resources
 from market.states import ORDER_TRANSITIONS, NeedStatus, OrderStatus
 
-S = TypeVar("S", bound=msgspec.Struct)
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
-PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
 UserRequest = Request[User, Any, Any]
 
-PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
-SIGNED_IN: dict[str, Any] = {"include_in_schema": False}
-SECRETARY: dict[str, Any] = {"guards": [requires_secretary], "include_in_schema": False}
-ORG: dict[str, Any] = {"guards": [requires_org], "include_in_schema": False}
-COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 
 NEED_FIELDS = ("title", "category", "description")
 ORDER_FIELDS = ("service_month", "need_id", "meeting_id", "note")

@@ -14,11 +14,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -36,7 +35,11 @@ from market.errors import ApplicationError, NotFound, StateConflict
 from market.i18n import label, localize_detail, t
 from market.models import FundingMode, User
 from market.pages._base import (
+    COMMITTEE,
+    Db,
     FormState,
+    Now,
+    S,
     confirm_page,
     confirmed,
     form_page,
@@ -52,17 +55,11 @@ from market.schemas._needs import NeedSummary
 from market.schemas._scoring import MAX_PANEL, PanelSet
 from market.schemas._tasks import AnswerCreate, CancelRequest, Task, TaskAmend, TaskCreate, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, MAX_CRITERIA
-from market.security import requires_committee
 from market.services import _needs as needs
 from market.services import _scoring as scoring
 from market.services import _tasks as tasks
 from market.states import NeedStatus, TaskStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-S = TypeVar("S", bound=msgspec.Struct)
-
-COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 # Rubric rows the form shows (more when a task already has more criteria; at most MAX_CRITERIA are read).
 RUBRIC_ROWS = 6
 # Checkbox groups: several values under one name.

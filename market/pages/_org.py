@@ -15,12 +15,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
 from litestar.response import File, Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -39,8 +38,14 @@ from market.errors import ApplicationError, Forbidden, NotFound
 from market.i18n import ZH_CN, label, localize_detail, t
 from market.models import Award, Organization, Project, Proposal, Task, User
 from market.pages._base import (
+    ORG,
+    SIGNED_IN,
+    Db,
     FormState,
+    Now,
+    PageNo,
     Paging,
+    Query,
     confirm_page,
     confirmed,
     enum_or_none,
@@ -59,7 +64,6 @@ from market.schemas._projects import MilestoneCreate, ReportCreate
 from market.schemas._proposals import InvitationAnswer, ProposalCreate, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
 from market.schemas._tasks import QuestionCreate
-from market.security import requires_org
 from market.services import _accounts as accounts
 from market.services import _projects as projects
 from market.services import _proposals as proposals
@@ -67,15 +71,9 @@ from market.services import _tasks as tasks
 from market.settings import Settings
 from market.states import InvitationStatus, ProjectStatus, ProposalStatus, TaskStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
-Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
 OrgRequest = Request[User, Any, Any]
 
 # Role pages: a visitor is sent to sign in (401 → /login?next=…), any other role gets 403.
-ORG: dict[str, Any] = {"include_in_schema": False, "guards": [requires_org]}
-SIGNED_IN: dict[str, Any] = {"include_in_schema": False}
 
 # The order proposals are listed in: what still needs work first, the outcome after.
 STATE_ORDER = (

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from litestar import Request, get, post
-from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,19 +25,14 @@ from market.db import writing
 from market.errors import ApplicationError, NotFound
 from market.i18n import localize_detail, t
 from market.models import User
-from market.pages._base import FormState, form_page, form_values, lang_of, page, say, see_other
+from market.pages._base import EVALUATOR, Db, FormState, Now, form_page, form_values, lang_of, page, say, see_other
 from market.schemas._proposals import Proposal
 from market.schemas._scoring import QueueItem, Ranking, ScoringQueue
-from market.security import requires_evaluator
 from market.services import _proposals as proposals
 from market.services import _scoring as scoring
 from market.services._tasks import visible_task
 from market.states import TaskStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-
-EVALUATOR: dict[str, Any] = {"guards": [requires_evaluator], "include_in_schema": False}
 # A mark is at most "100.0"; anything much longer is a typo, not a number worth parsing.
 _MARK_LENGTH = 10
 

@@ -14,7 +14,6 @@ from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
 from litestar.params import Parameter, QueryParameter
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -36,8 +35,15 @@ from market.errors import ApplicationError, NotFound
 from market.i18n import LANG_COOKIE, LANGUAGES, safe_next, t
 from market.models import ResourceCategory, User
 from market.pages._base import (
+    PUBLIC,
+    Db,
     FormState,
+    Next,
+    Now,
+    PageNo,
     Paging,
+    Query,
+    Viewer,
     date_or_none,
     enum_or_none,
     form_page,
@@ -64,17 +70,6 @@ from market.services import _resources as resources
 from market.services import _stats as stats
 from market.services import _tasks as tasks
 from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
-# `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
-Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
-PageNo = Annotated[str | None, QueryParameter(name="page", max_length=10, required=False)]
-
-PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
-
 
 # Language, sign-in -------------------------------------------------------------------------------------------
 

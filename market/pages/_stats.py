@@ -11,29 +11,20 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from markupsafe import Markup
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
 from market.charts import Series, bar_chart, column_chart
-from market.clock import Clock
 from market.i18n import label, t
-from market.models import User
 from market.pages._alliances import ALLIANCE_PAGES
-from market.pages._base import FormState, date_or_none, lang_of, page
+from market.pages._base import PUBLIC, Db, FormState, Now, Viewer, date_or_none, lang_of, page
 from market.pages._classes_org import ORG_CLASS_PAGES
 from market.services import _stats as stats
 from market.states import NeedStatus, OrderStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-
-PUBLIC: dict[str, Any] = {"exclude_from_auth": True, "include_in_schema": False}
 LONGEST_DAYS = 3660  # as the API: ten years at most
 MONTHS_CHARTED = 24  # a longer period is charted by year, so the bars stay wide enough to see
 

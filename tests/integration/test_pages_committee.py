@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser import Browser, field_error, lang_of, value_of
+from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
     PASSWORD,
     Api,
@@ -20,14 +20,6 @@ from tests.factories import (
     secretary,
     task_in_review,
 )
-
-
-async def signed_in(api: Api, username: str = "committee") -> Browser:
-    """A browser signed in through the sign-in form."""
-    browser = Browser(api.client)
-    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:500]
-    return browser
 
 
 def confirm_form(html: str) -> dict[str, str]:

@@ -6,11 +6,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser import Browser, field_error, lang_of, value_of
+from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
-    PASSWORD,
     Api,
-    As,
     month_ahead,
     org_service,
     park_service,
@@ -19,14 +17,6 @@ from tests.factories import (
     raised_need,
     secretary,
 )
-
-
-async def signed_in(api: Api, who: As) -> Browser:
-    """A browser signed in through the /login form as `who`."""
-    browser = Browser(api.client)
-    r = await browser.submit("/login", "/login", {"username": who.username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:500]
-    return browser
 
 
 def no_raw_keys(html: str) -> None:

@@ -9,11 +9,9 @@ from typing import Any
 
 import httpx
 
-from tests.browser import Browser, field_error, lang_of, value_of
+from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
-    PASSWORD,
     Api,
-    As,
     draft_task,
     inbox_kinds,
     posted_task,
@@ -25,15 +23,6 @@ from tests.factories import (
 
 NEW = "/committee/tasks/new"
 Form = dict[str, list[str]]
-
-
-async def signed_in(api: Api, who: As | str) -> Browser:
-    """A browser signed in through the /login form."""
-    browser = Browser(api.client)
-    username = who if isinstance(who, str) else who.username
-    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:300]
-    return browser
 
 
 class _FormReader(HTMLParser):

@@ -8,11 +8,9 @@ from typing import Any
 import httpx
 
 from market.pages._org import page_link
-from tests.browser import CSRF, Browser, field_error, lang_of, value_of
+from tests.browser import CSRF, Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
-    PASSWORD,
     Api,
-    As,
     draft_proposal,
     finance_project,
     posted_task,
@@ -21,15 +19,6 @@ from tests.factories import (
 )
 
 PDF = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-
-async def signed_in(api: Api, who: As | str) -> Browser:
-    """A browser signed in through the sign-in page."""
-    browser = Browser(api.client)
-    username = who if isinstance(who, str) else who.username
-    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:300]
-    return browser
 
 
 def proposal_id_from(r: httpx.Response) -> int:

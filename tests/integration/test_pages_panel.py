@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from tests.browser import Browser, field_error, lang_of, value_of
+from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
-    PASSWORD,
     Api,
     As,
     marks,
@@ -16,15 +15,6 @@ from tests.factories import (
     submitted_proposal,
     task_in_review,
 )
-
-
-async def signed_in(api: Api, who: As | str) -> Browser:
-    """A browser signed in through the /login form."""
-    browser = Browser(api.client)
-    username = who if isinstance(who, str) else who.username
-    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:300]
-    return browser
 
 
 def score_url(task_id: int, proposal_id: int) -> str:

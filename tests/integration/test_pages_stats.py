@@ -15,9 +15,8 @@ from alliances.credit_code import CHARSET
 from market.clock import local
 from market.db import create_engine
 from market.services import _stats as stats
-from tests.browser import Browser, field_error, lang_of, value_of
+from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
-    PASSWORD,
     Api,
     As,
     credit_code,
@@ -31,14 +30,6 @@ from tests.factories import (
 )
 
 SVG = re.compile(r'<svg class="chart-svg" id="([a-z-]+)" role="img" aria-label="([^"]+)"[^>]*><title>([^<]+)</title>')
-
-
-async def signed_in(api: Api, username: str) -> Browser:
-    """A browser signed in through the login form."""
-    browser = Browser(api.client)
-    r = await browser.submit("/login", "/login", {"username": username, "password": PASSWORD})
-    assert r.status_code == 303, r.text[:300]
-    return browser
 
 
 async def in_english(browser: Browser) -> Browser:
