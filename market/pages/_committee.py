@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
@@ -227,6 +228,12 @@ class Forms:
         return self.award.invalid or any(f.invalid for f in (*self.qualify.values(), *self.objection.values()))
 
 
+def _plain(mean: Decimal) -> str:
+    """A mean kept to four places for ranking, shown without trailing zeros: 27.0000 → 27, 27.2500 → 27.25."""
+    text = f"{mean:.4f}".rstrip("0").rstrip(".")
+    return text or "0"
+
+
 def _tie_notes(standings: list[Standing], criterion: str, lang: str) -> dict[int, str]:
     """Why a proposal ranks below another with the same score, as the ranking rule decides it."""
     notes: dict[int, str] = {}
@@ -239,8 +246,8 @@ def _tie_notes(standings: list[Standing], criterion: str, lang: str) -> dict[int
                 lang,
                 rank=above.rank,
                 criterion=criterion,
-                mean=str(below.first_mean),
-                above=str(above.first_mean),
+                mean=_plain(below.first_mean),
+                above=_plain(above.first_mean),
             )
         else:
             notes[below.proposal.id] = t("committee.rank.tie_time", lang, rank=above.rank, criterion=criterion)
@@ -263,7 +270,7 @@ def _rank_rows(board: Board, shown: dict[int, Proposal], lang: str) -> list[Rank
                 scores_in=len(board.scores_for(p)),
                 scores_expected=len(board.expected(p)),
                 score=f"{s.score:.2f}" if s else None,
-                first_mean=str(s.first_mean) if s else None,
+                first_mean=_plain(s.first_mean) if s else None,
                 rank=s.rank if s else None,
                 totals=[(names.get(uid, str(uid)), str(total)) for uid, total in s.totals.items()] if s else [],
                 tie=ties.get(p.id, ""),

@@ -160,7 +160,7 @@ async def test_ranking_is_sealed_until_the_panel_is_done_then_shown_with_ties_ex
     await score_all(review, [[None, marks_for("80", first="28")], [None, marks_for("80", first="20")]])
     html = await browser.page(url)
     assert "80.00" in html
-    assert "与第 1 名同分;「专业能力」平均分 20.0000 低于对方的 28.0000,排在其后" in html
+    assert "与第 1 名同分;「专业能力」平均分 20 低于对方的 28,排在其后" in html
     assert f'action="/committee/tasks/{review.task_id}/award"' in html
 
 
