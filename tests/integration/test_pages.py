@@ -7,8 +7,10 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+from litestar import Litestar
+from litestar.routes import HTTPRoute
 
-from tests.browser import POST_FORM, Browser, field_error, lang_of, value_of
+from tests.browser import POST_FORM, Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
     PASSWORD,
     Api,
@@ -89,6 +91,44 @@ async def test_no_page_or_stylesheet_refers_to_anything_outside_the_server(api: 
     for css in STATIC.rglob("*.css"):
         text = css.read_text(encoding="utf-8")
         assert not EXTERNAL.search(text) and "@import" not in text and "url(" not in text, css
+
+
+def _plain_page_paths(app: Litestar) -> list[str]:
+    """Every page a GET reaches without path parameters (the API, schema and static files left out)."""
+    return sorted(
+        {
+            r.path
+            for r in app.routes
+            if isinstance(r, HTTPRoute)
+            and "GET" in r.methods
+            and "{" not in r.path
+            and not r.path.startswith(("/api/", "/schema", "/static"))
+        }
+    )
+
+
+async def test_every_role_page_opens_for_its_role_and_refers_to_nothing_outside_the_server(api: Api) -> None:
+    await _district(api)
+    organiser = await api.org_member()
+    await finance_project(api)
+    who = {
+        "visitor": Browser(api.client),
+        "committee": await signed_in(api),
+        "org": await signed_in(api, organiser),
+        "secretary": await signed_in(api, await secretary(api)),
+        "evaluator": await signed_in(api, await api.user("evaluator")),
+    }
+    paths = _plain_page_paths(api.client.app)
+    assert {"/org", "/panel", "/committee", "/community", "/stats"} <= set(paths)
+    for path in paths:
+        opened_by = []
+        for role, browser in who.items():
+            r = await browser.get(path)
+            assert r.status_code in (200, 303, 403), f"{path} as {role}: {r.status_code}"
+            if r.status_code == 200:
+                opened_by.append(role)
+                assert not EXTERNAL.search(r.text), f"external URL in {path}: {EXTERNAL.search(r.text)}"
+        assert opened_by, f"nobody can open {path}"
 
 
 async def test_every_post_form_carries_a_csrf_token(api: Api) -> None:
