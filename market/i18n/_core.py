@@ -25,6 +25,7 @@ ZH_CN: dict[str, str] = {
     "nav.stats": "统计",
     "confirm.back": "返回修改",
     "common.results": "查询结果",
+    "project.view_task": "查看原榜单",
     "apidocs.title": "接口文档",
     "apidocs.intro": (
         "本平台的页面和数据都可通过 JSON 接口(/api/v1)获取。以下清单由接口定义自动生成;对接工具可直接读取下面两个文件。"
@@ -345,6 +346,7 @@ EN: dict[str, str] = {
     "nav.stats": "Statistics",
     "confirm.back": "Go back",
     "common.results": "Results",
+    "project.view_task": "See the task it came from",
     "apidocs.title": "API reference",
     "apidocs.intro": (
         "Everything on these pages is also available through the JSON API (/api/v1). This list is generated"
