@@ -177,8 +177,20 @@ async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
 _AT_FIELD = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)`")
 
 
-def parse_form(values: dict[str, str], schema: type[S], lang: str, *, ints: tuple[str, ...] = ()) -> S | FormState:
-    """The form as the API's request struct, or a FormState naming the field msgspec refused."""
+def parse_form(
+    values: dict[str, str],
+    schema: type[S],
+    lang: str,
+    *,
+    ints: tuple[str, ...] = (),
+    extra: Mapping[str, Any] | None = None,
+) -> S | FormState:
+    """The form as the API's request struct, or a FormState naming the field msgspec refused.
+
+    `ints` are read as integers first; `extra` holds what a form sends that is not one string a field (checked
+    boxes, one-a-line lists), already read from the form, and takes the place of their raw text.
+    """
+    extra = extra or {}
     # The confirmation step's `confirm=yes` is the page's, not the API struct's (which forbids unknown fields).
     data: dict[str, Any] = {k: v for k, v in values.items() if k != CONFIRM_FIELD}
     for name in ints:
@@ -189,16 +201,15 @@ def parse_form(values: dict[str, str], schema: type[S], lang: str, *, ints: tupl
             data[name] = int(raw)
         except ValueError:
             return FormState(values, {name: t("form.number", lang)})
+    data.update(extra)
     try:
         return msgspec.convert(data, schema, strict=False)
     except msgspec.ValidationError as exc:
-        m = _AT_FIELD.search(str(exc))
-        name = m.group(1) if m else ""
-        message = t("form.required", lang) if "required field" in str(exc) or not values.get(name) else None
-        message = message or t("form.invalid", lang)
-        if not name:
-            missing = re.search(r"required field `([^`]+)`", str(exc))
-            name = missing.group(1) if missing else ""
+        text = str(exc)
+        found = _AT_FIELD.search(text) or re.search(r"required field `([^`]+)`", text)
+        name = found.group(1) if found else ""
+        empty = extra.get(name) in ([], "") if name in extra else not str(values.get(name, "")).strip()
+        message = t("form.required", lang) if empty or "required field" in text else t("form.invalid", lang)
         return FormState(values, {name: message} if name else {}, None if name else message)
 
 

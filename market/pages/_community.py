@@ -14,7 +14,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-import msgspec
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -42,7 +41,6 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
-    S,
     Viewer,
     confirm_page,
     confirmed,
@@ -96,32 +94,6 @@ _GROUP_SEPARATORS = re.compile(r"[\n,,、;;]+")
 def _without_blanks(values: Mapping[str, str], names: tuple[str, ...]) -> dict[str, str]:
     """The form with empty optional fields dropped, so the struct's defaults apply."""
     return {k: v for k, v in values.items() if not (k in names and not v.strip())}
-
-
-def _parse_with_lists(
-    values: dict[str, str], extra: Mapping[str, Any], schema: type[S], lang: str, *, ints: tuple[str, ...] = ()
-) -> S | FormState:
-    """Like `parse_form`, for a form that also sends lists or flags (checkboxes, one-a-line text): `extra`
-    holds those, already read from the form, and takes the place of their raw text."""
-    data: dict[str, Any] = dict(values)
-    for name in ints:
-        raw = data.get(name, "").strip()
-        if not raw:
-            return FormState(values, {name: t("form.required", lang)})
-        try:
-            data[name] = int(raw)
-        except ValueError:
-            return FormState(values, {name: t("form.number", lang)})
-    data.update(extra)
-    try:
-        return msgspec.convert(data, schema, strict=False)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        found = _AT_FIELD.search(text) or re.search(r"required field `([^`]+)`", text)
-        name = found.group(1) if found else ""
-        empty = extra.get(name) in ([], "") if name in extra else not str(values.get(name, "")).strip()
-        message = t("form.required", lang) if empty or "required field" in text else t("form.invalid", lang)
-        return FormState(values, {name: message} if name else {}, None if name else message)
 
 
 def _groups(text: str) -> list[str]:
@@ -677,7 +649,7 @@ async def create_offering(request: UserRequest, db_session: Db, clock: Now) -> T
     lang = lang_of(request)
     values = await form_values(request)
     groups = _groups(values.get("target_groups", ""))
-    data = _parse_with_lists(values, {"target_groups": groups}, OfferingCreate, lang, ints=("monthly_capacity",))
+    data = parse_form(values, OfferingCreate, lang, ints=("monthly_capacity",), extra={"target_groups": groups})
     if isinstance(data, FormState):
         return _offering_form(request, data)
     try:
@@ -720,7 +692,7 @@ async def edit_offering(request: UserRequest, db_session: Db, clock: Now, offeri
     values = await form_values(request)
     scalars = {k: values.get(k, "") for k in ("title", "description", "monthly_capacity")}
     extra = {"target_groups": _groups(values.get("target_groups", "")), "active": values.get("active") == "yes"}
-    data = _parse_with_lists(scalars, extra, OfferingUpdate, lang, ints=("monthly_capacity",))
+    data = parse_form(scalars, OfferingUpdate, lang, ints=("monthly_capacity",), extra=extra)
     if isinstance(data, FormState):
         return _offering_form(request, FormState(values, data.errors, data.general), offering_id)
     try:
@@ -802,7 +774,7 @@ async def create_meeting(request: UserRequest, db_session: Db, clock: Now) -> Te
     if None in ids:
         state = FormState(values, {"offering_ids": t("form.invalid", lang)})
         return await _meeting_form(db_session, request.user, clock, state, chosen)
-    data = _parse_with_lists(data_values, {"offering_ids": sorted(chosen)}, MeetingCreate, lang)
+    data = parse_form(data_values, MeetingCreate, lang, extra={"offering_ids": sorted(chosen)})
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _meeting_form(db_session, request.user, clock, state, chosen)
