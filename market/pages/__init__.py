@@ -14,6 +14,7 @@ from market.pages._committee import COMMITTEE_PAGES
 from market.pages._community import COMMUNITY_PAGES
 from market.pages._drafting import DRAFTING_PAGES
 from market.pages._errors import HtmlErrorPages
+from market.pages._inbox import INBOX_PAGES
 from market.pages._org import ORG_PAGES
 from market.pages._panel import PANEL_PAGES
 from market.pages._public import PUBLIC_PAGES
@@ -22,6 +23,7 @@ from market.pages._stats import STATS_PAGES
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *PUBLIC_PAGES,
     *ORG_PAGES,
+    *INBOX_PAGES,
     *PANEL_PAGES,
     *DRAFTING_PAGES,
     *COMMITTEE_PAGES,

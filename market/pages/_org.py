@@ -1,5 +1,5 @@
 """An organisation's pages: its desk, the claim form (partners, attachments), proposals, invitations, questions,
-the projects it works on; and everyone's inbox.
+the projects it works on.
 
 Forms post here, not to /api/: they carry CSRF tokens and use the API's field names, except that money is typed in
 yuan (`requested_budget_yuan`) and stored as the API's integer fen. Every state change is one `writing` transaction
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -35,16 +35,14 @@ from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
 from market.db import writing
 from market.errors import ApplicationError, Forbidden, NotFound
-from market.i18n import ZH_CN, label, localize_detail, t
-from market.models import Award, Organization, Project, Proposal, Task, User
+from market.i18n import label, localize_detail, t
+from market.models import Organization, Project, Proposal, Task, User
 from market.pages._base import (
     ORG,
     SIGNED_IN,
     Db,
     FormState,
     Now,
-    PageNo,
-    Paging,
     Query,
     confirm_page,
     confirmed,
@@ -53,7 +51,6 @@ from market.pages._base import (
     int_or_none,
     lang_of,
     page,
-    page_number,
     parse_form,
     refused,
     say,
@@ -64,7 +61,6 @@ from market.schemas._projects import MilestoneCreate, ReportCreate
 from market.schemas._proposals import InvitationAnswer, ProposalCreate, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
 from market.schemas._tasks import QuestionCreate
-from market.services import _accounts as accounts
 from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
@@ -159,15 +155,6 @@ async def _projects_of(db: AsyncSession, org_id: int, awarded_proposal_ids: Sequ
 async def _project_for_task(db: AsyncSession, task_id: int) -> int | None:
     """The project an awarded task became, if the notice period has ended."""
     return await db.scalar(select(Project.id).where(Project.task_id == task_id))
-
-
-async def _award_tasks(db: AsyncSession, award_ids: Iterable[int]) -> dict[int, int]:
-    """Which task each award is on (inbox links to an award open the task's notice)."""
-    wanted = sorted(set(award_ids))
-    if not wanted:
-        return {}
-    rows = await db.execute(select(Award.id, Award.task_id).where(Award.id.in_(wanted)))
-    return {award_id: task_id for award_id, task_id in rows}
 
 
 async def _partner_choices(
@@ -841,115 +828,6 @@ async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: P
     return see_other(f"/org/projects/{project_id}")
 
 
-# The inbox (every signed-in role) --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class InboxItem:
-    """A notification as the inbox shows it, with a page to open where there is one."""
-
-    id: int
-    kind: str
-    title: str
-    body: str
-    at: datetime
-    unread: bool
-    href: str | None
-
-
-_LINK = re.compile(r"^/(?P<kind>[a-z]+)/(?P<id>\d+)(?P<rest>/[a-z]+)?$")
-
-
-# Where each role works on a task, when a notification about it has no page of its own.
-_TASK_DESKS = {"committee": "/committee/tasks/{id}", "evaluator": "/panel/tasks/{id}"}
-
-
-def page_link(link: str, role: str, award_tasks: dict[int, int], has_page: Callable[[str], bool]) -> str | None:
-    """The page a notification is about, for this role; None where no page fits.
-
-    Notifications carry API-style paths (`/proposals/7`, `/awards/3`, `/tasks/5/ranking`). Those a page serves
-    as they are (`/orders/7`, `/classes/2`) are kept; the rest lead to the page of the thing they are about.
-    """
-    m = _LINK.match(link or "")
-    if m is None:
-        return None
-    kind, ident = m.group("kind"), int(m.group("id"))
-    if kind == "proposals":
-        return f"/org/proposals/{ident}" if role == "org" else None
-    if kind == "projects" and role == "org":
-        return f"/org/projects/{ident}"
-    if kind == "awards":
-        task_id = award_tasks.get(ident)
-        if task_id is None:
-            return None
-        desk = _TASK_DESKS.get(role, "").format(id=task_id)
-        return desk if desk and has_page(desk) else f"/tasks/{task_id}#award"
-    if has_page(link):
-        return link
-    if kind == "tasks":
-        desk = _TASK_DESKS.get(role, "").format(id=ident)
-        return desk if desk and has_page(desk) else f"/tasks/{ident}"
-    if kind in ("needs", "orders", "classes", "projects"):
-        return f"/{kind}" if has_page(f"/{kind}") else None
-    return None
-
-
-def _has_page(request: Request[Any, Any, Any]) -> Callable[[str], bool]:
-    """Whether a page answers GET at a path, so inbox links follow the pages every area adds."""
-
-    def check(path: str) -> bool:
-        if path.startswith(("/api/", "/static/", "/schema")):
-            return False
-        try:
-            request.app.asgi_router.handle_routing(path=path, method="GET")
-        except Exception:  # any refusal by the router (no route, no GET) means no such page
-            return False
-        return True
-
-    return check
-
-
-def _award_ids(links: Iterable[str]) -> list[int]:
-    return [int(m.group("id")) for link in links if (m := _LINK.match(link or "")) and m.group("kind") == "awards"]
-
-
-@get("/inbox", **SIGNED_IN)
-async def inbox(request: OrgRequest, db_session: Db, page_: PageNo = None) -> Template:
-    """My notifications, newest first, 20 a page: unread ones marked, each with a link to what it is about."""
-    user, lang = request.user, lang_of(request)
-    number = page_number(page_)
-    total = await accounts.inbox_size(db_session, user.id)
-    paging = Paging(number, total)
-    unread, rows = await accounts.inbox(db_session, user.id, limit=paging.size, offset=paging.offset)
-    award_tasks = await _award_tasks(db_session, _award_ids(n.link for n in rows))
-    has_page = _has_page(request)
-    items = [
-        InboxItem(
-            id=n.id,
-            kind=t(f"inbox.kind.{n.kind}", lang) if f"inbox.kind.{n.kind}" in ZH_CN else "",
-            title=n.title,
-            body=n.body,
-            at=n.created_at,
-            unread=n.read_at is None,
-            href=page_link(n.link, str(user.role), award_tasks, has_page),
-        )
-        for n in rows
-    ]
-    return page("market/inbox.html.j2", user, items=items, unread=unread, paging=paging)
-
-
-@post("/inbox/{notification_id:int}/read", **SIGNED_IN)
-async def mark_read(request: OrgRequest, db_session: Db, clock: Now, notification_id: PathId) -> Redirect:
-    """Mark one of my notifications read, and go back to the same page of the inbox."""
-    values = await form_values(request)
-    number = int_or_none(values.get("page"), high=10**5)
-    async with writing(db_session):
-        await accounts.mark_read(db_session, request.user.id, notification_id, clock.now())
-    return see_other(
-        f"/inbox?page={number}#n-{notification_id}" if number and number > 1 else f"/inbox#n-{notification_id}"
-    )
-
-
 ORG_PAGES: list[ControllerRouterHandler] = [
     desk,
     proposal_list,
@@ -968,6 +846,4 @@ ORG_PAGES: list[ControllerRouterHandler] = [
     add_milestone,
     add_report,
     deliver,
-    inbox,
-    mark_read,
 ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from market.pages._org import page_link
+from market.pages._inbox import page_link
 from tests.browser import CSRF, Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
     Api,
