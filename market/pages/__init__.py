@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from market.pages._admin import ADMIN_PAGES
 from market.pages._apidocs import API_DOCS_PAGES
 from market.pages._base import register_template_helpers
 from market.pages._committee import COMMITTEE_PAGES
@@ -27,6 +28,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *PANEL_PAGES,
     *DRAFTING_PAGES,
     *COMMITTEE_PAGES,
+    *ADMIN_PAGES,
     *COMMUNITY_PAGES,
     *STATS_PAGES,
     *API_DOCS_PAGES,

@@ -20,10 +20,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
-from alliances.errors import Conflict, InvalidField
-from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
-from alliances.schemas import OrganizationCreate, OrganizationUpdate
-from alliances.services import OrganizationFilter, local_date
+from alliances.models import ApplicationStatus
 from market import invariants
 from market.clock import Clock, local
 from market.controllers import _awards as award_views
@@ -31,15 +28,13 @@ from market.controllers import _projects as project_views
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
 from market.db import writing
-from market.errors import ApplicationError, InvalidInput, NotFound
+from market.errors import ApplicationError, NotFound
 from market.grading import grade_for
 from market.i18n import label, localize_detail, t
-from market.models import Objection, ProgressReport, Project, Role, User
+from market.models import Objection, ProgressReport, Project, User
 from market.pages._base import (
     COMMITTEE,
-    CONFIRM_FIELD,
     PAGE_SIZE,
-    Audit,
     Config,
     Db,
     FormState,
@@ -61,15 +56,12 @@ from market.pages._base import (
     refused,
     say,
     see_other,
-    text_or_none,
 )
-from market.schemas._accounts import UserCreate
 from market.schemas._awards import AwardCreate, AwardNotice, Resolution
 from market.schemas._projects import EvaluationCreate, ProjectSummary
 from market.schemas._proposals import Proposal, QualificationDecision
 from market.schemas._tasks import TaskSummary
 from market.scoring import TRIM_FROM
-from market.services import _accounts as accounts
 from market.services import _awards as awards
 from market.services import _needs as needs
 from market.services import _projects as projects
@@ -88,11 +80,6 @@ DESK_ROWS = 50
 SILENT_AFTER = timedelta(days=30)
 
 
-def _fields(values: dict[str, str]) -> dict[str, str]:
-    """The submitted fields without the confirmation flag, which no request struct knows."""
-    return {k: v for k, v in values.items() if k != CONFIRM_FIELD}
-
-
 def _told(request: Request[Any, Any, Any], exc: ApplicationError, fields: tuple[str, ...], to: str) -> Redirect | None:
     """A conflict with the current state that no field of the form explains (someone acted first, the period
     ended): said in a flash message on the page as it now stands, where the form may no longer be offered."""
@@ -100,16 +87,6 @@ def _told(request: Request[Any, Any, Any], exc: ApplicationError, fields: tuple[
         return None
     flash(request, localize_detail(exc.detail, lang_of(request)), "error")
     return see_other(to)
-
-
-def _alliance_refusal(
-    values: dict[str, str], exc: InvalidField | Conflict, lang: str, fields: tuple[str, ...]
-) -> FormState:
-    """An alliance service's refusal (a Litestar HTTP exception there) beside its field, like `refused`."""
-    message = localize_detail(str(exc.detail), lang)
-    if exc.field and exc.field in fields:
-        return FormState(values, {exc.field: message})
-    return FormState(values, {}, message)
 
 
 # The desk ----------------------------------------------------------------------------------------------------
@@ -416,7 +393,7 @@ async def award(
     """Award a proposal (承榜) after the confirmation step; the public notice period begins."""
     lang, viewer, now = lang_of(request), request.user, clock.now()
     values = await form_values(request)
-    data = parse_form(_fields(values), AwardCreate, lang, ints=("proposal_id",))
+    data = parse_form(values, AwardCreate, lang, ints=("proposal_id",))
     if isinstance(data, FormState):
         return await _review_page(db_session, task_id, viewer, clock, settings, lang, Forms(award=data))
     task = await tasks.get_task(db_session, task_id, viewer=viewer)
@@ -509,7 +486,7 @@ async def _resolve(
     view, objection = await _objection(db, award_id, objection_id, now)
     task_id = view.award.task_id
     values = await form_values(request)
-    data = parse_form(_fields(values), Resolution, lang)
+    data = parse_form(values, Resolution, lang)
     if isinstance(data, FormState):
         return await _review_page(db, task_id, viewer, clock, settings, lang, Forms(objection={objection_id: data}))
     if uphold and not confirmed(values):
@@ -627,7 +604,7 @@ async def grade(request: Committee, db_session: Db, clock: Now, project_id: Path
     """Grade delivered work after the confirmation step, which shows the grade the score gives."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
-    data = parse_form(_fields(values), EvaluationCreate, lang, ints=("score",))
+    data = parse_form(values, EvaluationCreate, lang, ints=("score",))
     if isinstance(data, FormState):
         if data.errors.get("score") == t("form.invalid", lang):
             data.errors["score"] = t("committee.grade.score_range", lang)
@@ -663,163 +640,6 @@ async def grade(request: Committee, db_session: Db, clock: Now, project_id: Path
     return see_other(f"/projects/{project_id}#grade-h")
 
 
-# Accounts ----------------------------------------------------------------------------------------------------
-
-ACCOUNT_FIELDS = ("username", "password", "role", "display_name", "organization_id", "community_id")
-# Left blank, these mean "none" rather than an empty value.
-OPTIONAL_ACCOUNT_FIELDS = ("display_name", "organization_id", "community_id")
-
-
-async def _accounts_page(
-    db: AsyncSession, viewer: User, form: FormState, role: str | None = None, page_: str | None = None
-) -> Template:
-    number = page_number(page_)
-    chosen = enum_or_none(Role, role)
-    total, users = await accounts.list_users(db, role=chosen, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
-    return form_page(
-        "market/committee/accounts.html.j2",
-        viewer,
-        form,
-        users=users,
-        paging=Paging(number, total),
-        filters={"role": chosen or ""},
-        roles=list(Role),
-        organizations=await alliance_services.list_organizations(db, OrganizationFilter(), limit=1000, offset=0),
-        communities=await alliance_services.list_communities(db),
-    )
-
-
-@get("/committee/accounts", **COMMITTEE)
-async def account_list(request: Committee, db_session: Db, role: Query = None, page_: PageNo = None) -> Template:
-    """Every account (username, role, organisation or community), and the form to create one."""
-    return await _accounts_page(db_session, request.user, FormState(), role, page_)
-
-
-@post("/committee/accounts", **COMMITTEE)
-async def create_account(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
-    """Create an account; the organisation or community must fit the role, as the API requires."""
-    lang, viewer = lang_of(request), request.user
-    values = await form_values(request)
-    given = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS and (k not in OPTIONAL_ACCOUNT_FIELDS or v.strip())}
-    kept = {k: v for k, v in values.items() if k != "password"}
-    data = parse_form(given, UserCreate, lang)
-    if isinstance(data, FormState):
-        data.values = kept
-        return await _accounts_page(db_session, viewer, data)
-    try:
-        async with writing(db_session):
-            user = await accounts.create_user(db_session, data, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _accounts_page(db_session, viewer, refused(kept, exc, lang, ACCOUNT_FIELDS))
-    say(request, "committee.accounts.created", name=user.username, role=label("role", user.role, lang))
-    return see_other("/committee/accounts")
-
-
-# Organisations -----------------------------------------------------------------------------------------------
-
-ORG_FIELDS = ("name", "credit_code", "alliance_id", "categories", "resident", "description", "contact_phone")
-
-
-async def _organizations_page(
-    db: AsyncSession,
-    viewer: User,
-    clock: Clock,
-    form: FormState,
-    *,
-    chosen: list[str] | None = None,
-    status: str | None = None,
-    q: str | None = None,
-    page_: str | None = None,
-) -> Template:
-    number = page_number(page_)
-    where = OrganizationFilter(status=enum_or_none(OrgStatus, status), q=text_or_none(q))
-    rows = await alliance_services.list_organizations(db, where, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
-    return form_page(
-        "market/committee/organizations.html.j2",
-        viewer,
-        form,
-        organizations=rows[:PAGE_SIZE],
-        page_number=number,
-        has_next=len(rows) > PAGE_SIZE,
-        filters={"status": where.status or "", "q": where.q or ""},
-        statuses=list(OrgStatus),
-        alliances=[row.alliance for row in await alliance_services.list_alliances(db, today=local_date(clock.now()))],
-        categories=list(ServiceCategory),
-        chosen=chosen or [],
-    )
-
-
-@get("/committee/organizations", **COMMITTEE)
-async def organization_list(
-    request: Committee, db_session: Db, clock: Now, status: Query = None, q: Query = None, page_: PageNo = None
-) -> Template:
-    """The register with each organisation's status, the form to register one, and suspend / reactivate."""
-    return await _organizations_page(db_session, request.user, clock, FormState(), status=status, q=q, page_=page_)
-
-
-@post("/committee/organizations", **COMMITTEE)
-async def create_organization(request: Committee, db_session: Db, clock: Now, audit: Audit) -> Template | Redirect:
-    """Register an organisation; a credit code failing GB 32100-2015 comes back beside its field."""
-    lang, viewer = lang_of(request), request.user
-    values = await form_values(request)
-    chosen = [c for c in (await request.form()).getall("categories", []) if isinstance(c, str)]
-    given: dict[str, Any] = {k: v for k, v in values.items() if k in ORG_FIELDS}
-    given["categories"] = chosen
-    given["resident"] = values.get("resident") == "yes"
-    data = parse_form(given, OrganizationCreate, lang, ints=("alliance_id",))
-    if isinstance(data, FormState):
-        data.values = values
-        return await _organizations_page(db_session, viewer, clock, data, chosen=chosen)
-    try:
-        async with writing(db_session):
-            org = await alliance_services.create_organization(
-                db_session, data, actor=viewer, now=clock.now(), audit=audit
-            )
-    except (InvalidField, Conflict) as exc:
-        state = _alliance_refusal(values, exc, lang, ORG_FIELDS)
-        return await _organizations_page(db_session, viewer, clock, state, chosen=chosen)
-    say(request, "committee.orgs.created", name=org.name)
-    return see_other("/committee/organizations")
-
-
-@post("/committee/organizations/{org_id:int}/status", **COMMITTEE)
-async def change_organization_status(
-    request: Committee, db_session: Db, clock: Now, audit: Audit, org_id: PathId
-) -> Template | Redirect:
-    """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
-    lang, viewer = lang_of(request), request.user
-    values = await form_values(request)
-    target = enum_or_none(OrgStatus, values.get("status"))
-    if target is None:
-        raise InvalidInput("状态无效 (no such status)", field="status")
-    org = await alliance_services.get_organization(db_session, org_id)
-    verb = "suspend" if target is OrgStatus.SUSPENDED else "reactivate"
-    if not confirmed(values):
-        return confirm_page(
-            viewer,
-            title=t(f"committee.orgs.{verb}_title", lang, name=org.name),
-            warning=t(f"committee.orgs.{verb}_warning", lang),
-            action=f"/committee/organizations/{org_id}/status",
-            values=values,
-            back="/committee/organizations",
-            button=t(f"committee.orgs.{verb}_button", lang),
-            facts=[
-                (t("committee.orgs.name", lang), org.name),
-                (t("org.credit_code", lang), org.credit_code),
-                (t("common.alliance", lang), label("alliance", org.alliance.code, lang)),
-                (t("common.status", lang), label("org_status", org.status, lang)),
-            ],
-        )
-    async with writing(db_session):
-        await alliance_services.update_organization(
-            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now(), audit=audit
-        )
-    say(request, f"committee.orgs.{verb}_done", name=org.name)
-    return see_other("/committee/organizations")
-
-
 COMMITTEE_PAGES: list[ControllerRouterHandler] = [
     desk,
     review,
@@ -830,9 +650,4 @@ COMMITTEE_PAGES: list[ControllerRouterHandler] = [
     project_list,
     grading_form,
     grade,
-    account_list,
-    create_account,
-    organization_list,
-    create_organization,
-    change_organization_status,
 ]

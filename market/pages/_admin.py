@@ -1,0 +1,226 @@
+"""The committee's administration pages: accounts (the committee creates every account) and organisations
+(registered with their credit code, suspended or reactivated after a confirmation step)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.response import Redirect, Template
+from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from alliances import services as alliance_services
+from alliances.errors import Conflict, InvalidField
+from alliances.models import OrgStatus, ServiceCategory
+from alliances.schemas import OrganizationCreate, OrganizationUpdate
+from alliances.services import OrganizationFilter, local_date
+from market.clock import Clock
+from market.controllers._base import PathId
+from market.db import writing
+from market.errors import ApplicationError, InvalidInput
+from market.i18n import label, localize_detail, t
+from market.models import Role, User
+from market.pages._base import (
+    COMMITTEE,
+    PAGE_SIZE,
+    Audit,
+    Db,
+    FormState,
+    Now,
+    PageNo,
+    Paging,
+    Query,
+    confirm_page,
+    confirmed,
+    enum_or_none,
+    form_page,
+    form_values,
+    lang_of,
+    page_number,
+    parse_form,
+    refused,
+    say,
+    see_other,
+    text_or_none,
+)
+from market.schemas._accounts import UserCreate
+from market.services import _accounts as accounts
+
+Committee = Request[User, Any, Any]
+
+
+def _alliance_refusal(
+    values: dict[str, str], exc: InvalidField | Conflict, lang: str, fields: tuple[str, ...]
+) -> FormState:
+    """An alliance service's refusal (a Litestar HTTP exception there) beside its field, like `refused`."""
+    message = localize_detail(str(exc.detail), lang)
+    if exc.field and exc.field in fields:
+        return FormState(values, {exc.field: message})
+    return FormState(values, {}, message)
+
+
+# Accounts ----------------------------------------------------------------------------------------------------
+
+ACCOUNT_FIELDS = ("username", "password", "role", "display_name", "organization_id", "community_id")
+# Left blank, these mean "none" rather than an empty value.
+OPTIONAL_ACCOUNT_FIELDS = ("display_name", "organization_id", "community_id")
+
+
+async def _accounts_page(
+    db: AsyncSession, viewer: User, form: FormState, role: str | None = None, page_: str | None = None
+) -> Template:
+    number = page_number(page_)
+    chosen = enum_or_none(Role, role)
+    total, users = await accounts.list_users(db, role=chosen, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return form_page(
+        "market/committee/accounts.html.j2",
+        viewer,
+        form,
+        users=users,
+        paging=Paging(number, total),
+        filters={"role": chosen or ""},
+        roles=list(Role),
+        organizations=await alliance_services.list_organizations(db, OrganizationFilter(), limit=1000, offset=0),
+        communities=await alliance_services.list_communities(db),
+    )
+
+
+@get("/committee/accounts", **COMMITTEE)
+async def account_list(request: Committee, db_session: Db, role: Query = None, page_: PageNo = None) -> Template:
+    """Every account (username, role, organisation or community), and the form to create one."""
+    return await _accounts_page(db_session, request.user, FormState(), role, page_)
+
+
+@post("/committee/accounts", **COMMITTEE)
+async def create_account(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
+    """Create an account; the organisation or community must fit the role, as the API requires."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    given = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS and (k not in OPTIONAL_ACCOUNT_FIELDS or v.strip())}
+    kept = {k: v for k, v in values.items() if k != "password"}
+    data = parse_form(given, UserCreate, lang)
+    if isinstance(data, FormState):
+        data.values = kept
+        return await _accounts_page(db_session, viewer, data)
+    try:
+        async with writing(db_session):
+            user = await accounts.create_user(db_session, data, actor=viewer, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _accounts_page(db_session, viewer, refused(kept, exc, lang, ACCOUNT_FIELDS))
+    say(request, "committee.accounts.created", name=user.username, role=label("role", user.role, lang))
+    return see_other("/committee/accounts")
+
+
+# Organisations -----------------------------------------------------------------------------------------------
+
+ORG_FIELDS = ("name", "credit_code", "alliance_id", "categories", "resident", "description", "contact_phone")
+
+
+async def _organizations_page(
+    db: AsyncSession,
+    viewer: User,
+    clock: Clock,
+    form: FormState,
+    *,
+    chosen: list[str] | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    page_: str | None = None,
+) -> Template:
+    number = page_number(page_)
+    where = OrganizationFilter(status=enum_or_none(OrgStatus, status), q=text_or_none(q))
+    rows = await alliance_services.list_organizations(db, where, limit=PAGE_SIZE + 1, offset=(number - 1) * PAGE_SIZE)
+    return form_page(
+        "market/committee/organizations.html.j2",
+        viewer,
+        form,
+        organizations=rows[:PAGE_SIZE],
+        page_number=number,
+        has_next=len(rows) > PAGE_SIZE,
+        filters={"status": where.status or "", "q": where.q or ""},
+        statuses=list(OrgStatus),
+        alliances=[row.alliance for row in await alliance_services.list_alliances(db, today=local_date(clock.now()))],
+        categories=list(ServiceCategory),
+        chosen=chosen or [],
+    )
+
+
+@get("/committee/organizations", **COMMITTEE)
+async def organization_list(
+    request: Committee, db_session: Db, clock: Now, status: Query = None, q: Query = None, page_: PageNo = None
+) -> Template:
+    """The register with each organisation's status, the form to register one, and suspend / reactivate."""
+    return await _organizations_page(db_session, request.user, clock, FormState(), status=status, q=q, page_=page_)
+
+
+@post("/committee/organizations", **COMMITTEE)
+async def create_organization(request: Committee, db_session: Db, clock: Now, audit: Audit) -> Template | Redirect:
+    """Register an organisation; a credit code failing GB 32100-2015 comes back beside its field."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    chosen = [c for c in (await request.form()).getall("categories", []) if isinstance(c, str)]
+    given: dict[str, Any] = {k: v for k, v in values.items() if k in ORG_FIELDS}
+    given["categories"] = chosen
+    given["resident"] = values.get("resident") == "yes"
+    data = parse_form(given, OrganizationCreate, lang, ints=("alliance_id",))
+    if isinstance(data, FormState):
+        data.values = values
+        return await _organizations_page(db_session, viewer, clock, data, chosen=chosen)
+    try:
+        async with writing(db_session):
+            org = await alliance_services.create_organization(
+                db_session, data, actor=viewer, now=clock.now(), audit=audit
+            )
+    except (InvalidField, Conflict) as exc:
+        state = _alliance_refusal(values, exc, lang, ORG_FIELDS)
+        return await _organizations_page(db_session, viewer, clock, state, chosen=chosen)
+    say(request, "committee.orgs.created", name=org.name)
+    return see_other("/committee/organizations")
+
+
+@post("/committee/organizations/{org_id:int}/status", **COMMITTEE)
+async def change_organization_status(
+    request: Committee, db_session: Db, clock: Now, audit: Audit, org_id: PathId
+) -> Template | Redirect:
+    """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    target = enum_or_none(OrgStatus, values.get("status"))
+    if target is None:
+        raise InvalidInput("状态无效 (no such status)", field="status")
+    org = await alliance_services.get_organization(db_session, org_id)
+    verb = "suspend" if target is OrgStatus.SUSPENDED else "reactivate"
+    if not confirmed(values):
+        return confirm_page(
+            viewer,
+            title=t(f"committee.orgs.{verb}_title", lang, name=org.name),
+            warning=t(f"committee.orgs.{verb}_warning", lang),
+            action=f"/committee/organizations/{org_id}/status",
+            values=values,
+            back="/committee/organizations",
+            button=t(f"committee.orgs.{verb}_button", lang),
+            facts=[
+                (t("committee.orgs.name", lang), org.name),
+                (t("org.credit_code", lang), org.credit_code),
+                (t("common.alliance", lang), label("alliance", org.alliance.code, lang)),
+                (t("common.status", lang), label("org_status", org.status, lang)),
+            ],
+        )
+    async with writing(db_session):
+        await alliance_services.update_organization(
+            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now(), audit=audit
+        )
+    say(request, f"committee.orgs.{verb}_done", name=org.name)
+    return see_other("/committee/organizations")
+
+
+ADMIN_PAGES: list[ControllerRouterHandler] = [
+    account_list,
+    create_account,
+    organization_list,
+    create_organization,
+    change_organization_status,
+]
