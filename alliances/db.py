@@ -6,20 +6,39 @@ may import `alliances` but never the reverse; `market.db` re-exports them.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from datetime import datetime
 from typing import Any, TypeVar
 
 from advanced_alchemy.base import BigIntAuditBase, orm_registry
 from sqlalchemy import event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.orm import Session, UOWTransaction
 from sqlalchemy.pool import ConnectionPoolEntry
 
 Base = BigIntAuditBase
 metadata = orm_registry.metadata
 
 ModelT = TypeVar("ModelT", bound=BigIntAuditBase)
+
+# The time new rows are stamped with (`created_at`), when the request's app runs on a clock of its own: the
+# demo plays a year on a moving clock and tests hold one still, and an inbox item, a question or an objection
+# must carry the time it happened on that clock, not the machine's. Unset, the column default (now) applies.
+row_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("row_clock", default=None)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    now = row_clock.get()
+    if now is None:
+        return
+    for row in session.new:
+        if isinstance(row, BigIntAuditBase) and row.created_at is None:
+            row.created_at = row.updated_at = now()
+
 
 # Execution option that asks our SQLite "begin" hook for BEGIN IMMEDIATE.
 _SQLITE_BEGIN = "jiebang_sqlite_begin"

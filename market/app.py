@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
-from litestar import Litestar, Router
+from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -19,6 +19,7 @@ from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 
+from alliances.db import row_clock
 from market.audit import record
 from market.clock import Clock, SystemClock
 from market.controllers import API_HANDLERS
@@ -72,6 +73,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def provide_clock() -> Clock:
         return clock
 
+    async def stamp_rows_by_clock(_: Request[Any, Any, Any]) -> None:
+        # New rows get `created_at` from this app's clock (see alliances.db.row_clock).
+        row_clock.set(clock.now)
+
     def provide_settings() -> Settings:
         return settings
 
@@ -85,6 +90,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             FlashPlugin(FlashConfig(template_config=templates)),
         ],
         on_app_init=[auth.on_app_init],
+        before_request=stamp_rows_by_clock,
         lifespan=[ticker(settings, clock)],
         request_max_body_size=settings.max_attachment_bytes + 1024 * 1024,
         dependencies={

@@ -16,6 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from sqlalchemy.exc import SQLAlchemyError
 
+from alliances.db import row_clock
 from market.clock import Clock
 from market.db import writing
 from market.settings import Settings
@@ -24,6 +25,7 @@ log = logging.getLogger("jiebang.ticker")
 
 
 async def _loop(app: Litestar, settings: Settings, clock: Clock) -> None:
+    row_clock.set(clock.now)
     from market.flows import tick  # (flows import every service; load after the app exists)
 
     alchemy = app.state["alchemy"]

@@ -523,3 +523,19 @@ async def test_reposting_an_unclaimed_task_creates_a_linked_draft(api: Api) -> N
     reposted = await api.committee.ok("POST", f"/tasks/{copy['id']}/post", status=200)
     assert reposted["status"] == "posted"
     problem(await (await api.org_member()).post(f"/tasks/{task['id']}/repost"), 403)
+
+
+async def test_questions_and_inbox_items_carry_the_time_on_the_apps_clock(api: Api) -> None:
+    # The demo plays a year on a moving clock: what happened in March must not say it happened today.
+    task = await posted_task(api)
+    org = await api.org_member()
+    api.clock.advance(days=2, hours=3)
+    at = api.clock.now()
+    await org.ok("POST", f"/tasks/{task['id']}/questions", status=201, json={"question": "预算包含场地费吗?"})
+    (question,) = await api.committee.ok("GET", f"/tasks/{task['id']}/questions")
+    assert datetime.fromisoformat(question["asked_at"]) == at
+    member = await api.org_member()
+    api.clock.advance(hours=1)
+    await posted_task(api)  # tells the alliance's organisations
+    inbox = await member.ok("GET", "/inbox")
+    assert inbox["items"] and datetime.fromisoformat(inbox["items"][0]["created_at"]) == api.clock.now()
