@@ -16,6 +16,7 @@ from market.pages._community import COMMUNITY_PAGES
 from market.pages._drafting import DRAFTING_PAGES
 from market.pages._errors import HtmlErrorPages
 from market.pages._inbox import INBOX_PAGES
+from market.pages._offerings import OFFERING_PAGES
 from market.pages._org import ORG_PAGES
 from market.pages._panel import PANEL_PAGES
 from market.pages._public import PUBLIC_PAGES
@@ -30,6 +31,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *COMMITTEE_PAGES,
     *ADMIN_PAGES,
     *COMMUNITY_PAGES,
+    *OFFERING_PAGES,
     *STATS_PAGES,
     *API_DOCS_PAGES,
 ]
