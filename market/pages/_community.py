@@ -1,10 +1,11 @@
-"""Community work: needs, ordering from the resource library (点单), providers' answers, offerings, meetings.
+"""Community work: needs, ordering from the resource library (点单), providers' answers (offerings and ordering
+meetings are in `_offerings`).
 
 A secretary works from `/community`: the community's needs, its orders and the coming ordering meetings (点单会).
 An order's page (`/orders/{id}`) shows each viewer the moves that are theirs: the provider (the committee for the
 park's services, the organisation for its own) accepts or declines; the ordering secretary cancels, confirms
-delivery and rates. Organisations raise their own needs and publish offerings; the committee declines needs,
-answers park-service orders and schedules meetings. A need's and a meeting's pages are public.
+delivery and rates. Organisations raise their own needs; the committee declines needs and answers park-service
+orders. A need's page is public.
 """
 
 from __future__ import annotations
