@@ -18,6 +18,7 @@ from market.pages._errors import HtmlErrorPages
 from market.pages._inbox import INBOX_PAGES
 from market.pages._offerings import OFFERING_PAGES
 from market.pages._org import ORG_PAGES
+from market.pages._org_projects import ORG_PROJECT_PAGES
 from market.pages._panel import PANEL_PAGES
 from market.pages._public import PUBLIC_PAGES
 from market.pages._stats import STATS_PAGES
@@ -25,6 +26,7 @@ from market.pages._stats import STATS_PAGES
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *PUBLIC_PAGES,
     *ORG_PAGES,
+    *ORG_PROJECT_PAGES,
     *INBOX_PAGES,
     *PANEL_PAGES,
     *DRAFTING_PAGES,

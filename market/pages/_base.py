@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.services import Recorder
 from market.clock import Clock, local
-from market.errors import ApplicationError
+from market.errors import ApplicationError, Forbidden
 from market.i18n import LANG_COOKIE, choose_lang, label, localize_detail, t
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
@@ -219,6 +219,20 @@ def refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tu
     if exc.field and exc.field in fields:
         return FormState(values, {exc.field: message})
     return FormState(values, {}, message)
+
+
+def own_organization(user: User) -> int:
+    """The signed-in member's organisation (an org account always has one; the database insists)."""
+    if user.organization_id is None:
+        raise Forbidden("账号未绑定组织 (your account belongs to no organisation)")
+    return user.organization_id
+
+
+def own_community(user: User) -> int:
+    """The signed-in secretary's community."""
+    if user.community_id is None:
+        raise Forbidden("账号未绑定社区 (your account belongs to no community)")
+    return user.community_id
 
 
 def say(request: Request[Any, Any, Any], key: str, category: str = "success", **kw: object) -> None:

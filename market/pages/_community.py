@@ -50,6 +50,8 @@ from market.pages._base import (
     form_values,
     int_or_none,
     lang_of,
+    own_community,
+    own_organization,
     page,
     page_number,
     parse_form,
@@ -92,18 +94,6 @@ def _without_blanks(values: Mapping[str, str], names: tuple[str, ...]) -> dict[s
     return {k: v for k, v in values.items() if not (k in names and not v.strip())}
 
 
-def _own_community(user: User) -> int:
-    if user.community_id is None:
-        raise Forbidden("账号未绑定社区 (your account belongs to no community)")
-    return user.community_id
-
-
-def _own_organization(user: User) -> int:
-    if user.organization_id is None:
-        raise Forbidden("账号未绑定组织 (your account belongs to no organisation)")
-    return user.organization_id
-
-
 # Needs --------------------------------------------------------------------------------------------------------
 
 
@@ -137,7 +127,7 @@ async def _raise_need(request: UserRequest, db: AsyncSession, clock: Clock, acti
 @get("/community/needs/new", **SECRETARY)
 async def community_need_form(request: UserRequest) -> Template:
     """A secretary raises a need for their community."""
-    _own_community(request.user)
+    own_community(request.user)
     return _need_form(request, FormState(), "/community/needs/new")
 
 
@@ -150,7 +140,7 @@ async def community_raise_need(request: UserRequest, db_session: Db, clock: Now)
 @get("/org/needs/new", **ORG)
 async def org_need_form(request: UserRequest) -> Template:
     """An organisation member raises a need of their organisation's own."""
-    _own_organization(request.user)
+    own_organization(request.user)
     return _need_form(request, FormState(), "/org/needs/new")
 
 
@@ -240,7 +230,7 @@ async def _upcoming_meetings(db: AsyncSession, now: datetime) -> list[tuple[reso
 async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
     """The community's needs, its orders by what they wait for, and the coming ordering meetings."""
     user = request.user
-    community_id = _own_community(user)
+    community_id = own_community(user)
     now = clock.now()
     community = await db_session.get(Community, community_id)
     _, need_rows = await needs.list_needs(db_session, needs.NeedFilter(community_id=community_id, limit=LIST_SIZE))
@@ -270,7 +260,7 @@ async def community_orders(
     request: UserRequest, db_session: Db, status: Query = None, page_: PageNo = None
 ) -> Template:
     """Every order of the community, newest first, by status."""
-    _own_community(request.user)
+    own_community(request.user)
     return await _order_list(
         request.user, db_session, "community", enum_or_none(OrderStatus, status), page_number(page_)
     )
@@ -337,7 +327,7 @@ async def _order_form(
     db: AsyncSession, user: User, clock: Clock, offering_id: int, form: FormState, lang: str
 ) -> Template:
     offering = await resource_views.offering_detail(db, offering_id, clock)
-    _, rows = await needs.list_needs(db, needs.NeedFilter(community_id=_own_community(user), limit=LIST_SIZE))
+    _, rows = await needs.list_needs(db, needs.NeedFilter(community_id=own_community(user), limit=LIST_SIZE))
     live = (NeedStatus.OPEN, NeedStatus.MATCHED)
     meetings = await _meetings_presenting(db, offering_id, user, clock.now())
     return form_page(

@@ -36,6 +36,7 @@ from market.pages._base import (
     form_values,
     int_or_none,
     lang_of,
+    own_organization,
     page,
     page_number,
     parse_form,
@@ -43,7 +44,7 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._community import LIST_SIZE, _options, _own_organization
+from market.pages._community import LIST_SIZE, _options
 from market.schemas._resources import (
     MeetingCreate,
     OfferingCreate,
@@ -84,7 +85,7 @@ async def org_offerings(
 ) -> Template:
     """The organisation's services (taken off ones too) and the orders for them."""
     user = request.user
-    org_id = _own_organization(user)
+    org_id = own_organization(user)
     now = clock.now()
     f = resources.OfferingFilter(organization_id=org_id, include_inactive=True, limit=LIST_SIZE)
     _, rows, held = await resources.list_offerings(db_session, f, now=now)
@@ -122,7 +123,7 @@ def _offering_form(request: UserRequest, form: FormState, offering_id: int | Non
 @get("/org/offerings/new", **ORG)
 async def new_offering_form(request: UserRequest) -> Template:
     """Publish a service of the organisation's in the resource library."""
-    _own_organization(request.user)
+    own_organization(request.user)
     return _offering_form(request, FormState())
 
 

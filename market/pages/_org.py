@@ -30,11 +30,10 @@ from alliances import services as alliance_services
 from alliances.models import OrgStatus
 from market import attachments as files
 from market.clock import Clock
-from market.controllers import _projects as project_views
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
 from market.db import writing
-from market.errors import ApplicationError, Forbidden, NotFound
+from market.errors import ApplicationError, NotFound
 from market.i18n import label, localize_detail, t
 from market.models import Organization, Project, Proposal, Task, User
 from market.pages._base import (
@@ -50,6 +49,7 @@ from market.pages._base import (
     form_values,
     int_or_none,
     lang_of,
+    own_organization,
     page,
     parse_form,
     refused,
@@ -57,15 +57,13 @@ from market.pages._base import (
     see_other,
 )
 from market.pages._public import _task_page
-from market.schemas._projects import MilestoneCreate, ReportCreate
 from market.schemas._proposals import InvitationAnswer, ProposalCreate, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
 from market.schemas._tasks import QuestionCreate
-from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
 from market.settings import Settings
-from market.states import InvitationStatus, ProjectStatus, ProposalStatus, TaskStatus
+from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 OrgRequest = Request[User, Any, Any]
 
@@ -89,13 +87,6 @@ PROPOSAL_FIELDS = (*TEXT_FIELDS, YUAN_FIELD, PARTNERS_FIELD)
 MAX_PARTNERS = 10
 # Services name some fields as the API does; the page's inputs for them are called otherwise.
 FIELD_ON_PAGE = {"requested_budget_fen": YUAN_FIELD, "file": "data"}
-
-
-def _org_id(user: User) -> int:
-    """The signed-in member's organisation (an org account always has one; the database insists)."""
-    if user.organization_id is None:
-        raise Forbidden("仅社会组织成员可以操作 (only organisation members may do this)")
-    return user.organization_id
 
 
 def _refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tuple[str, ...]) -> FormState:
@@ -283,14 +274,14 @@ def _grouped(rows: Sequence[ProposalRow]) -> list[tuple[ProposalStatus, list[Pro
 async def _my_rows(db: AsyncSession, user: User, now: datetime) -> tuple[list[Proposal], list[ProposalRow]]:
     mine = await proposals.mine(db, viewer=user)
     task_rows = await _tasks_by_id(db, (p.task_id for p in mine))
-    return mine, _rows(mine, task_rows, _org_id(user), now)
+    return mine, _rows(mine, task_rows, own_organization(user), now)
 
 
 @get("/org", **ORG)
 async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
     """The organisation's desk: who it is, invitations waiting for an answer, its proposals and its projects."""
     user = request.user
-    org_id = _org_id(user)
+    org_id = own_organization(user)
     org = await alliance_services.get_organization(db_session, org_id)
     mine, rows = await _my_rows(db_session, user, clock.now())
     invitations = [row for row in rows if _is_open_invitation(row)]
@@ -329,7 +320,7 @@ async def proposal_list(request: OrgRequest, db_session: Db, clock: Now, status:
 
 async def _live_proposal_on(db: AsyncSession, user: User, task_id: int) -> int | None:
     """The organisation's live proposal on the task (as lead or partner), if it has one."""
-    org_id = _org_id(user)
+    org_id = own_organization(user)
     for p in await proposals.mine(db, viewer=user):
         if p.task_id == task_id and any(m.organization_id == org_id and m.live for m in p.members):
             return p.id
@@ -351,7 +342,7 @@ async def _claim_page(
         blocked, code = "org.claim.not_your_alliance", 403
     elif org.status != OrgStatus.ACTIVE:
         blocked, code = "org.claim.suspended", 403
-    partners = [] if blocked else await _partner_choices(db, task, _org_id(user))
+    partners = [] if blocked else await _partner_choices(db, task, own_organization(user))
     return page(
         "market/org/claim.html.j2",
         user,
@@ -418,7 +409,7 @@ async def _proposal_page(
     view = ProposalView.of(found)
     task = await tasks.get_task(db, view.task_id, viewer=user)
     task_status = tasks.status_of(task, now)
-    org_id = _org_id(user)
+    org_id = own_organization(user)
     mine = next((m for m in view.members if m.organization_id == org_id), None)
     if mine is None:  # `visible` lets an organisation see only proposals it is on; this is for safety's sake
         raise NotFound(proposals.SEALED)
@@ -705,129 +696,6 @@ async def ask_question(request: OrgRequest, db_session: Db, clock: Now, task_id:
     return see_other(f"/tasks/{task_id}#qa-h")
 
 
-# Projects the organisation works on ---------------------------------------------------------------------------
-
-
-async def _project_page(
-    db: AsyncSession,
-    user: User,
-    project_id: int,
-    *,
-    milestone: FormState | None = None,
-    report: FormState | None = None,
-    problem: str | None = None,
-    status_code: int | None = None,
-) -> Template:
-    view = project_views.detail(await projects.detail(db, project_id))
-    org_id = _org_id(user)
-    if org_id not in {o.id for o in view.organizations}:
-        raise Forbidden("仅承榜组织可以管理项目 (only the organisations doing the work manage the project)")
-    is_lead = any(o.id == org_id and o.role == "lead" for o in view.organizations)
-    milestone_form = milestone or FormState()
-    report_form = report or FormState()
-    invalid = milestone_form.invalid or report_form.invalid
-    return page(
-        "market/org/project.html.j2",
-        user,
-        status_code=status_code or (422 if invalid else 200),
-        project=view,
-        is_lead=is_lead,
-        working=view.status == ProjectStatus.IN_PROGRESS,
-        # A report may mark one milestone not yet reached as done.
-        milestone_options=[(m.id, f"{m.title} · {m.due_on.isoformat()}") for m in view.milestones if m.done_on is None],
-        milestone_form=milestone_form,
-        report_form=report_form,
-        problem=problem,
-    )
-
-
-@get("/org/projects/{project_id:int}", **ORG)
-async def project_desk(request: OrgRequest, db_session: Db, project_id: PathId) -> Template:
-    """A project the organisation works on: plan milestones, report progress, declare it delivered."""
-    return await _project_page(db_session, request.user, project_id)
-
-
-@post("/org/projects/{project_id:int}/milestones", **ORG)
-async def add_milestone(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
-    """Plan a milestone (the lead organisation): `title`, `due_on` (YYYY-MM-DD)."""
-    user, lang = request.user, lang_of(request)
-    values = await form_values(request)
-    data = parse_form({k: values.get(k, "") for k in ("title", "due_on")}, MilestoneCreate, lang)
-    if isinstance(data, FormState):
-        state = FormState(values, data.errors, data.general)
-        return await _project_page(db_session, user, project_id, milestone=state)
-    try:
-        async with writing(db_session):
-            await projects.add_milestone(db_session, project_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ("title", "due_on"))
-        return await _project_page(db_session, user, project_id, milestone=state)
-    say(request, "org.project.milestone_added")
-    return see_other(f"/org/projects/{project_id}")
-
-
-@post("/org/projects/{project_id:int}/reports", **ORG)
-async def add_report(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
-    """Report progress: `body`, `percent_complete`, optionally `milestone_id` and `done` (that milestone reached)."""
-    user, lang = request.user, lang_of(request)
-    values = await form_values(request)
-    values["body"] = values.get("body", "").replace("\r\n", "\n")
-    fields = {k: values.get(k, "") for k in ("body", "percent_complete")}
-    if values.get("milestone_id"):
-        fields["milestone_id"] = values["milestone_id"]
-    if values.get("done"):
-        fields["done"] = "true"
-    data = parse_form(fields, ReportCreate, lang, ints=("percent_complete",))
-    if isinstance(data, FormState):
-        state = FormState(values, data.errors, data.general)
-        return await _project_page(db_session, user, project_id, report=state)
-    try:
-        async with writing(db_session):
-            await projects.report(db_session, project_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ("body", "percent_complete", "milestone_id", "done"))
-        return await _project_page(db_session, user, project_id, report=state)
-    say(request, "org.project.reported")
-    return see_other(f"/org/projects/{project_id}")
-
-
-@post("/org/projects/{project_id:int}/deliver", **ORG)
-async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
-    """Declare the work delivered (the lead organisation), after a confirmation step; the committee then grades."""
-    user, lang = request.user, lang_of(request)
-    values = await form_values(request)
-    if not confirmed(values):
-        view = project_views.detail(await projects.detail(db_session, project_id))
-        return confirm_page(
-            user,
-            title=t("org.deliver.title", lang),
-            warning=t("org.deliver.warning", lang),
-            action=f"/org/projects/{project_id}/deliver",
-            values=values,
-            back=f"/org/projects/{project_id}",
-            button=t("org.deliver.confirm", lang),
-            facts=[
-                (t("org.project.name", lang), view.title),
-                (t("project.progress", lang), t("project.percent", lang, n=view.percent_complete)),
-            ],
-        )
-    try:
-        async with writing(db_session):
-            await projects.deliver(db_session, project_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _project_page(
-            db_session, user, project_id, problem=localize_detail(exc.detail, lang), status_code=exc.status_code
-        )
-    say(request, "org.deliver.done")
-    return see_other(f"/org/projects/{project_id}")
-
-
 ORG_PAGES: list[ControllerRouterHandler] = [
     desk,
     proposal_list,
@@ -842,8 +710,4 @@ ORG_PAGES: list[ControllerRouterHandler] = [
     download,
     detach,
     ask_question,
-    project_desk,
-    add_milestone,
-    add_report,
-    deliver,
 ]
