@@ -1,5 +1,5 @@
-"""An organisation's pages: its desk, the claim form (partners, attachments), proposals, invitations, questions,
-the projects it works on.
+"""An organisation's pages: its desk, the claim form (partners, attachments), proposals, invitations, questions
+(its project pages are in `_org_projects`).
 
 Forms post here, not to /api/: they carry CSRF tokens and use the API's field names, except that money is typed in
 yuan (`requested_budget_yuan`) and stored as the API's integer fen. Every state change is one `writing` transaction
