@@ -391,6 +391,17 @@ async def claim(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId
 # One proposal ---------------------------------------------------------------------------------------------------
 
 
+async def _refused_on_proposal(
+    db: AsyncSession, user: User, clock: Clock, proposal_id: int, exc: ApplicationError, lang: str
+) -> Template:
+    """A move the service refused, said above the proposal as it now stands (a 404 stays a 404)."""
+    if exc.status_code == 404:
+        raise exc
+    return await _proposal_page(
+        db, user, clock, proposal_id, problem=localize_detail(exc.detail, lang), status_code=exc.status_code
+    )
+
+
 async def _proposal_page(
     db: AsyncSession,
     user: User,
@@ -540,16 +551,7 @@ async def proposal_withdraw(
         async with writing(db_session):
             await proposals.withdraw(db_session, proposal_id, actor=user, now=clock.now())
     except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _proposal_page(
-            db_session,
-            user,
-            clock,
-            proposal_id,
-            problem=localize_detail(exc.detail, lang),
-            status_code=exc.status_code,
-        )
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
     say(request, "org.withdraw.done")
     return see_other(f"/org/proposals/{proposal_id}")
 
@@ -570,16 +572,7 @@ async def answer_invitation(
         async with writing(db_session):
             await proposals.answer_invitation(db_session, proposal_id, answer.accept, actor=user, now=clock.now())
     except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _proposal_page(
-            db_session,
-            user,
-            clock,
-            proposal_id,
-            problem=localize_detail(exc.detail, lang),
-            status_code=exc.status_code,
-        )
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
     if answer.accept:
         say(request, "org.invite.accepted")
         return see_other(f"/org/proposals/{proposal_id}")
@@ -655,16 +648,7 @@ async def detach(
         async with writing(db_session):
             await proposals.detach(db_session, proposal_id, attachment_id, actor=user, now=clock.now())
     except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _proposal_page(
-            db_session,
-            user,
-            clock,
-            proposal_id,
-            problem=localize_detail(exc.detail, lang),
-            status_code=exc.status_code,
-        )
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
     say(request, "org.attach.removed")
     return see_other(f"/org/proposals/{proposal_id}#attachments")
 
