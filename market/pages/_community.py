@@ -395,6 +395,11 @@ async def place_order(request: UserRequest, db_session: Db, clock: Now, offering
 # One order and the moves on it ---------------------------------------------------------------------------------
 
 
+def _is_orderer(user: User, order: ServiceOrder) -> bool:
+    """Whether the viewer is the secretary of the community that placed the order."""
+    return user.role == Role.SECRETARY and user.community_id == order.community_id
+
+
 def _moves(user: User, order: ServiceOrder) -> set[str]:
     """The moves on this order that are the viewer's to make now (the service checks them again)."""
     allowed = ORDER_TRANSITIONS[OrderStatus(order.status)]
@@ -403,7 +408,7 @@ def _moves(user: User, order: ServiceOrder) -> set[str]:
         moves |= {
             name for name, to in (("accept", OrderStatus.ACCEPTED), ("decline", OrderStatus.DECLINED)) if to in allowed
         }
-    if user.role == Role.SECRETARY and user.community_id == order.community_id:
+    if _is_orderer(user, order):
         mine = (("cancel", OrderStatus.CANCELLED), ("deliver", OrderStatus.DELIVERED), ("rate", OrderStatus.RATED))
         moves |= {name for name, to in mine if to in allowed}
     return moves
@@ -499,7 +504,7 @@ async def cancel_order(request: UserRequest, db_session: Db, clock: Now, order_i
     if not confirmed(values):
         order = await resources.get_order(db_session, order_id, viewer=request.user)
         if "cancel" not in _moves(request.user, order):
-            if not (request.user.role == Role.SECRETARY and request.user.community_id == order.community_id):
+            if not _is_orderer(request.user, order):
                 raise Forbidden("仅点单社区的书记可以撤销 (only the ordering community's secretary may cancel)")
             state = FormState({}, {}, t("community.order.cannot_cancel", lang))
             return await _order_page(db_session, request.user, clock, order_id, state)

@@ -384,17 +384,24 @@ async def create_task(request: Request[User, Any, Any], db_session: Db, clock: N
     return see_other(f"/tasks/{task.id}")
 
 
-async def _draft(db: AsyncSession, task_id: int, viewer: User, clock: Clock) -> Task:
+async def _task_in(db: AsyncSession, task_id: int, viewer: User, clock: Clock, status: TaskStatus) -> Task:
+    """The task, if it is in the state this form is for (the service checks again when the form is saved)."""
     task = await task_views.detail(db, task_id, viewer, clock)
-    if task.status != TaskStatus.DRAFT:
-        raise StateConflict("只有草稿可以直接修改,已发布的榜单请用变更 (only drafts are edited; amend posted tasks)")
+    if task.status != status:
+        raise StateConflict(_WRONG_STATE[status])
     return task
+
+
+_WRONG_STATE = {
+    TaskStatus.DRAFT: "只有草稿可以直接修改,已发布的榜单请用变更 (only drafts are edited; amend posted tasks)",
+    TaskStatus.POSTED: "只有揭榜期内的榜单可以变更 (only a task open for claims can be amended)",
+}
 
 
 @get("/committee/tasks/{task_id:int}/edit", **COMMITTEE)
 async def edit_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
     """A draft's terms, every one editable."""
-    task = await _draft(db_session, task_id, request.user, clock)
+    task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
     action = f"/committee/tasks/{task_id}/edit"
     return await _task_form(request, db_session, clock, _form_of(task), mode="edit", action=action, task=task)
 
@@ -405,7 +412,7 @@ async def edit_task(
 ) -> Template | Redirect:
     """Save the terms the form changed."""
     lang = lang_of(request)
-    task = await _draft(db_session, task_id, request.user, clock)
+    task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
     action = f"/committee/tasks/{task_id}/edit"
     form = await _read(request)
     data, row_of = _terms(form, lang)
@@ -437,7 +444,7 @@ async def post_task(
     except ApplicationError as exc:
         if exc.status_code != 422:
             raise
-        draft = await _draft(db_session, task_id, request.user, clock)
+        draft = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
         form = _refused(_form_of(draft), exc, lang)
         action = f"/committee/tasks/{task_id}/edit"
         return await _task_form(request, db_session, clock, form, mode="edit", action=action, task=draft)
@@ -445,17 +452,10 @@ async def post_task(
     return see_other(f"/tasks/{task_id}")
 
 
-async def _posted(db: AsyncSession, task_id: int, viewer: User, clock: Clock) -> Task:
-    task = await task_views.detail(db, task_id, viewer, clock)
-    if task.status != TaskStatus.POSTED:
-        raise StateConflict("只有揭榜期内的榜单可以变更 (only a task open for claims can be amended)")
-    return task
-
-
 @get("/committee/tasks/{task_id:int}/amendments", **COMMITTEE)
 async def amend_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
     """A posted task's terms, to change by a recorded amendment (变更公告) with a reason."""
-    task = await _posted(db_session, task_id, request.user, clock)
+    task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.POSTED)
     action = f"/committee/tasks/{task_id}/amendments"
     return await _task_form(request, db_session, clock, _form_of(task), mode="amend", action=action, task=task)
 
@@ -467,7 +467,7 @@ async def amend_task(
     """Record the amendment; if it touches budget, rubric, alliances or deadline, submitted proposals go back to
     draft and their organisations are told (the service does both)."""
     lang = lang_of(request)
-    task = await _posted(db_session, task_id, request.user, clock)
+    task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.POSTED)
     action = f"/committee/tasks/{task_id}/amendments"
     form = await _read(request)
     initial = _form_of(task)
