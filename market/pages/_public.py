@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.params import Parameter, QueryParameter
-from litestar.response import Redirect, Template
+from litestar.response import File, Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -121,6 +122,17 @@ async def logout(request: Request[Any, Any, Any]) -> Redirect:
 
 def _t(request: Request[Any, Any, Any], key: str, **kw: object) -> str:
     return t(key, lang_of(request), **kw)
+
+
+# The site's icon ---------------------------------------------------------------------------------------------
+
+ICON = Path(__file__).resolve().parents[2] / "static" / "favicon.ico"
+
+
+@get("/favicon.ico", **PUBLIC, cache_control=CacheControlHeader(max_age=7 * 24 * 3600, public=True))
+async def favicon() -> File:
+    """The board mark browsers ask for at /favicon.ico on every first visit (pages also link static/favicon.svg)."""
+    return File(ICON, media_type="image/x-icon", content_disposition_type="inline")
 
 
 # Home --------------------------------------------------------------------------------------------------------
@@ -518,6 +530,7 @@ PUBLIC_PAGES: list[ControllerRouterHandler] = [
     login_form,
     login,
     logout,
+    favicon,
     home,
     task_list,
     task_detail,
