@@ -59,7 +59,7 @@ def session_view(s: ClassSessionModel, project: Project, clock: Clock) -> ClassS
         confirmed=s.confirmed_count,
         waitlisted=s.waitlist_count,
         remaining=max(s.seats - s.confirmed_count, 0),
-        signups_open=not classes.has_started(s, clock.now()),
+        signups_open=classes.signups_open(s, clock.now()),
     )
 
 

@@ -87,6 +87,15 @@ def has_started(session: ClassSession, now: datetime) -> bool:
     return now >= as_utc(session.starts_at)
 
 
+def signups_open(session: ClassSession, now: datetime) -> bool:
+    """Whether residents may sign up for the class at `now`: until it starts.
+
+    The one rule behind the class page, the class cards on project and list pages, the API's `signups_open` and
+    the sign-up itself, so that no page offers a seat or the waitlist that the sign-up would refuse.
+    """
+    return not has_started(session, now)
+
+
 def is_organiser(user: User | None, project: Project) -> bool:
     """Whether the user is a member of the organisation running the project (the classes' organiser)."""
     return user is not None and user.role == Role.ORG and user.organization_id == project.organization_id
@@ -322,7 +331,7 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
     name = clean_name(data.name)
     phone = phones.validate(data.phone)
     session = await _lock_session(db, class_id)
-    if has_started(session, now):
+    if not signups_open(session, now):
         raise StateConflict("课程已开始,报名已截止 (the class has started; sign-ups are closed)")
     taken = await db.scalar(
         select(Signup.id).where(Signup.session_id == session.id, Signup.phone == phone, Signup.status.in_(LIVE))
