@@ -9,7 +9,7 @@ from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyA
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -18,13 +18,17 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.db import row_clock
 from market.audit import record
 from market.clock import Clock, SystemClock
+from market.contract import StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
 from market.db import create_engine
+from market.decoding import StrictJSONRequest
+from market.flows import catch_up
 from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
@@ -32,6 +36,8 @@ from market.security import session_auth
 from market.settings import Settings, get_settings
 from market.ticker import ticker
 
+# The request's database session exactly as stored, without the catch-up every other handler gets.
+STORED_SESSION = "db_session_as_stored"
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -49,7 +55,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
         session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
-        session_dependency_key="db_session",
+        # Handlers take `db_session`, which is this session once time-due transitions are stored (below); the
+        # session as stored is for the two tools that must see the store itself: the tick and the list check.
+        session_dependency_key=STORED_SESSION,
         set_default_exception_handler=False,
     )
     from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
@@ -62,7 +70,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         check_throttle_handler=_is_login,
     )
     auth = session_auth(settings, alchemy)
-    api = Router(path="/api/v1", route_handlers=API_HANDLERS)
+    # The JSON API decodes bodies strictly (a string is not a number or a boolean); see market/decoding.py.
+    api = Router(path="/api/v1", route_handlers=API_HANDLERS, request_class=StrictJSONRequest)
     static = create_static_files_router(
         path="/static", directories=[STATIC], include_in_schema=False, opt={"exclude_from_auth": True}
     )
@@ -80,11 +89,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def provide_settings() -> Settings:
         return settings
 
-    return Litestar(
+    async def provide_db_session(db_session_as_stored: NamedDependency[AsyncSession]) -> AsyncSession:
+        # Before a request reads anything, what time has made due is stored: every read on every worker then
+        # shows the state of this instant, ticker or not (docs/design.md, "Time").
+        await catch_up(db_session_as_stored, clock.now())
+        return db_session_as_stored
+
+    app = Litestar(
         route_handlers=[*PAGE_HANDLERS, api, static],
         # HtmlErrorPages wraps the problem-details handlers, so it comes after them.
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
+            StrictStructSchemaPlugin(),
             problem_details_plugin(),
             HtmlErrorPages(),
             FlashPlugin(FlashConfig(template_config=templates)),
@@ -95,6 +111,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         request_max_body_size=settings.max_attachment_bytes + 1024 * 1024,
         dependencies={
             "clock": Provide(provide_clock, sync_to_thread=False),
+            "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer),
             # Alliance services take the recorder as a dependency: `alliances` never imports `market`.
@@ -126,3 +143,5 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         debug=settings.debug,
         state=State({"settings": settings, "alchemy": alchemy}),
     )
+    document_api(app)
+    return app

@@ -1,6 +1,7 @@
 """Steps that cross aggregates: award → project → lists, and the tick that applies what time has made due.
 
-Every function here runs inside the caller's write transaction (`market.db.writing`).
+Every function here runs inside the caller's write transaction (`market.db.writing`), except `catch_up`, which
+opens its own before a request reads anything.
 """
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select
+from sqlalchemy import Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import SYSTEM
 from market.clock import as_utc
+from market.db import writing
 from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.services._awards import org_ids_on
@@ -89,20 +91,12 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
         )
     project = await start(db, task, award, winner, now=now)
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
+    about = {"task": task.title}
     await notify.to_orgs(
-        db,
-        await org_ids_on(db, [winner.id]),
-        kind="award",
-        title=f"公示期满,确定承榜,项目启动:{task.title}",
-        link=f"/projects/{project.id}",
+        db, await org_ids_on(db, [winner.id]), "award.confirmed", about, link=f"/projects/{project.id}"
     )
     await notify.to_orgs(
-        db,
-        await org_ids_on(db, [p.id for p in others]),
-        kind="award",
-        title=f"公示期满,本榜单已确定承榜单位:{task.title}",
-        body="感谢参与揭榜 (thank you for your proposal)",
-        link=f"/tasks/{task.id}",
+        db, await org_ids_on(db, [p.id for p in others]), "award.confirmed_others", about, link=f"/tasks/{task.id}"
     )
     return project
 
@@ -130,12 +124,7 @@ async def apply_due_award(db: AsyncSession, task: Task, now: datetime) -> bool:
 
 
 async def _due_award_task_ids(db: AsyncSession, now: datetime) -> list[int]:
-    open_objection = exists().where(Objection.award_id == Award.id, Objection.status == ObjectionStatus.OPEN)
-    stmt = (
-        select(Award.task_id)
-        .where(Award.status == AwardStatus.NOTICE, Award.notice_ends_at <= now, ~open_objection)
-        .order_by(Award.task_id)
-    )
+    stmt = due_awards(now).with_only_columns(Award.task_id).order_by(Award.task_id)
     return list((await db.scalars(stmt)).all())
 
 
@@ -168,3 +157,32 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
         if await apply_due_award(db, task, now):
             report.confirmed += 1
     return report
+
+
+def due_awards(now: datetime) -> Select[int]:
+    """Awards whose notice period has ended with no objection open: due for confirmation."""
+    open_objection = exists().where(Objection.award_id == Award.id, Objection.status == ObjectionStatus.OPEN)
+    return select(Award.id).where(Award.status == AwardStatus.NOTICE, Award.notice_ends_at <= now, ~open_objection)
+
+
+def due_tasks(now: datetime) -> Select[int]:
+    """Posted tasks past their claim deadline: due to enter review or go unclaimed."""
+    return select(Task.id).where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+
+
+async def anything_due(db: AsyncSession, now: datetime) -> bool:
+    """Whether time has made any transition due that is not stored yet: one statement, two index probes."""
+    return bool(await db.scalar(select(or_(due_tasks(now).exists(), due_awards(now).exists()))))
+
+
+async def catch_up(db: AsyncSession, now: datetime) -> bool:
+    """Store what time has made due before anything is read, so every read shows the state of this instant.
+
+    Nearly always one cheap query that finds nothing. When something is due, the tick runs in a write
+    transaction of its own: it locks what it moves and is idempotent, so workers racing here apply it once.
+    """
+    if not await anything_due(db, now):
+        return False
+    async with writing(db):
+        await tick(db, now)
+    return True

@@ -1,7 +1,10 @@
 """The invariant check (`jiebang lists check`): every record that breaks the SPEC's list rules.
 
-It reads stored states only; transitions that time has made due but no write or tick has applied yet
-are not violations (they are reported by `due_transitions` for information).
+It compares what is stored with what the rules derive at `now`, time included: a posted task past its
+deadline, an award whose notice period has ended with nothing open, or a need still held by a task that has
+gone unclaimed is a stored state behind the derived one, and so a violation. Every request stores such
+transitions before it reads (`market.flows.catch_up`), so in a running service they never outlive a request;
+the check itself never catches up, or it could not see them.
 """
 
 from __future__ import annotations
@@ -9,9 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market.clock import as_utc
+from market.flows import due_awards, due_tasks
 from market.lists import link_states, need_state_from_links
 from market.models import Award, ClassSession, Need, Offering, Project, Proposal, ServiceOrder, Signup, Task
 from market.states import (
@@ -22,6 +27,7 @@ from market.states import (
     ProposalStatus,
     SignupStatus,
     TaskStatus,
+    effective_task_status,
 )
 
 COUNTED_PROPOSALS = (
@@ -48,10 +54,11 @@ class Violation:
     detail: str
 
 
-async def check(db: AsyncSession) -> list[Violation]:
-    """Every violation, in a stable order."""
+async def check(db: AsyncSession, now: datetime) -> list[Violation]:
+    """Every violation at `now`, in a stable order."""
     found: list[Violation] = []
-    found += await _needs(db)
+    found += await _behind_time(db, now)
+    found += await _needs(db, now)
     found += await _tasks_and_projects(db)
     found += await _claims(db)
     found += await _capacity(db)
@@ -59,11 +66,43 @@ async def check(db: AsyncSession) -> list[Violation]:
     return found
 
 
-async def _needs(db: AsyncSession) -> list[Violation]:
+async def _behind_time(db: AsyncSession, now: datetime) -> list[Violation]:
+    tasks = (
+        await db.execute(
+            select(Task.id, Task.claim_deadline, Task.submitted_count)
+            .where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+            .order_by(Task.id)
+        )
+    ).all()
+    out = [
+        Violation(
+            "task_behind_deadline",
+            "task",
+            task_id,
+            f"task is posted, but its deadline passed at {as_utc(deadline).isoformat()}: it is "
+            f"{effective_task_status(TaskStatus.POSTED, as_utc(deadline), now, submitted)}",
+        )
+        for task_id, deadline, submitted in tasks
+    ]
+    awards = (await db.execute(due_awards(now).add_columns(Award.notice_ends_at).order_by(Award.id))).all()
+    out += [
+        Violation(
+            "award_behind_notice_end",
+            "award",
+            award_id,
+            f"award is in notice, but its notice period ended at {as_utc(ends).isoformat()} with no open "
+            "objection: it is confirmed",
+        )
+        for award_id, ends in awards
+    ]
+    return out
+
+
+async def _needs(db: AsyncSession, now: datetime) -> list[Violation]:
     needs = (await db.execute(select(Need.id, Need.status))).all()
     if not needs:
         return []
-    tasks, orders = await link_states(db, [n.id for n in needs])
+    tasks, orders = await link_states(db, [n.id for n in needs], now)
     out = []
     for need_id, status in needs:
         if status == NeedStatus.DECLINED:
@@ -218,6 +257,7 @@ async def _seats(db: AsyncSession) -> list[Violation]:
 
 
 async def due_transitions(db: AsyncSession, now: datetime) -> int:
-    """How many posted tasks are past their deadline without the transition stored (informational)."""
-    stmt = select(func.count()).where(and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now))
-    return int(await db.scalar(stmt) or 0)
+    """How many transitions time has made due without them being stored (each is also a violation)."""
+    tasks = select(func.count()).select_from(due_tasks(now).subquery())
+    awards = select(func.count()).select_from(due_awards(now).subquery())
+    return int(await db.scalar(select(tasks.scalar_subquery() + awards.scalar_subquery())) or 0)

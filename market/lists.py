@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import Actor
 from market.models import Need, ServiceOrder, Task, task_needs
+from market.models._tasks import effective_status_sql
 from market.states import (
     DONE_ORDER_STATES,
     LIVE_ORDER_STATES,
@@ -40,13 +41,17 @@ def need_state_from_links(task_states: Iterable[TaskStatus], order_states: Itera
 
 
 async def link_states(
-    session: AsyncSession, need_ids: list[int]
+    session: AsyncSession, need_ids: list[int], now: datetime
 ) -> tuple[dict[int, list[TaskStatus]], dict[int, list[OrderStatus]]]:
-    """The states of every task and order linked to each need."""
+    """The states of every task and order linked to each need, as they are at `now`.
+
+    A task's state is its effective one: a posted task past its deadline with no claim is unclaimed and no
+    longer holds its needs, whether or not the transition has been stored.
+    """
     tasks: dict[int, list[TaskStatus]] = {}
     orders: dict[int, list[OrderStatus]] = {}
     task_rows = await session.execute(
-        select(task_needs.c.need_id, Task.status)
+        select(task_needs.c.need_id, effective_status_sql(now))
         .join(Task, Task.id == task_needs.c.task_id)
         .where(task_needs.c.need_id.in_(need_ids))
     )
@@ -67,7 +72,7 @@ async def refresh_needs(session: AsyncSession, need_ids: Iterable[int], *, now: 
     if not ids:
         return
     needs = (await session.scalars(select(Need).where(Need.id.in_(ids)).with_for_update())).all()
-    tasks, orders = await link_states(session, ids)
+    tasks, orders = await link_states(session, ids, now)
     for need in needs:
         if need.status in (NeedStatus.DECLINED, NeedStatus.RESOLVED):
             continue

@@ -26,6 +26,8 @@ class Award(Base):
             sqlite_where=text("status IN ('notice', 'confirmed')"),
             postgresql_where=text("status IN ('notice', 'confirmed')"),
         ),
+        # Every request asks whether a notice period has run out (`market.flows.anything_due`): one index probe.
+        Index("ix_awards_status_notice_ends", "status", "notice_ends_at"),
     )
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)

@@ -7,7 +7,21 @@ from enum import StrEnum
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Column,
+    ColumnElement,
+    ForeignKey,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+    literal,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Alliance, Community, ServiceCategory
@@ -75,6 +89,16 @@ class Task(Base):
 
     alliances: Mapped[list[Alliance]] = relationship(secondary=task_alliances, order_by="Alliance.position")
     communities: Mapped[list[Community]] = relationship(secondary=task_communities, order_by="Community.id")
+
+
+def effective_status_sql(now: datetime) -> ColumnElement[str]:
+    """`market.states.effective_task_status` as SQL, so queries filter, count and join on what readers see."""
+    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    return case(
+        (and_(due, Task.submitted_count > 0), literal(TaskStatus.REVIEWING.value)),
+        (due, literal(TaskStatus.UNCLAIMED.value)),
+        else_=Task.status,
+    )
 
 
 class TaskQuestion(Base):

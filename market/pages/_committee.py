@@ -32,6 +32,7 @@ from market.errors import ApplicationError, NotFound
 from market.grading import grade_for
 from market.i18n import label, localize_detail, t
 from market.models import Objection, ProgressReport, Project, User
+from market.overdue import order_lateness
 from market.pages._base import (
     COMMITTEE,
     PAGE_SIZE,
@@ -117,6 +118,11 @@ def _progress(summary: TaskSummary, board: Board) -> ReviewProgress:
     )
 
 
+def _waits_on_committee(r: ReviewProgress) -> bool:
+    """Whether the next step of a review is the committee's: qualify, form the panel, or award."""
+    return r.complete or bool(r.to_qualify) or not r.panel
+
+
 @get("/committee", **COMMITTEE)
 async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
     """What needs the committee now: reviews, objections, grading, needs, orders, applications, the lists check."""
@@ -128,6 +134,8 @@ async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
         _progress(task_views.summary(task, TaskStatus.REVIEWING, viewer), await load_board(db_session, task))
         for task in reviewing
     ]
+    # What waits for the committee's decision first, the longest-waiting (earliest deadline) first.
+    reviews.sort(key=lambda r: (not _waits_on_committee(r), r.task.claim_deadline))
     _, awarded = await tasks.list_tasks(
         db_session, tasks.TaskFilter(status=TaskStatus.AWARDED, limit=DESK_ROWS), now=now, viewer=viewer
     )
@@ -147,6 +155,7 @@ async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
     _, requested = await resources.list_orders(
         db_session, resources.OrderFilter(status=OrderStatus.REQUESTED, limit=200), viewer=viewer
     )
+    park = [o for o in requested if o.offering.organization_id is None]
     pending = await alliance_services.list_applications(
         db_session, status=ApplicationStatus.PENDING, limit=500, offset=0
     )
@@ -155,11 +164,15 @@ async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
         viewer,
         reviews=reviews,
         notices=notices,
-        delivered=[project_views.summary(p, need_ids[p.task_id]) for p in delivered],
+        delivered=sorted(
+            (project_views.summary(p, need_ids[p.task_id]) for p in delivered),
+            key=lambda p: (p.delivered_at is None, p.delivered_at or now),
+        ),
         open_needs=open_needs,
-        park_orders=sum(1 for o in requested if o.offering.organization_id is None),
+        park_orders=sum(1 for o in park),
+        late_park_orders=sum(1 for o in park if order_lateness(o.status, o.ordered_at, o.service_month, now)),
         applications=len(pending),
-        violations=await invariants.check(db_session),
+        violations=await invariants.check(db_session, now),
         due=await invariants.due_transitions(db_session, now),
     )
 

@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from market import notify
 from market.audit import SYSTEM, Actor, record
-from market.clock import as_utc
+from market.clock import as_utc, local
 from market.db import lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.lists import refresh_needs
@@ -30,6 +30,7 @@ from market.models import (
     User,
     task_needs,
 )
+from market.models._tasks import effective_status_sql
 from market.schemas._tasks import CriterionIn, TaskAmend, TaskCreate, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, Criterion, RubricError, validate_rubric
 from market.states import ProposalStatus, TaskStatus, check_transition, effective_task_status
@@ -82,16 +83,6 @@ def _rubric_json(criteria: Sequence[CriterionIn] | None) -> list[dict[str, Any]]
 def status_of(task: Task, now: datetime) -> TaskStatus:
     """The task's status now, with the deadline transition applied even if nobody has ticked yet."""
     return effective_task_status(TaskStatus(task.status), as_utc(task.claim_deadline), now, task.submitted_count)
-
-
-def effective_status_sql(now: datetime) -> ColumnElement[str]:
-    """The same derivation as `status_of`, as SQL, so lists filter and count on what readers see."""
-    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
-    return case(
-        (and_(due, Task.submitted_count > 0), literal(TaskStatus.REVIEWING.value)),
-        (due, literal(TaskStatus.UNCLAIMED.value)),
-        else_=Task.status,
-    )
 
 
 async def _alliances(db: AsyncSession, codes: Sequence[str]) -> list[Alliance]:
@@ -239,9 +230,8 @@ async def post_task(db: AsyncSession, task_id: int, *, actor: User, now: datetim
     await notify.to_alliances(
         db,
         [a.id for a in task.alliances],
-        kind="task_posted",
-        title=f"新榜单:{task.title}",
-        body=f"揭榜截止 {task.claim_deadline:%Y-%m-%d %H:%M} UTC",
+        "task_posted",
+        {"task": task.title, "deadline": f"{local(task.claim_deadline):%Y-%m-%d %H:%M}"},
         link=f"/tasks/{task.id}",
     )
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
@@ -263,7 +253,7 @@ async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: Use
 
     org_ids = await end_live_proposals(db, task, now=now, actor=actor)
     await notify.to_orgs(
-        db, org_ids, kind="task_cancelled", title=f"榜单已取消:{task.title}", body=reason, link=f"/tasks/{task.id}"
+        db, org_ids, "task_cancelled", {"task": task.title, "reason": reason}, link=f"/tasks/{task.id}"
     )
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
     return task
@@ -312,12 +302,7 @@ async def amend_task(db: AsyncSession, task_id: int, data: TaskAmend, *, actor: 
     if material:
         org_ids = await return_submitted_to_draft(db, task, now=now, actor=actor, reason=data.reason)
         await notify.to_orgs(
-            db,
-            org_ids,
-            kind="task_amended",
-            title=f"榜单条款变更,意向书已退回草稿:{task.title}",
-            body=data.reason,
-            link=f"/tasks/{task.id}",
+            db, org_ids, "task_amended", {"task": task.title, "reason": data.reason}, link=f"/tasks/{task.id}"
         )
     return amendment
 
@@ -348,9 +333,7 @@ async def apply_deadline(db: AsyncSession, task: Task, now: datetime) -> bool:
     if target is TaskStatus.UNCLAIMED:
         await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
     else:
-        await notify.to_role(
-            db, Role.COMMITTEE, kind="task_reviewing", title=f"揭榜截止,进入评审:{task.title}", link=f"/tasks/{task.id}"
-        )
+        await notify.to_role(db, Role.COMMITTEE, "task_reviewing", {"task": task.title}, link=f"/tasks/{task.id}")
     return True
 
 
@@ -423,7 +406,7 @@ async def ask(db: AsyncSession, task_id: int, question: str, *, actor: User, now
     db.add(q)
     await db.flush()
     await record(db, at=now, actor=actor, entity="question", entity_id=q.id, action="ask", data={"task": task.id})
-    await notify.to_role(db, Role.COMMITTEE, kind="question", title=f"榜单答疑:{task.title}", link=f"/tasks/{task.id}")
+    await notify.to_role(db, Role.COMMITTEE, "question", {"task": task.title}, link=f"/tasks/{task.id}")
     return q
 
 
@@ -431,7 +414,7 @@ async def answer(
     db: AsyncSession, task_id: int, question_id: int, text: str, *, actor: User, now: datetime
 ) -> TaskQuestion:
     """The committee publishes an answer; the asker is told, nobody else learns who asked."""
-    await lock_task(db, task_id, now)
+    task = await lock_task(db, task_id, now)
     q = await lock(db, TaskQuestion, question_id)
     if q is None or q.task_id != task_id:
         raise NotFound("问题不存在 (no such question)")
@@ -440,7 +423,7 @@ async def answer(
     await record(
         db, at=now, actor=actor, entity="question", entity_id=q.id, action="answer", before=before, after="answered"
     )
-    await notify.to_users(db, [q.asked_by_id], kind="answer", title="您的提问已答复", link=f"/tasks/{task_id}")
+    await notify.to_users(db, [q.asked_by_id], "answer", {"task": task.title}, link=f"/tasks/{task_id}")
     return q
 
 

@@ -182,7 +182,7 @@ def api(live: LiveServer, _servers: dict[Settings, Any], portal: Portal, clock: 
 
 
 @pytest.fixture(autouse=True)
-def lists_in_step(database_url: str, portal: Portal) -> Iterator[None]:
+def lists_in_step(database_url: str, portal: Portal, clock: ManualClock) -> Iterator[None]:
     """As in the integration suite: the three lists must be in step once the journey is done."""
     yield
     from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -194,7 +194,7 @@ def lists_in_step(database_url: str, portal: Portal) -> Iterator[None]:
         engine = create_engine(database_url)
         try:
             async with async_sessionmaker(engine)() as db:
-                return list(await check(db))
+                return list(await check(db, clock.now()))
         finally:
             await engine.dispose()
 

@@ -7,18 +7,23 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from market.clock import ManualClock
 from market.db import create_engine
 from market.invariants import check
 
 
 @pytest.fixture(autouse=True)
-async def lists_in_step(database_url: str) -> AsyncIterator[None]:
-    """Run the invariant check (`jiebang lists check`) once the test is done with its database."""
+async def lists_in_step(database_url: str, clock: ManualClock) -> AsyncIterator[None]:
+    """Run the invariant check (`jiebang lists check`) once the test is done with its database, at its clock's time.
+
+    A state stored behind the one time has made counts, so a scenario that moves the clock past a deadline must
+    let a request (or a tick) store it before it ends.
+    """
     yield
     engine = create_engine(database_url)
     try:
         async with async_sessionmaker(engine)() as db:
-            violations = await check(db)
+            violations = await check(db, clock.now())
     finally:
         await engine.dispose()
     assert not violations, "lists out of step after the scenario:\n" + "\n".join(map(str, violations))
