@@ -52,6 +52,8 @@ ZH_CN: dict[str, str] = {
     # Shared bits
     "common.all": "全部",
     "common.filter": "筛选",
+    "common.filters": "筛选条件",
+    "common.filters_on": "已筛选",
     "common.search": "搜索",
     "common.prev": "上一页",
     "common.next": "下一页",
@@ -76,6 +78,7 @@ ZH_CN: dict[str, str] = {
     "form.invalid": "填写的内容不符合要求",
     "form.required": "此项必填",
     "form.number": "请填写数字",
+    "form.too_long": "最多 {n} 个字",
     "flash.region": "消息",
     # Home
     "home.title": "发榜 · 揭榜 · 承榜",
@@ -376,6 +379,8 @@ EN: dict[str, str] = {
     # Shared bits
     "common.all": "All",
     "common.filter": "Filter",
+    "common.filters": "Filters",
+    "common.filters_on": "on",
     "common.search": "Search",
     "common.prev": "Previous",
     "common.next": "Next",
@@ -400,6 +405,7 @@ EN: dict[str, str] = {
     "form.invalid": "This value is not accepted",
     "form.required": "This field is required",
     "form.number": "Enter a number",
+    "form.too_long": "At most {n} characters",
     "flash.region": "Messages",
     # Home
     "home.title": "Post · Claim · Award",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -175,6 +176,58 @@ async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
 
 
 _AT_FIELD = re.compile(r"at `\$\.([A-Za-z_][A-Za-z0-9_]*)`")
+# Where inside one field msgspec found the fault: `$[1].maximum` for a list of structs, `$[3]` for a list.
+_INSIDE = re.compile(r"at `\$((?:\[\d+\]|\.[A-Za-z_][A-Za-z0-9_]*)+)`")
+_TOO_LONG = re.compile(r"Expected `str` of length <= (\d+)")
+
+FieldCheck = Callable[[Any], object]
+"""A rule on one field beyond its type (a service's own check, like a mobile number's): raises ApplicationError."""
+
+
+def _blank(value: object) -> bool:
+    return value is None or value == [] or (isinstance(value, str) and not value.strip())
+
+
+def _field_message(value: object, text: str, lang: str) -> str:
+    if _blank(value):
+        return t("form.required", lang)
+    longest = _TOO_LONG.search(text)
+    return t("form.too_long", lang, n=longest.group(1)) if longest else t("form.invalid", lang)
+
+
+def field_errors(
+    data: Mapping[str, Any], schema: type[msgspec.Struct], lang: str, *, checks: Mapping[str, FieldCheck] | None = None
+) -> dict[str, str]:
+    """Every field of `schema` that `data` gets wrong, each with its own message.
+
+    msgspec stops at a struct's first bad field, so a form converted whole would flag one field at a time. Here each
+    field is converted on its own against its declared type (a missing required field is "required"), then the
+    `checks` run on the fields that converted. A key is the field's name, followed by the place inside it for a
+    fault within a list (`rubric[1].maximum`).
+    """
+    errors: dict[str, str] = {}
+    checks = checks or {}
+    for f in msgspec.structs.fields(schema):
+        name = f.encode_name
+        if name not in data:
+            if f.required:
+                errors[name] = t("form.required", lang)
+            continue
+        value = data[name]
+        try:
+            converted = msgspec.convert(value, f.type, strict=False)
+        except msgspec.ValidationError as exc:
+            text = str(exc)
+            inside = _INSIDE.search(text)
+            errors[name + (inside.group(1) if inside else "")] = _field_message(value, text, lang)
+            continue
+        check = checks.get(name)
+        if check is not None:
+            try:
+                check(converted)
+            except ApplicationError as exc:
+                errors[name] = localize_detail(exc.detail, lang)
+    return errors
 
 
 def parse_form(
@@ -184,33 +237,51 @@ def parse_form(
     *,
     ints: tuple[str, ...] = (),
     extra: Mapping[str, Any] | None = None,
+    checks: Mapping[str, FieldCheck] | None = None,
 ) -> S | FormState:
-    """The form as the API's request struct, or a FormState naming the field msgspec refused.
+    """The form as the API's request struct, or a FormState with a message beside every field that was refused.
 
     `ints` are read as integers first; `extra` holds what a form sends that is not one string a field (checked
-    boxes, one-a-line lists), already read from the form, and takes the place of their raw text.
+    boxes, one-a-line lists), already read from the form, and takes the place of their raw text; `checks` are the
+    service's own rules on single fields, run here too so that they are reported together with the rest.
     """
     extra = extra or {}
     # The confirmation step's `confirm=yes` is the page's, not the API struct's (which forbids unknown fields).
     data: dict[str, Any] = {k: v for k, v in values.items() if k != CONFIRM_FIELD}
+    unreadable: dict[str, str] = {}
     for name in ints:
-        raw = data.get(name, "").strip()
+        raw = data.pop(name, "").strip()
         if not raw:
-            return FormState(values, {name: t("form.required", lang)})
+            unreadable[name] = t("form.required", lang)
+            continue
         try:
             data[name] = int(raw)
         except ValueError:
-            return FormState(values, {name: t("form.number", lang)})
+            unreadable[name] = t("form.number", lang)
     data.update(extra)
+    errors: dict[str, str] = {}
+    for key, message in field_errors(data, schema, lang, checks=checks).items():
+        # A fault inside a list (one of several lines) is shown beside the list's own field.
+        errors.setdefault(re.split(r"[\[.]", key, maxsplit=1)[0], message)
+    errors.update(unreadable)
+    if errors:
+        return FormState(values, errors)
     try:
         return msgspec.convert(data, schema, strict=False)
     except msgspec.ValidationError as exc:
+        # What no single field shows: a field the form should not send, or a rule across fields.
         text = str(exc)
         found = _AT_FIELD.search(text) or re.search(r"required field `([^`]+)`", text)
         name = found.group(1) if found else ""
-        empty = extra.get(name) in ([], "") if name in extra else not str(values.get(name, "")).strip()
-        message = t("form.required", lang) if empty or "required field" in text else t("form.invalid", lang)
+        message = t("form.invalid", lang)
         return FormState(values, {name: message} if name else {}, None if name else message)
+    except (ApplicationError, HTTPException) as exc:
+        # A rule the struct checks itself once built (its `__post_init__`), about one field or the whole form.
+        field_name = getattr(exc, "field", None)
+        message = localize_detail(exc.detail, lang)
+        if field_name and field_name in data:
+            return FormState(values, {field_name: message})
+        return FormState(values, {}, message)
 
 
 def refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tuple[str, ...]) -> FormState:

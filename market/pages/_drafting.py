@@ -42,6 +42,7 @@ from market.pages._base import (
     S,
     confirm_page,
     confirmed,
+    field_errors,
     form_page,
     form_values,
     int_or_none,
@@ -85,8 +86,7 @@ _FIELDS = frozenset(
         "reason",
     }
 )
-_AT_PATH = re.compile(r"at `\$\.([a-z_]+)(?:\[(\d+)\](?:\.([a-z_]+))?)?`")
-_MAX_LENGTH = re.compile(r"length <= (\d+)")
+_AT_KEY = re.compile(r"([a-z_]+)(?:\[(\d+)\](?:\.([a-z_]+))?)?")
 # The fields of TaskCreate each kind of form may send.
 _AMENDABLE = frozenset(TaskAmend.__struct_fields__) - {"reason"}
 _EDITABLE = frozenset(TaskUpdate.__struct_fields__)
@@ -259,24 +259,34 @@ def _terms(form: TaskForm, lang: str) -> tuple[dict[str, Any], list[int]]:
     return out, row_of
 
 
+def _form_field(key: str, row_of: list[int]) -> str:
+    """Where a struct field's fault shows on the form: `rubric[1].maximum` is the rubric row it came from."""
+    m = _AT_KEY.match(key)
+    if m is None:
+        return key
+    name, index, inner = m.group(1), m.group(2), m.group(3)
+    if name == "rubric" and index is not None and inner:
+        return f"rubric_{row_of[int(index)]}_{inner}" if int(index) < len(row_of) else "rubric"
+    return _FORM_FIELD.get(name, name)
+
+
 def _convert(data: dict[str, Any], schema: type[S], form: TaskForm, row_of: list[int], lang: str) -> S | None:
-    """The API's request struct, or None with the refused field marked on the form."""
+    """The API's request struct, or None with every refused field marked on the form (beside what the form's own
+    reading already marked, which says more and is kept)."""
+    present = {k: v for k, v in data.items() if v is not None}
+    for key, message in field_errors(present, schema, lang).items():
+        name = _form_field(key, row_of)
+        if name in _FIELDS or name.startswith("rubric_"):
+            form.errors.setdefault(name, message)
+        else:
+            form.general = form.general or message
+    if form.invalid:
+        return None
     try:
         return msgspec.convert(data, schema, strict=False)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        m = _AT_PATH.search(text)
-        name = m.group(1) if m else ""
-        if name == "rubric" and m and m.group(2) is not None and m.group(3):
-            index = int(m.group(2))
-            name = f"rubric_{row_of[index]}_{m.group(3)}" if index < len(row_of) else "rubric"
-        name = _FORM_FIELD.get(name, name)
-        longest = _MAX_LENGTH.search(text)
-        message = t("drafting.too_long", lang, n=longest.group(1)) if longest else t("form.invalid", lang)
-        if name:
-            form.errors[name] = message
-        else:
-            form.general = message
+    except msgspec.ValidationError:
+        # What no single field shows (a rule across fields): above the form.
+        form.general = t("form.invalid", lang)
         return None
 
 
@@ -371,7 +381,7 @@ async def create_task(request: Request[User, Any, Any], db_session: Db, clock: N
     lang = lang_of(request)
     form = await _read(request)
     data, row_of = _terms(form, lang)
-    made = None if form.invalid else _convert(data, TaskCreate, form, row_of, lang)
+    made = _convert(data, TaskCreate, form, row_of, lang)
     if made is None:
         return await _task_form(request, db_session, clock, form, mode="new", action="/committee/tasks/new")
     try:
@@ -417,7 +427,7 @@ async def edit_task(
     form = await _read(request)
     data, row_of = _terms(form, lang)
     before, _ = _terms(_form_of(task), lang)
-    update = None if form.invalid else _convert(_changes(data, before, _EDITABLE), TaskUpdate, form, row_of, lang)
+    update = _convert(_changes(data, before, _EDITABLE), TaskUpdate, form, row_of, lang)
     if update is None:
         return await _task_form(request, db_session, clock, form, mode="edit", action=action, task=task)
     try:
@@ -482,7 +492,7 @@ async def amend_task(
         form.errors["reason"] = t("form.required", lang)
     elif not form.invalid and not changes:
         form.general = t("drafting.nothing_changed", lang)
-    amendment = None if form.invalid else _convert({"reason": reason, **changes}, TaskAmend, form, row_of, lang)
+    amendment = _convert({"reason": reason, **changes}, TaskAmend, form, row_of, lang)
     if amendment is None:
         return await _task_form(request, db_session, clock, form, mode="amend", action=action, task=task)
     try:

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus
 from market import attachments as files
-from market.clock import Clock
+from market.clock import Clock, as_utc
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
 from market.db import writing
@@ -181,26 +181,30 @@ async def _proposal_values(request: Request[Any, Any, Any]) -> tuple[dict[str, s
 
 
 def _parse_proposal(values: dict[str, str], chosen: list[str], lang: str) -> ProposalCreate | FormState:
-    """The form as the API's ProposalCreate (budget converted from yuan to fen), or what was refused."""
+    """The form as the API's ProposalCreate (budget converted from yuan to fen), or every field that was refused."""
+    errors: dict[str, str] = {}
     raw_yuan = values.get(YUAN_FIELD, "")
     fen = yuan_to_fen(raw_yuan)
     if fen is None:
-        key = "form.required" if not raw_yuan.strip() else "org.claim.yuan_invalid"
-        return FormState(values, {YUAN_FIELD: t(key, lang)})
+        errors[YUAN_FIELD] = t("form.required" if not raw_yuan.strip() else "org.claim.yuan_invalid", lang)
     partner_ids: list[int] = []
     for raw in chosen:
         org_id = int_or_none(raw)
         if org_id is None:
-            return FormState(values, {PARTNERS_FIELD: t("form.invalid", lang)})
+            errors[PARTNERS_FIELD] = t("form.invalid", lang)
+            break
         partner_ids.append(org_id)
     partner_ids = list(dict.fromkeys(partner_ids))
     if len(partner_ids) > MAX_PARTNERS:
-        return FormState(values, {PARTNERS_FIELD: t("org.claim.too_many_partners", lang, n=MAX_PARTNERS)})
-    fields = {name: values.get(name, "") for name in TEXT_FIELDS} | {"requested_budget_fen": str(fen)}
+        errors[PARTNERS_FIELD] = t("org.claim.too_many_partners", lang, n=MAX_PARTNERS)
+    fields = {name: values.get(name, "") for name in TEXT_FIELDS} | {"requested_budget_fen": str(fen or "")}
     parsed = parse_form(fields, ProposalCreate, lang, ints=("requested_budget_fen",))
     if isinstance(parsed, FormState):
-        errors = {FIELD_ON_PAGE.get(k, k): v for k, v in parsed.errors.items()}
+        # The page's own reading of the yuan figure and the partners says more than the struct's.
+        errors = {FIELD_ON_PAGE.get(k, k): v for k, v in parsed.errors.items()} | errors
         return FormState(values, errors, parsed.general)
+    if errors:
+        return FormState(values, errors)
     parsed.partner_ids = partner_ids
     return parsed
 
@@ -264,6 +268,19 @@ def _is_open_invitation(row: ProposalRow) -> bool:
     )
 
 
+def _due_first(rows: Sequence[ProposalRow], now: datetime) -> list[ProposalRow]:
+    """What is due first on top: deadlines still ahead, nearest first (drafts before submitted ones on the same
+    deadline), then those whose deadline has passed, latest first."""
+
+    def key(row: ProposalRow) -> tuple[bool, float, bool]:
+        deadline = as_utc(row.claim_deadline)
+        ahead = deadline > as_utc(now)
+        when = deadline.timestamp()
+        return (not ahead, when if ahead else -when, row.status != ProposalStatus.DRAFT)
+
+    return sorted(rows, key=key)
+
+
 def _grouped(rows: Sequence[ProposalRow]) -> list[tuple[ProposalStatus, list[ProposalRow]]]:
     by_state: dict[ProposalStatus, list[ProposalRow]] = defaultdict(list)
     for row in rows:
@@ -283,8 +300,9 @@ async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
     user = request.user
     org_id = own_organization(user)
     org = await alliance_services.get_organization(db_session, org_id)
-    mine, rows = await _my_rows(db_session, user, clock.now())
-    invitations = [row for row in rows if _is_open_invitation(row)]
+    now = clock.now()
+    mine, rows = await _my_rows(db_session, user, now)
+    invitations = _due_first([row for row in rows if _is_open_invitation(row)], now)
     answered = [row for row in rows if not _is_open_invitation(row)]
     awarded = [p.id for p in mine if p.status == ProposalStatus.AWARDED]
     work = await _projects_of(db_session, org_id, awarded)
@@ -293,7 +311,7 @@ async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
         user,
         org=org,
         invitations=invitations,
-        live=[row for row in answered if row.status in LIVE_STATES],
+        live=_due_first([row for row in answered if row.status in LIVE_STATES], now),
         counts=[(state, len(group)) for state, group in _grouped(answered)],
         projects=work,
     )

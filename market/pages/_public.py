@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.services import local_date
+from market import phones
 from market.clock import Clock
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
@@ -375,7 +376,8 @@ async def sign_up(
     """Sign up with name and mobile number; the sign-up's own page (with its secret link) comes next."""
     lang = lang_of(request)
     values = await form_values(request)
-    data = parse_form(values, SignupCreate, lang)
+    # The service's own rules on the name and the number, so that both are reported at once.
+    data = parse_form(values, SignupCreate, lang, checks={"name": classes.clean_name, "phone": phones.validate})
     if isinstance(data, FormState):
         return await _class_page(db_session, class_id, viewer, clock, data)
     try:
