@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
 
 # Where each of the 22 posted tasks ends up, in posting order (9 + 3 + 6 + 1 awarded = 19 承榜;
 # + 1 in review = 20 揭榜; + 1 unclaimed + 1 still open = 22 发榜).
@@ -48,9 +49,31 @@ POSTED_DAYS_AGO = [
     4,
 ]
 CLAIM_DAYS = 10
+# How an organisation introduces itself in a proposal; {org} and {communities} are filled in.
+STRENGTHS = [
+    "{org}长期扎根社区，熟悉{communities}的居民情况，有一支稳定的专职社工和志愿者队伍。",
+    "{org}近三年承接同类项目五个，结项评估均为良好以上，与{communities}已有合作基础。",
+    "{org}的骨干成员持有社会工作者、心理咨询师或法律职业资格证书，能保证服务的专业性。",
+]
+ORDER_COMMENTS = [
+    "服务及时，居民满意。",
+    "老师讲得很实在，居民反映收获很大。",
+    "准备充分，时间安排合理，下次还会预约。",
+]
+RESIDENT_COMMENTS = [
+    "服务很贴心，希望继续开展。",
+    "工作人员很耐心，老人们都说好。",
+    "活动安排得很好，就是名额有点少。",
+    "孩子很喜欢，希望能多办几期。",
+]
 OBJECTION_DISMISSED = 2  # a task whose award survives an objection
 OBJECTION_UPHELD = 6  # a task whose first award is revoked and the next-ranked proposal wins
 AWARD_SECOND_WITH_REASON = 4  # the committee passes over the top proposal, in writing
+
+
+def at_local(day: datetime, hour: int, minute: int = 0) -> datetime:
+    """The instant at hour:minute Shanghai time on `day`'s Shanghai date, so events land in office hours or evenings."""
+    return day.astimezone(SHANGHAI).replace(hour=hour, minute=minute, second=0, microsecond=0).astimezone(UTC)
 
 
 def people() -> list[tuple[str, str, str]]:
@@ -68,12 +91,14 @@ def people() -> list[tuple[str, str, str]]:
 
 async def play(year: Year, now: datetime) -> None:
     """Schedule the whole year, then run it in time order up to now."""
-    start = year.clock.now()
+    # The park starts its year on a morning, not at whatever hour the loader happens to run.
+    start = at_local(year.clock.now(), 9)
+    year.clock.set(start)
     await _set_up_district(year, start)
     await _set_up_resources(year)
     _schedule_needs_and_orders(year, start, now)
     for i, fate in enumerate(FATES):
-        _schedule_task(year, i, fate, now - timedelta(days=POSTED_DAYS_AGO[i]), now)
+        _schedule_task(year, i, fate, at_local(now - timedelta(days=POSTED_DAYS_AGO[i]), 9, 30), now)
     _schedule_drafts(year, now)
     await year.run(until=now)
     year.accounts = people()
@@ -128,9 +153,9 @@ async def _set_up_district(year: Year, start: datetime) -> None:
         },
     )
     for month, title in [
-        (3, "联合主题党日:学雷锋志愿服务"),
+        (3, "联合主题党日：学雷锋志愿服务"),
         (6, "联创梦想荟·社会组织路演"),
-        (9, "联合主题党日:法治宣传进社区"),
+        (9, "联合主题党日：法治宣传进社区"),
         (11, "社会组织年度交流会"),
     ]:
         await committee.call(
@@ -154,27 +179,27 @@ SECRETARY_OF = {c: f"sec{n:02d}" for n, c in enumerate((c for cs in data.STREETS
 async def _set_up_resources(year: Year) -> None:
     """The park's 16 services and the organisations' own offerings (服务资源库)."""
     committee = await year.login("committee")
-    for title, category, groups, capacity in data.PARK_SERVICES:
+    for title, category, groups, capacity, description in data.PARK_SERVICES:
         svc = await committee.call(
             "POST",
             "/services",
             {
                 "title": title,
-                "description": f"创新园提供:{title}。",
+                "description": description,
                 "category": category,
                 "target_groups": groups,
                 "monthly_capacity": capacity,
             },
         )
         year.service_ids[title] = svc["id"]
-    for org_name, title, category, groups, capacity in data.ORG_OFFERINGS:
+    for org_name, title, category, groups, capacity, description in data.ORG_OFFERINGS:
         member = await year.login(year.org_member[year.org_ids[org_name]])
         svc = await member.call(
             "POST",
             "/services",
             {
                 "title": title,
-                "description": f"{org_name}提供:{title}。",
+                "description": description,
                 "category": category,
                 "target_groups": groups,
                 "monthly_capacity": capacity,
@@ -188,26 +213,20 @@ def _schedule_needs_and_orders(year: Year, start: datetime, now: datetime) -> No
     """Needs raised through the year, orders placed for some of them, and one ordering meeting (点单会)."""
 
     async def raise_need(k: int) -> None:
-        community, title, category = data.COMMUNITY_NEEDS[k]
+        community, title, category, description = data.COMMUNITY_NEEDS[k]
         secretary = await year.login(SECRETARY_OF[community])
         need = await secretary.call(
-            "POST",
-            "/needs",
-            {
-                "title": title,
-                "description": f"{community}居民反映:{title}。",
-                "category": category,
-            },
+            "POST", "/needs", {"title": title, "description": description, "category": category}
         )
         year.need_ids[k] = need["id"]
 
     async def raise_org_need(k: int) -> None:
-        org_name, title, category = data.ORG_NEEDS[k]
+        org_name, title, category, description = data.ORG_NEEDS[k]
         member = await year.login(year.org_member[year.org_ids[org_name]])
-        await member.call("POST", "/needs", {"title": title, "description": title, "category": category})
+        await member.call("POST", "/needs", {"title": title, "description": description, "category": category})
 
     for k in range(len(data.COMMUNITY_NEEDS)):
-        year.at(start + (2 + k) * HOUR, partial(raise_need, k))
+        year.at(start + HOUR + k * 30 * MINUTE, partial(raise_need, k))
     for k in range(len(data.ORG_NEEDS)):
         year.at(start + DAY + k * HOUR, partial(raise_org_need, k))
 
@@ -224,11 +243,11 @@ def _schedule_needs_and_orders(year: Year, start: datetime, now: datetime) -> No
         (330, "书院路社区", "项目设计与申报辅导", None, "requested"),
     ]
     for days, community, service, need, fate in orders:
-        when = start + days * DAY
+        when = at_local(start + days * DAY, 10)
         if when < now - DAY:
             year.at(when, partial(_order, year, community, service, need, fate, None))
 
-    meeting_day = start + 180 * DAY
+    meeting_day = at_local(start + 180 * DAY, 14, 30)
 
     async def meeting() -> None:
         committee = await year.login("committee")
@@ -244,10 +263,10 @@ def _schedule_needs_and_orders(year: Year, start: datetime, now: datetime) -> No
             "POST",
             "/meetings",
             {
-                "title": "社区书记点单会(年中)",
+                "title": "社区书记点单会（年中）",
                 "place": "汇益港湾社会组织创新园路演厅",
                 "starts_at": meeting_day.isoformat(),
-                "ends_at": (meeting_day + 3 * HOUR).isoformat(),
+                "ends_at": (meeting_day + 2 * HOUR).isoformat(),
                 "offering_ids": [year.service_ids[t] for t in presented],
             },
         )
@@ -263,7 +282,7 @@ def _schedule_needs_and_orders(year: Year, start: datetime, now: datetime) -> No
     ]
     for k, (community, service, fate) in enumerate(at_meeting):
         year.at(
-            meeting_day + (k + 1) * 20 * timedelta(minutes=1),
+            meeting_day + (k + 1) * 20 * MINUTE,
             partial(_order, year, community, service, None, fate, "meeting"),
         )
 
@@ -272,7 +291,7 @@ async def _order(year: Year, community: str, service: str, need: int | None, fat
     """Place an order and take it as far as its fate, over the following days."""
     secretary = await year.login(SECRETARY_OF[community])
     month = (year.clock.now() + 10 * DAY).astimezone(SHANGHAI).strftime("%Y-%m")
-    body: dict[str, Any] = {"service_month": month, "note": f"{community}点单:{service}"}
+    body: dict[str, Any] = {"service_month": month, "note": data.ORDER_NOTES[service]}
     if need is not None and need in year.need_ids:
         body["need_id"] = year.need_ids[need]
     if meeting:
@@ -285,7 +304,7 @@ async def _order(year: Year, community: str, service: str, need: int | None, fat
         return
     provider = await year.login(year.service_provider.get(service, "committee"))
     if fate == "declined":
-        await provider.call("POST", f"/orders/{order['id']}/decline", {"reason": "本月场地已排满,建议改约下月。"})
+        await provider.call("POST", f"/orders/{order['id']}/decline", {"reason": "本月会议室已约满，建议改约下月。"})
         return
     await provider.call("POST", f"/orders/{order['id']}/accept")
     if fate == "accepted":
@@ -297,7 +316,7 @@ async def _order(year: Year, community: str, service: str, need: int | None, fat
             await secretary.call(
                 "POST",
                 f"/orders/{order['id']}/rate",
-                {"rating": year.rng.choice([4, 5, 5]), "comment": "服务及时,居民满意。"},
+                {"rating": year.rng.choice([4, 5, 5]), "comment": year.rng.choice(ORDER_COMMENTS)},
             )
 
     year.at(year.clock.now() + 12 * DAY, deliver)
@@ -314,7 +333,9 @@ def _marks(quality: float, year: Year) -> dict[str, str]:
 
 def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetime) -> None:
     title, category, unit, budget_yuan, alliances, communities, joint = data.TASKS[i]
-    deadline = posted + CLAIM_DAYS * DAY
+    # Claims close at the end of an office day; the committee's own steps fall in office hours after it.
+    deadline = at_local(posted + CLAIM_DAYS * DAY, 17)
+    next_morning = deadline + 17 * HOUR  # 10:00 the next day
     st: dict[str, Any] = {"proposals": [], "members": {}}
 
     async def create() -> None:
@@ -324,7 +345,7 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
             "/tasks",
             {
                 "title": title,
-                "description": f"{unit}发榜:{title}。面向{'、'.join(communities)}居民,请有承接能力的社会组织揭榜。",
+                "description": data.TASK_DESCRIPTIONS[title],
                 "category": category,
                 "posting_unit": unit,
                 "budget_fen": budget_yuan * 100,
@@ -350,15 +371,10 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
 
     async def question() -> None:
         asker = await year.login(year.org_member[year.org_ids[_eligible(year, alliances)[0]]])
-        q = await asker.call(
-            "POST", f"/tasks/{st['task']}/questions", {"question": "项目经费可否用于购买服务所需的小型物资?"}
-        )
+        asked, answer = data.QUESTIONS[i % len(data.QUESTIONS)]
+        q = await asker.call("POST", f"/tasks/{st['task']}/questions", {"question": asked})
         committee = await year.login("committee")
-        await committee.call(
-            "POST",
-            f"/tasks/{st['task']}/questions/{q['id']}/answer",
-            {"answer": "可以,但物资费用不超过预算的百分之二十,并须在结项时列明。"},
-        )
+        await committee.call("POST", f"/tasks/{st['task']}/questions/{q['id']}/answer", {"answer": answer})
 
     year.at(posted + 2 * DAY, question)
 
@@ -374,14 +390,17 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
         if joint and k == 0:
             partners = [o for o in orgs if o != lead and not any(o in m for m in st["members"].values())][:1]
         quality = 0.62 + 0.3 * year.rng.random()
+        # Organisations ask for a round sum a little under the budget: whole hundreds of yuan.
+        requested_yuan = round(budget_yuan * (0.85 + 0.15 * year.rng.random()) / 100) * 100
+        work_plan, expected = data.PROPOSAL_PLANS[category]
         p = await lead_user.call(
             "POST",
             f"/tasks/{st['task']}/proposals",
             {
-                "requested_budget_fen": int(budget_yuan * 100 * (0.85 + 0.15 * year.rng.random())),
-                "strengths": f"{lead}长期扎根社区,熟悉{'、'.join(communities)}居民需求。",
-                "work_plan": "一、需求调研;二、组建团队;三、分阶段实施;四、评估与总结。",
-                "expected_results": "服务覆盖重点人群,居民满意度不低于百分之九十。",
+                "requested_budget_fen": requested_yuan * 100,
+                "strengths": STRENGTHS[(i + k) % len(STRENGTHS)].format(org=lead, communities="、".join(communities)),
+                "work_plan": work_plan,
+                "expected_results": expected,
                 "partner_ids": [year.org_ids[o] for o in partners],
             },
         )
@@ -411,7 +430,7 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
         for pid, _ in st["proposals"]:
             await committee.call("POST", f"/proposals/{pid}/qualification", {"qualified": True})
 
-    year.at(deadline + DAY, qualify)
+    year.at(next_morning, qualify)
 
     recused_org = {u: org for u, _, org in data.EVALUATORS if org}
 
@@ -424,7 +443,7 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
 
     scorers = panel if fate != "reviewing" else panel[:1]
     for m, member in enumerate(scorers):
-        year.at(deadline + (2 + m * 0.5) * DAY, partial(score, member))
+        year.at(next_morning + DAY + m * HOUR, partial(score, member))
     if fate == "reviewing":
         return
 
@@ -438,11 +457,11 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
         a = await committee.call("POST", f"/tasks/{st['task']}/award", body)
         st["award"] = a["id"]
 
-    awarded_at = deadline + 5 * DAY
+    awarded_at = next_morning + 4 * DAY
     if i == AWARD_SECOND_WITH_REASON:
         year.at(
             awarded_at,
-            partial(award, 1, "排名第一的组织同期承接项目较多,综合考虑服务力量与属地经验,确定排名第二的组织承榜。"),
+            partial(award, 1, "排名第一的组织同期承接项目较多，综合考虑服务力量与属地经验，确定排名第二的组织承榜。"),
         )
     else:
         year.at(awarded_at, award)
@@ -456,16 +475,16 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
                 f"/awards/{st['award']}/objections",
                 {
                     "name": "居民张先生",
-                    "contact": "13800000000",
+                    "contact": "13953287416",
                     "grounds": "承榜组织在本社区的服务人员不足,担心影响服务质量。",
                 },
             )
             committee = await year.login("committee")
             verdict = "uphold" if upheld else "dismiss"
             resolution = (
-                "经核实,承榜组织人员配置确有不足,异议成立,撤销本次承榜。"
+                "经核实，承榜组织人员配置确有不足，异议成立，撤销本次承榜。"
                 if upheld
-                else "经核实,承榜组织已补充服务人员,异议不成立。"
+                else "经核实，承榜组织已补充服务人员，异议不成立。"
             )
             await committee.call("POST", f"/objections/{o['id']}/{verdict}", {"resolution": resolution})
 
@@ -507,7 +526,7 @@ def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: dateti
         await year.anon.call(
             "POST",
             f"/projects/{st['project']}/feedback",
-            {"rating": year.rng.choice([4, 5, 5]), "comment": "服务很贴心,希望继续开展。", "name": "居民"},
+            {"rating": year.rng.choice([4, 5, 5]), "comment": year.rng.choice(RESIDENT_COMMENTS), "name": "居民"},
         )
 
     async def deliver() -> None:
@@ -519,29 +538,35 @@ def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: dateti
         await committee.call(
             "POST",
             f"/projects/{st['project']}/evaluation",
-            {"score": year.rng.choice([78, 86, 88, 91, 95, 96]), "comment": "按计划完成服务内容,台账规范。"},
+            {"score": year.rng.choice([78, 86, 88, 91, 95, 96]), "comment": "按计划完成服务内容，台账规范。"},
         )
 
-    year.at(started + DAY, milestones)
+    year.at(at_local(started + DAY, 10), milestones)
     for k in range(4 if fate in ("closed", "delivered") else 2):
-        when = started + (15 + 20 * k) * DAY
+        when = at_local(started + (15 + 20 * k) * DAY, 16)
         if when < now:
             year.at(when, partial(report, k))
-    year.at(started + 40 * DAY, feedback)
+    year.at(at_local(started + 40 * DAY, 20, 15), feedback)
     if fate in ("closed", "delivered"):
-        year.at(started + 90 * DAY, deliver)
+        year.at(at_local(started + 90 * DAY, 11), deliver)
     if fate == "closed":
-        year.at(started + 100 * DAY, evaluate)
+        year.at(at_local(started + 100 * DAY, 15), evaluate)
 
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗"
+MOBILE_PREFIXES = ["135", "136", "137", "138", "139", "150", "151", "152", "155", "158", "159", "186", "187", "188"]
 GIVEN = ["秀英", "桂兰", "建国", "玉梅", "志强", "海燕", "淑珍", "德明", "丽华", "国庆", "春梅", "永红"]
 CLASS_TOPICS = ["识别电信网络诈骗", "养老理财防骗指南", "手机支付安全", "家庭理财入门", "小额信贷与征信"]
 
 
-def _resident(year: Year, n: int) -> dict[str, str]:
+def _resident(year: Year, taken: set[str]) -> dict[str, str]:
+    """A resident with a mobile number that looks like a real one and is not yet signed up for the class."""
     name = year.rng.choice(SURNAMES) + year.rng.choice(GIVEN)
-    return {"name": name, "phone": f"13{year.rng.randint(5, 9)}{n:08d}"}
+    phone = ""
+    while not phone or phone in taken:
+        phone = year.rng.choice(MOBILE_PREFIXES) + f"{year.rng.randrange(10**8):08d}"
+    taken.add(phone)
+    return {"name": name, "phone": phone}
 
 
 def _schedule_classes(
@@ -549,10 +574,11 @@ def _schedule_classes(
 ) -> None:
     """Night classes (金融夜校) of a finance-education project: sessions, sign-ups, a waitlist, attendance."""
     # Classes are held while the project is in progress: before delivery for finished ones, around now otherwise.
-    first = started + 10 * DAY if fate in ("closed", "delivered") else now - 20 * DAY
+    # The organiser schedules each in office hours a week ahead; it runs in the evening, 19:00 Shanghai time.
+    first = at_local(started + 10 * DAY if fate in ("closed", "delivered") else now - 20 * DAY, 10)
     for k in range(3):
         created = first + k * 14 * DAY
-        starts = created + 7 * DAY + timedelta(hours=11)  # 19:00 in Shanghai
+        starts = at_local(created + 7 * DAY, 19)
         seats = 20 if k == 0 else 30
         crowd = seats + 4 if k == 0 else seats - 8
         _schedule_one_class(year, st, k, created, starts, seats, crowd, communities[k % len(communities)], now)
@@ -569,7 +595,7 @@ def _schedule_one_class(
     community: str,
     now: datetime,
 ) -> None:
-    cls: dict[str, Any] = {"tokens": []}
+    cls: dict[str, Any] = {"tokens": [], "phones": set()}
 
     async def create() -> None:
         project = await _project_of(year, st["task"])
@@ -588,9 +614,7 @@ def _schedule_one_class(
         cls["id"], cls["organiser"] = c["id"], organiser
 
     async def sign_up(n: int) -> None:
-        receipt = await year.anon.call(
-            "POST", f"/classes/{cls['id']}/signups", _resident(year, st["task"] * 1000 + k * 100 + n)
-        )
+        receipt = await year.anon.call("POST", f"/classes/{cls['id']}/signups", _resident(year, cls["phones"]))
         cls["tokens"].append((receipt["id"], receipt["token"], receipt["status"]))
 
     async def cancel_two() -> None:
@@ -614,8 +638,9 @@ def _schedule_one_class(
             year.at(when, partial(sign_up, n))
     if crowd > seats and created + 6 * DAY < now:
         year.at(created + 6 * DAY, cancel_two)
-    if starts + 3 * HOUR < now:
-        year.at(starts + 3 * HOUR, attendance)
+    # Attendance is taken once the class is over (it runs about an hour and a half).
+    if starts + 2 * HOUR < now:
+        year.at(starts + 2 * HOUR, attendance)
 
 
 def _schedule_drafts(year: Year, now: datetime) -> None:
@@ -627,7 +652,7 @@ def _schedule_drafts(year: Year, now: datetime) -> None:
             "/tasks",
             {
                 "title": title,
-                "description": f"{unit}拟发榜:{title}。",
+                "description": data.TASK_DESCRIPTIONS[title],
                 "category": category,
                 "posting_unit": unit,
                 "budget_fen": budget_yuan * 100,
@@ -639,10 +664,10 @@ def _schedule_drafts(year: Year, now: datetime) -> None:
             },
         )
         if cancel:
-            await committee.call("POST", f"/tasks/{t['id']}/cancel", {"reason": "与街道已有项目重复,暂不发榜。"})
+            await committee.call("POST", f"/tasks/{t['id']}/cancel", {"reason": "与街道已有项目重复，暂不发榜。"})
 
-    year.at(now - 30 * DAY, partial(draft, data.DROPPED_TASK, True))
-    year.at(now - DAY, partial(draft, data.DRAFT_TASK, False))
+    year.at(at_local(now - 30 * DAY, 10), partial(draft, data.DROPPED_TASK, True))
+    year.at(at_local(now - DAY, 10), partial(draft, data.DRAFT_TASK, False))
 
 
 def _eligible(year: Year, alliances: list[str]) -> list[str]:

@@ -1,13 +1,18 @@
-"""The demo district loads through the real API, reads 22 posted / 20 claimed / 19 awarded, and loads only once."""
+"""The demo district loads through the real API, reads 22 posted / 20 claimed / 19 awarded, looks like a real
+district's year (evening classes, whole-yuan budgets, services described in the park's own words), and loads only once.
+"""
 
 from __future__ import annotations
+
+from datetime import time
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from market.clock import local
 from market.db import create_engine
 from market.demo import load_demo
-from market.models import Offering, Organization, Task, User
+from market.models import ClassSession, Offering, OrderingMeeting, Organization, Proposal, Task, User
 from tests.browser import Browser
 from tests.factories import PASSWORD, Api
 
@@ -26,7 +31,37 @@ async def _counts(api: Api) -> tuple[int, ...]:
         await engine.dispose()
 
 
-async def test_demo_year_reads_22_posted_20_claimed_19_awarded_and_loads_once(api: Api) -> None:
+async def _looks_real(api: Api) -> None:
+    """What a reader of the demo would spot as invented: classes at night, budgets with cents, template descriptions."""
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            class_starts = list(await db.scalars(select(ClassSession.starts_at)))
+            budgets = list(await db.scalars(select(Task.budget_fen)))
+            requested = list(await db.scalars(select(Proposal.requested_budget_fen)))
+            deadlines = list(await db.scalars(select(Task.claim_deadline)))
+            meetings = list(await db.execute(select(OrderingMeeting.starts_at, OrderingMeeting.ends_at)))
+            services = list(await db.execute(select(Offering.title, Offering.description)))
+    finally:
+        await engine.dispose()
+    # Night classes (金融夜校) start in the evening, Shanghai time, whatever hour the loader ran at.
+    assert class_starts
+    evening = [local(s).time() for s in class_starts]
+    assert all(time(18) <= t <= time(21) for t in evening), evening
+    # Money in whole yuan: no budget or requested budget has cents.
+    assert budgets and requested
+    assert [b for b in budgets + requested if b % 100] == []
+    # Claims close and the ordering meeting runs in office hours.
+    assert all(time(8) <= local(d).time() <= time(18) for d in deadlines), deadlines
+    assert all(time(8) <= local(a).time() and local(b).time() <= time(18) for a, b in meetings), meetings
+    # Services are described in a sentence or two of their own, not "创新园提供：<title>".
+    for title, description in services:
+        assert title not in description, (title, description)
+        assert "提供:" not in description and "提供：" not in description, description
+        assert len(description) >= 20, description
+
+
+async def test_demo_year_reads_22_posted_20_claimed_19_awarded_looks_real_and_loads_once(api: Api) -> None:
     # The committee account the fixture made already exists; the demo signs in with its password.
     report = await load_demo(api.settings, PASSWORD, now=api.clock.now())
     assert report.loaded
@@ -57,6 +92,8 @@ async def test_demo_year_reads_22_posted_20_claimed_19_awarded_and_loads_once(ap
     html = await Browser(api.client).page("/stats")
     assert "累计发榜22项,揭榜20项,确定承榜19项" in html
     assert html.count('<svg class="chart-svg"') == 5
+
+    await _looks_real(api)
 
     before = await _counts(api)
     again = await load_demo(api.settings, PASSWORD, now=api.clock.now())
