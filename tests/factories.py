@@ -360,6 +360,20 @@ async def audit_trail(api: Api, entity: str, entity_id: int) -> list[tuple[str, 
         await engine.dispose()
 
 
+async def claims_kept(api: Api, task_id: int) -> int:
+    """The task's stored claim count, read straight from the database: no reader sees it while claims are open."""
+    from sqlalchemy import select
+
+    from market.models import Task
+
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            return int(await db.scalar(select(Task.submitted_count).where(Task.id == task_id)) or 0)
+    finally:
+        await engine.dispose()
+
+
 # Night classes (金融夜校) ------------------------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +14,7 @@ from market.clock import Clock
 from market.controllers._base import PathId
 from market.db import writing
 from market.errors import NotAuthenticated
+from market.i18n import choose_accept_language
 from market.models import User as UserModel
 from market.schemas._accounts import Inbox, LoginRequest, Notification, User, UserCreate
 from market.security import requires_committee
@@ -60,10 +61,24 @@ class MeController(Controller):
         request: Request[UserModel, Any, Any],
         db_session: NamedDependency[AsyncSession],
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        accept_language: Annotated[
+            str | None,
+            HeaderParameter(
+                header="Accept-Language",
+                description="Language of `title` and `body`: `zh-CN` (the default) or `en`, by the usual q-values.",
+            ),
+        ] = None,
     ) -> Inbox:
-        """My notifications, newest first."""
+        """My notifications, newest first.
+
+        Each item carries its message `key` and `params` (what the notification says, in no language) and its
+        `title` and `body` rendered in the language the request's `Accept-Language` header prefers among zh-CN
+        and en — zh-CN when it names neither (the pages choose by the `lang` cookie instead; an API client says
+        what it reads in each request). `lang` in the answer is the language chosen.
+        """
+        lang = choose_accept_language(accept_language)
         unread, items = await accounts.inbox(db_session, request.user.id, limit=limit)
-        return Inbox(unread=unread, items=[Notification.of(n) for n in items])
+        return Inbox(unread=unread, lang=lang, items=[Notification.of(n, lang) for n in items])
 
     @post("/inbox/{notification_id:int}/read", status_code=HTTP_204_NO_CONTENT)
     async def read(

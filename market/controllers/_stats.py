@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import verify
@@ -20,6 +20,7 @@ from market.schemas._audit import AuditItem, AuditPage, AuditVerification, Lists
 from market.schemas._stats import Stats
 from market.security import requires_committee
 from market.services import _stats as stats
+from market.services._tasks import sealed_proposal_ids
 
 
 class StatsController(Controller):
@@ -63,8 +64,13 @@ class AuditController(Controller):
         before_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     ) -> AuditPage:
-        """Newest entries first; filter by entity and page backwards with before_id."""
-        stmt = select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)
+        """Newest entries first; filter by entity and page backwards with before_id.
+
+        Entries about proposals still sealed (before their task's deadline) are withheld: they would tell who
+        claimed, and how many.
+        """
+        sealed = and_(AuditEntry.entity == "proposal", AuditEntry.entity_id.in_(sealed_proposal_ids()))
+        stmt = select(AuditEntry).where(~sealed).order_by(AuditEntry.id.desc()).limit(limit)
         if entity:
             stmt = stmt.where(AuditEntry.entity == entity)
         if entity_id:

@@ -4,7 +4,8 @@ Templates call `_('key', name=value)` (bound to the request's language) and `lab
 Python code calls `t(key, lang, **kw)`. The language is the `lang` cookie set by `GET /lang/{code}`, else zh-CN.
 `tests/unit/test_i18n.py` fails if a key (or an enum label) is missing in either language, or if a template uses
 a key neither catalog has. The catalogs are split by the pages that show them (`_core`: layout, shared bits,
-public pages, errors, enum labels; then `_org`, `_panel`, `_drafting`, `_committee`, `_community`, `_stats`):
+public pages, errors, enum labels; then `_org`, `_panel`, `_drafting`, `_committee`, `_community`, `_stats`, and
+`_notify` for inbox notifications, which are stored as keys with parameters and rendered per reader):
 add a message to BOTH dicts of its area's module. A key defined by two areas is refused at import.
 """
 
@@ -16,7 +17,7 @@ from typing import Final
 
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from market.grading import Grade
-from market.i18n import _committee, _community, _core, _drafting, _org, _panel, _stats
+from market.i18n import _committee, _community, _core, _drafting, _notify, _org, _panel, _stats
 from market.models import FundingMode, ResourceCategory, Role
 from market.states import (
     AwardStatus,
@@ -57,7 +58,7 @@ LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
 # The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
 ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
 
-_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats)
+_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _notify)
 
 
 def _merged(lang: str) -> dict[str, str]:
@@ -79,6 +80,41 @@ CATALOGS: Final[dict[str, dict[str, str]]] = {"zh-CN": ZH_CN, "en": EN}
 def choose_lang(cookie: str | None) -> str:
     """The language a `lang` cookie asks for, if we have it; zh-CN otherwise."""
     return cookie if cookie in CATALOGS else DEFAULT_LANG
+
+
+def _supported(tag: str) -> str | None:
+    """The catalog a language tag asks for: `en`, `en-GB` → en; `zh`, `zh-Hans-CN` → zh-CN; `*` → zh-CN."""
+    primary = tag.split("-", 1)[0].lower()
+    if primary == "*":
+        return DEFAULT_LANG
+    if primary == "en":
+        return "en"
+    return "zh-CN" if primary == "zh" else None
+
+
+def choose_accept_language(header: str | None) -> str:
+    """The language an `Accept-Language` header prefers among ours (highest q, first listed on ties); else zh-CN.
+
+    Malformed entries are skipped, never refused: the header only chooses how text reads.
+    """
+    best, best_q = DEFAULT_LANG, 0.0
+    for entry in (header or "")[:1000].split(","):
+        tag, _, rest = entry.strip().partition(";")
+        lang = _supported(tag.strip())
+        if lang is None:
+            continue
+        q = 1.0
+        name, _, value = rest.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                continue
+            if not 0.0 <= q <= 1.0:  # also refuses nan
+                continue
+        if q > best_q:
+            best, best_q = lang, q
+    return best
 
 
 def t(key: str, lang: str = DEFAULT_LANG, /, **kw: object) -> str:

@@ -109,7 +109,7 @@ class ReviewProgress:
 def _progress(summary: TaskSummary, board: Board) -> ReviewProgress:
     return ReviewProgress(
         task=summary,
-        to_qualify=board.undecided,
+        to_qualify=board.undecided or 0,
         ranked=len(board.proposals),
         panel=len(board.members),
         scores_in=sum(len(board.scores_for(p)) for p in board.proposals),

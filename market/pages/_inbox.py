@@ -15,6 +15,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market import notify
 from market.controllers._base import PathId
 from market.db import writing
 from market.i18n import ZH_CN, t
@@ -120,7 +121,8 @@ def _award_ids(links: Iterable[str]) -> list[int]:
 
 @get("/inbox", **SIGNED_IN)
 async def inbox(request: UserRequest, db_session: Db, page_: PageNo = None) -> Template:
-    """My notifications, newest first, 20 a page: unread ones marked, each with a link to what it is about."""
+    """My notifications, newest first, 20 a page, in the page's language: unread ones marked, each with a link to what
+    it is about."""
     user, lang = request.user, lang_of(request)
     number = page_number(page_)
     total = await accounts.inbox_size(db_session, user.id)
@@ -132,13 +134,14 @@ async def inbox(request: UserRequest, db_session: Db, page_: PageNo = None) -> T
         InboxItem(
             id=n.id,
             kind=t(f"inbox.kind.{n.kind}", lang) if f"inbox.kind.{n.kind}" in ZH_CN else "",
-            title=n.title,
-            body=n.body,
+            title=title,
+            body=body,
             at=n.created_at,
             unread=n.read_at is None,
             href=page_link(n.link, str(user.role), award_tasks, has_page),
         )
         for n in rows
+        for title, body in [notify.render(n.key, n.params, lang)]
     ]
     return page("market/inbox.html.j2", user, items=items, unread=unread, paging=paging)
 

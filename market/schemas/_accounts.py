@@ -9,6 +9,7 @@ import msgspec
 from market.models import Notification as NotificationModel
 from market.models import Role
 from market.models import User as UserModel
+from market.notify import ParamValue, render
 from market.schemas._base import Id, Password, Schema, ShortName, Username
 
 
@@ -60,10 +61,16 @@ class User(Schema):
 
 
 class Notification(Schema):
-    """One inbox item."""
+    """One inbox item: its message key and parameters, and the title and body rendered in the inbox's language.
+
+    `key` names the catalog messages `notify.<key>.title` / `.body`; `kind` is the key's first part (older items
+    keep the kind they were stored with, under the key `legacy` whose parameters are their stored text).
+    """
 
     id: int
     kind: str
+    key: str
+    params: dict[str, ParamValue]
     title: str
     body: str
     link: str
@@ -71,13 +78,15 @@ class Notification(Schema):
     read: bool
 
     @classmethod
-    def of(cls, n: NotificationModel) -> Notification:
-        """From the model."""
-        return cls(n.id, n.kind, n.title, n.body, n.link, n.created_at, n.read_at is not None)
+    def of(cls, n: NotificationModel, lang: str) -> Notification:
+        """From the model, rendered in `lang`."""
+        title, body = render(n.key, n.params, lang)
+        return cls(n.id, n.kind, n.key, n.params, title, body, n.link, n.created_at, n.read_at is not None)
 
 
 class Inbox(Schema):
-    """A user's notifications, newest first."""
+    """A user's notifications, newest first, with the language their titles and bodies are rendered in."""
 
     unread: int
+    lang: str
     items: list[Notification] = msgspec.field(default_factory=list)

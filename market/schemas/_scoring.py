@@ -96,7 +96,8 @@ class ScoringQueue(Schema):
     task_status: TaskStatus
     rubric: list[Criterion]
     complete: bool
-    awaiting_qualification: int
+    # Submitted proposals still to be qualified; null until the claim deadline (sealed, their number included).
+    awaiting_qualification: int | None
     scored: int
     waiting: int
     recused: int
@@ -132,5 +133,6 @@ class Ranking(Schema):
 
     task_id: int
     complete: bool
-    awaiting_qualification: int
+    # Submitted proposals still to be qualified; null until the claim deadline (sealed, their number included).
+    awaiting_qualification: int | None
     rows: list[RankingRow]

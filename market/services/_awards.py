@@ -146,23 +146,10 @@ async def award(
     )
     await move(db, task, TaskStatus.AWARDED, entity="task", action="award", actor=actor, now=now, data={"award": a.id})
     ends = f"{local(a.notice_ends_at):%Y-%m-%d %H:%M}"
-    await notify.to_orgs(
-        db,
-        await org_ids_on(db, [proposal.id]),
-        kind="award",
-        title=f"拟承榜公示:{task.title}",
-        body=f"公示期至 {ends}(北京时间)",
-        link=f"/awards/{a.id}",
-    )
+    notice = {"task": task.title, "ends": ends}
+    await notify.to_orgs(db, await org_ids_on(db, [proposal.id]), "award.notice", notice, link=f"/awards/{a.id}")
     others = [s.proposal.id for s in standings if s.proposal.status == ProposalStatus.QUALIFIED]
-    await notify.to_orgs(
-        db,
-        await org_ids_on(db, others),
-        kind="award",
-        title=f"榜单已选定拟承榜单位,进入公示:{task.title}",
-        body=f"公示期至 {ends}(北京时间),如有异议可在公示期内提出",
-        link=f"/awards/{a.id}",
-    )
+    await notify.to_orgs(db, await org_ids_on(db, others), "award.notice_others", notice, link=f"/awards/{a.id}")
     return a
 
 
@@ -204,15 +191,10 @@ async def lodge(
         after=ObjectionStatus.OPEN,
         data={"award": a.id, "task": task.id},
     )
-    await notify.to_role(
-        db, Role.COMMITTEE, kind="objection", title=f"承榜公示收到异议:{task.title}", link=f"/awards/{a.id}/objections"
-    )
+    about = {"task": task.title}
+    await notify.to_role(db, Role.COMMITTEE, "objection.lodged", about, link=f"/awards/{a.id}/objections")
     await notify.to_orgs(
-        db,
-        await org_ids_on(db, [a.proposal_id]),
-        kind="objection",
-        title=f"您的承榜公示收到异议,待综合党委处理:{task.title}",
-        link=f"/awards/{a.id}",
+        db, await org_ids_on(db, [a.proposal_id]), "objection.lodged_winner", about, link=f"/awards/{a.id}"
     )
     return o
 
@@ -274,17 +256,16 @@ async def resolve(
     await notify.to_users(
         db,
         objectors,
-        kind="objection",
-        title=f"您提出的异议已{'成立' if uphold else '处理'}:{task.title}",
-        body=resolution,
+        "objection.upheld" if uphold else "objection.dismissed",
+        {"task": task.title, "resolution": resolution},
         link=f"/awards/{a.id}",
     )
     if not uphold:
         await notify.to_orgs(
             db,
             await org_ids_on(db, [a.proposal_id]),
-            kind="objection",
-            title=f"针对您承榜公示的异议已驳回:{task.title}",
+            "objection.dismissed_winner",
+            {"task": task.title},
             link=f"/awards/{a.id}",
         )
         await settle(db, task, now)
@@ -323,18 +304,11 @@ async def _revoke(db: AsyncSession, task: Task, a: Award, o: Objection, *, actor
     await notify.to_orgs(
         db,
         await org_ids_on(db, [p.id]),
-        kind="award_revoked",
-        title=f"异议成立,承榜已撤销:{task.title}",
-        body=o.resolution,
+        "award_revoked.winner",
+        {"task": task.title, "resolution": o.resolution},
         link=f"/awards/{a.id}",
     )
-    await notify.to_role(
-        db,
-        Role.COMMITTEE,
-        kind="award_revoked",
-        title=f"承榜已撤销,榜单回到评审:{task.title}",
-        link=f"/tasks/{task.id}",
-    )
+    await notify.to_role(db, Role.COMMITTEE, "award_revoked.committee", {"task": task.title}, link=f"/tasks/{task.id}")
 
 
 # Reads -----------------------------------------------------------------------------------------------------

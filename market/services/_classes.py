@@ -453,16 +453,13 @@ async def _fill_seats(
         )
     if promoted:
         # Masked: inbox rows outlive the class; the organiser sees full numbers on the sign-up list itself.
-        who = "、".join(f"{phones.mask_name(s.name)}({phones.mask(s.phone)})" for s in promoted[:10])
-        more = f" 等{len(promoted)}人" if len(promoted) > 10 else ""
-        await notify.to_orgs(
-            db,
-            [project.organization_id],
-            kind="waitlist_promoted",
-            title=f"候补转为正式报名:{session.topic}({local(session.starts_at):%m-%d %H:%M})",
-            body=f"{who}{more} 已从候补转为正式报名 (promoted from the waitlist)",
-            link=f"/classes/{session.id}",
-        )
+        people = [f"{phones.mask_name(s.name)} ({phones.mask(s.phone)})" for s in promoted[:10]]
+        about: notify.Params = {"topic": session.topic, "starts": f"{local(session.starts_at):%m-%d %H:%M}"}
+        if len(promoted) > 10:
+            key, about = "waitlist_promoted.many", {**about, "people": people, "count": len(promoted)}
+        else:
+            key, about = "waitlist_promoted", {**about, "people": people}
+        await notify.to_orgs(db, [project.organization_id], key, about, link=f"/classes/{session.id}")
     return promoted
 
 

@@ -67,7 +67,7 @@ async def raise_need(db: AsyncSession, data: NeedCreate, *, actor: User, now: da
         after=NeedStatus.OPEN,
         data={"community": community_id, "organization": organization_id},
     )
-    await notify.to_role(db, Role.COMMITTEE, kind="need_raised", title=f"新需求:{need.title}", link=f"/needs/{need.id}")
+    await notify.to_role(db, Role.COMMITTEE, "need_raised", {"need": need.title}, link=f"/needs/{need.id}")
     return need
 
 
@@ -93,12 +93,7 @@ async def decline_need(db: AsyncSession, need_id: int, reason: str, *, actor: Us
         db, need, NeedStatus.DECLINED, entity="need", action="decline", actor=actor, now=now, data={"reason": reason}
     )
     await notify.to_users(
-        db,
-        [need.raised_by_id],
-        kind="need_declined",
-        title=f"需求未被采纳:{need.title}",
-        body=reason,
-        link=f"/needs/{need.id}",
+        db, [need.raised_by_id], "need_declined", {"need": need.title, "reason": reason}, link=f"/needs/{need.id}"
     )
     return need
 

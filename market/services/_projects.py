@@ -207,11 +207,7 @@ async def deliver(db: AsyncSession, project_id: int, *, actor: User, now: dateti
         data={"project": project.id},
     )
     await notify.to_role(
-        db,
-        Role.COMMITTEE,
-        kind="project_delivered",
-        title=f"项目已交付,待结项评价:{project.title}",
-        link=f"/projects/{project.id}",
+        db, Role.COMMITTEE, "project_delivered", {"project": project.title}, link=f"/projects/{project.id}"
     )
     return project
 
@@ -257,9 +253,8 @@ async def evaluate(db: AsyncSession, project_id: int, data: EvaluationCreate, *,
     await notify.to_orgs(
         db,
         [project.organization_id, *await _partner_org_ids(db, project)],
-        kind="evaluation",
-        title=f"项目结项评价:{project.title} {data.score} 分({grade.label_zh})",
-        body=data.comment,
+        "evaluation",
+        {"project": project.title, "score": data.score, "grade": grade.value, "comment": data.comment},
         link=f"/projects/{project.id}",
     )
     return project

@@ -171,9 +171,7 @@ async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor:
         after=ProposalStatus.DRAFT,
         data={"task": task.id, "partners": invited},
     )
-    await notify.to_orgs(
-        db, invited, kind="invitation", title=f"联合揭榜邀请:{task.title}", link=f"/proposals/{proposal.id}"
-    )
+    await notify.to_orgs(db, invited, "invitation", {"task": task.title}, link=f"/proposals/{proposal.id}")
     return await _reload(db, proposal.id)
 
 
@@ -229,7 +227,7 @@ async def update_draft(
         after=p.status,
         data={"invited": invited},
     )
-    await notify.to_orgs(db, invited, kind="invitation", title=f"联合揭榜邀请:{task.title}", link=f"/proposals/{p.id}")
+    await notify.to_orgs(db, invited, "invitation", {"task": task.title}, link=f"/proposals/{p.id}")
     return await _reload(db, p.id)
 
 
@@ -269,8 +267,8 @@ async def answer_invitation(
     await notify.to_orgs(
         db,
         [p.lead_org_id],
-        kind="invitation_answer",
-        title=f"合作方{'接受' if accept else '拒绝'}了联合揭榜邀请",
+        "invitation_answer.accepted" if accept else "invitation_answer.declined",
+        {"task": task.title},
         link=f"/proposals/{p.id}",
     )
     return await _reload(db, p.id)
@@ -321,9 +319,7 @@ async def withdraw(db: AsyncSession, proposal_id: int, *, actor: User, now: date
         task.submitted_count -= 1
     await db.execute(update(ProposalMember).where(ProposalMember.proposal_id == p.id).values(live=False))
     partners = [m.organization_id for m in p.members if m.invitation != InvitationStatus.LEAD]
-    await notify.to_orgs(
-        db, partners, kind="proposal_withdrawn", title=f"联合意向书已撤回:{task.title}", link=f"/tasks/{task.id}"
-    )
+    await notify.to_orgs(db, partners, "proposal_withdrawn", {"task": task.title}, link=f"/tasks/{task.id}")
     return await _reload(db, p.id)
 
 
@@ -525,9 +521,8 @@ async def qualify(
     await notify.to_orgs(
         db,
         [m.organization_id for m in p.members if m.live],
-        kind="qualification",
-        title=f"资格审查结果:{'合格' if qualified else '不合格'}",
-        body=p.disqualify_reason,
+        "qualification.passed" if qualified else "qualification.failed",
+        {"task": task.title} if qualified else {"task": task.title, "reason": p.disqualify_reason},
         link=f"/proposals/{p.id}",
     )
     await _unclaimed_if_none_qualified(db, task, now=now, actor=actor)

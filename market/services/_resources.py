@@ -420,19 +420,21 @@ async def place_order(
         after=OrderStatus.REQUESTED,
         data={"offering": offering.id, "month": data.service_month, "need": data.need_id, "meeting": data.meeting_id},
     )
-    await _tell_provider(db, offering, kind="order_placed", title=f"新的点单:{offering.title}", order=order)
+    await _tell_provider(db, offering, "order_placed", {"service": offering.title}, order=order)
     if order.need_id is not None:
         await refresh_needs(db, [order.need_id], now=now, actor=actor)
     await db.refresh(order, ["offering", "community"])
     return order
 
 
-async def _tell_provider(db: AsyncSession, offering: Offering, *, kind: str, title: str, order: ServiceOrder) -> None:
+async def _tell_provider(
+    db: AsyncSession, offering: Offering, key: str, params: notify.Params, *, order: ServiceOrder
+) -> None:
     link = f"/orders/{order.id}"
     if offering.organization_id is None:
-        await notify.to_role(db, Role.COMMITTEE, kind=kind, title=title, link=link)
+        await notify.to_role(db, Role.COMMITTEE, key, params, link=link)
     else:
-        await notify.to_orgs(db, [offering.organization_id], kind=kind, title=title, link=link)
+        await notify.to_orgs(db, [offering.organization_id], key, params, link=link)
 
 
 async def _lock_order(db: AsyncSession, order_id: int, actor: User) -> ServiceOrder:
@@ -480,11 +482,7 @@ async def accept_order(db: AsyncSession, order_id: int, *, actor: User, now: dat
     order.decided_at = now
     await _move(db, order, OrderStatus.ACCEPTED, actor=actor, now=now, action="accept")
     await notify.to_users(
-        db,
-        [order.ordered_by_id],
-        kind="order_accepted",
-        title=f"点单已接受:{offering.title}",
-        link=f"/orders/{order.id}",
+        db, [order.ordered_by_id], "order_accepted", {"service": offering.title}, link=f"/orders/{order.id}"
     )
     return order
 
@@ -500,9 +498,8 @@ async def decline_order(db: AsyncSession, order_id: int, reason: str, *, actor: 
     await notify.to_users(
         db,
         [order.ordered_by_id],
-        kind="order_declined",
-        title=f"点单未被接受:{order.offering.title}",
-        body=reason,
+        "order_declined",
+        {"service": order.offering.title, "reason": reason},
         link=f"/orders/{order.id}",
     )
     return order
@@ -513,9 +510,7 @@ async def cancel_order(db: AsyncSession, order_id: int, *, actor: User, now: dat
     order = await _lock_order(db, order_id, actor)
     _require_orderer(actor, order)
     await _move(db, order, OrderStatus.CANCELLED, actor=actor, now=now, action="cancel")
-    await _tell_provider(
-        db, order.offering, kind="order_cancelled", title=f"点单已撤销:{order.offering.title}", order=order
-    )
+    await _tell_provider(db, order.offering, "order_cancelled", {"service": order.offering.title}, order=order)
     return order
 
 
@@ -526,9 +521,7 @@ async def deliver_order(db: AsyncSession, order_id: int, *, actor: User, now: da
     check_transition(OrderStatus(order.status), OrderStatus.DELIVERED, what="order")
     order.delivered_at = now
     await _move(db, order, OrderStatus.DELIVERED, actor=actor, now=now, action="deliver")
-    await _tell_provider(
-        db, order.offering, kind="order_delivered", title=f"服务已确认送达:{order.offering.title}", order=order
-    )
+    await _tell_provider(db, order.offering, "order_delivered", {"service": order.offering.title}, order=order)
     return order
 
 
@@ -543,7 +536,7 @@ async def rate_order(
     order.rating_comment = comment
     await _move(db, order, OrderStatus.RATED, actor=actor, now=now, action="rate", data={"rating": rating})
     await _tell_provider(
-        db, order.offering, kind="order_rated", title=f"服务获评 {rating} 星:{order.offering.title}", order=order
+        db, order.offering, "order_rated", {"service": order.offering.title, "rating": rating}, order=order
     )
     return order
 
@@ -650,9 +643,8 @@ async def create_meeting(db: AsyncSession, data: MeetingCreate, *, actor: User, 
     await notify.to_role(
         db,
         Role.SECRETARY,
-        kind="meeting_scheduled",
-        title=f"社区书记点单会:{meeting.title}",
-        body=f"{local(meeting.starts_at):%Y-%m-%d %H:%M} {meeting.place}",
+        "meeting_scheduled",
+        {"meeting": meeting.title, "starts": f"{local(meeting.starts_at):%Y-%m-%d %H:%M}", "place": meeting.place},
         link=f"/meetings/{meeting.id}",
     )
     return meeting

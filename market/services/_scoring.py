@@ -34,7 +34,7 @@ from market.scoring import (
     validate_marks,
 )
 from market.services._proposals import SEALED, UNSEALED_STATES
-from market.services._tasks import lock_task, rubric_of, status_of, visible_task
+from market.services._tasks import lock_task, proposals_sealed, rubric_of, status_of, visible_task
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 # Proposals that passed qualification: scored, ranked, and (one of them) awarded.
@@ -79,7 +79,9 @@ class Board:
     rubric: tuple[Criterion, ...]
     members: list[User]
     proposals: list[Proposal]
-    undecided: int
+    # Submitted proposals awaiting the qualification check; None while claims are open, when not even their
+    # number may be told to anyone but their own organisations.
+    undecided: int | None
     scores: dict[tuple[int, int], Score] = field(default_factory=dict)
 
     def proposal(self, proposal_id: int) -> Proposal | None:
@@ -163,12 +165,15 @@ async def load_board(db: AsyncSession, task: Task) -> Board:
         .unique()
         .all()
     )
-    undecided = int(
-        await db.scalar(
-            select(func.count()).where(Proposal.task_id == task.id, Proposal.status == ProposalStatus.SUBMITTED)
+    undecided = None
+    # Reads store a passed deadline before they look (`market.flows.catch_up`), so the stored status is current.
+    if not proposals_sealed(task, TaskStatus(task.status)):
+        undecided = int(
+            await db.scalar(
+                select(func.count()).where(Proposal.task_id == task.id, Proposal.status == ProposalStatus.SUBMITTED)
+            )
+            or 0
         )
-        or 0
-    )
     scores = (
         await db.scalars(select(Score).where(Score.task_id == task.id).execution_options(populate_existing=True))
     ).all()
@@ -244,12 +249,8 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
         after=task.status,
         data={"members": wanted, "added": added, "removed": removed},
     )
-    await notify.to_users(
-        db, added, kind="panel_seat", title=f"您已受邀担任评审:{task.title}", link=f"/tasks/{task.id}/scoring"
-    )
-    await notify.to_users(
-        db, removed, kind="panel_seat", title=f"您已不再担任评审:{task.title}", link=f"/tasks/{task.id}"
-    )
+    await notify.to_users(db, added, "panel_seat.added", {"task": task.title}, link=f"/tasks/{task.id}/scoring")
+    await notify.to_users(db, removed, "panel_seat.removed", {"task": task.title}, link=f"/tasks/{task.id}")
 
 
 async def panel_of(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[list[User], bool]:
@@ -346,11 +347,9 @@ async def score(
             after=task.status,
             data={"totals": board.revealed_totals()},
         )
-        title = f"评审组已完成评分:{task.title}"
-        await notify.to_role(db, Role.COMMITTEE, kind="scoring_complete", title=title, link=f"/tasks/{task.id}/ranking")
-        await notify.to_users(
-            db, [m.id for m in board.members], kind="scoring_complete", title=title, link=f"/tasks/{task.id}/ranking"
-        )
+        about, ranking = {"task": task.title}, f"/tasks/{task.id}/ranking"
+        await notify.to_role(db, Role.COMMITTEE, "scoring_complete", about, link=ranking)
+        await notify.to_users(db, [m.id for m in board.members], "scoring_complete", about, link=ranking)
     return ScoreResult(proposal.id, marks_text(tenths, board.rubric), from_tenths(total), complete)
 
 

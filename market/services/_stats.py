@@ -30,7 +30,7 @@ from market.models import (
     task_alliances,
     task_communities,
 )
-from market.services._tasks import effective_status_sql
+from market.services._tasks import cancelled_before_deadline, effective_status_sql
 from market.states import NeedStatus, OrderStatus, SignupStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
@@ -142,13 +142,22 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
     return out
 
 
+def claimed(status: str, submitted: int, closed_at: datetime | None, deadline: datetime) -> bool:
+    """Whether a task counts as claimed (≥ 1 submitted proposal), told only once its proposals are unsealed."""
+    if status == TaskStatus.POSTED or (
+        status == TaskStatus.CANCELLED and cancelled_before_deadline(closed_at, deadline)
+    ):
+        return False
+    return submitted > 0
+
+
 async def _tasks(
     db: AsyncSession, out: Report, lo: datetime, hi: datetime, now: datetime, streets: dict[int, str]
 ) -> None:
     status = effective_status_sql(now).label("status")
     rows = (
         await db.execute(
-            select(Task.id, Task.category, status, Task.submitted_count).where(
+            select(Task.id, Task.category, status, Task.submitted_count, Task.closed_at, Task.claim_deadline).where(
                 Task.posted_at.is_not(None), Task.posted_at >= lo, Task.posted_at < hi
             )
         )
@@ -172,7 +181,7 @@ async def _tasks(
     for r in rows:
         for b in out.slices(codes[r.id], [r.category], task_streets[r.id]):
             b.tasks.posted += 1
-            b.tasks.claimed += r.submitted_count > 0
+            b.tasks.claimed += claimed(r.status, r.submitted_count, r.closed_at, r.claim_deadline)
             b.tasks.awarded += r.status in AWARDED_STATES
             b.tasks.unclaimed += r.status == TaskStatus.UNCLAIMED
 
@@ -305,8 +314,8 @@ async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -
     lo, hi = period_bounds(start, end)
     out = {m: MonthCounts(m) for m in months_between(start, end)}
     status = effective_status_sql(now).label("status")
-    for posted_at, state, submitted in await db.execute(
-        select(Task.posted_at, status, Task.submitted_count).where(
+    for posted_at, state, submitted, closed_at, deadline in await db.execute(
+        select(Task.posted_at, status, Task.submitted_count, Task.closed_at, Task.claim_deadline).where(
             Task.posted_at.is_not(None), Task.posted_at >= lo, Task.posted_at < hi
         )
     ):
@@ -314,7 +323,7 @@ async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -
             continue
         t = out[_month_of(posted_at)].tasks
         t.posted += 1
-        t.claimed += submitted > 0
+        t.claimed += claimed(state, submitted, closed_at, deadline)
         t.awarded += state in AWARDED_STATES
         t.unclaimed += state == TaskStatus.UNCLAIMED
     for raised_at, need_status in await db.execute(

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from msgspec import UNSET
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -53,12 +53,35 @@ def published() -> ColumnElement[bool]:
     return Task.posted_at.is_not(None)
 
 
-def claims_shown(task: Task, status: TaskStatus, viewer: User | None) -> int | None:
-    """How many proposals were submitted, once claims have closed: while a task is open even a count would hint
-    at sealed proposals (the committee still sees it)."""
-    if status is TaskStatus.POSTED and not (viewer is not None and viewer.role == Role.COMMITTEE):
-        return None
-    return task.submitted_count
+def proposals_sealed(task: Task, status: TaskStatus) -> bool:
+    """Whether the task's proposals are sealed from everyone but their own organisations, their number included.
+
+    They are until the deadline; a task cancelled before its deadline never reached it, so they stay sealed.
+    """
+    if status in (TaskStatus.DRAFT, TaskStatus.POSTED):
+        return True
+    return status is TaskStatus.CANCELLED and cancelled_before_deadline(task.closed_at, task.claim_deadline)
+
+
+def sealed_proposal_ids() -> Select[int]:
+    """The ids of every proposal `proposals_sealed` keeps sealed, as a subquery (on stored statuses, which reads
+    bring up to date before they look)."""
+    sealed = or_(
+        Task.status.in_([TaskStatus.DRAFT, TaskStatus.POSTED]),
+        and_(Task.status == TaskStatus.CANCELLED, Task.closed_at < Task.claim_deadline),
+    )
+    return select(Proposal.id).join(Task, Task.id == Proposal.task_id).where(sealed)
+
+
+def cancelled_before_deadline(closed_at: datetime | None, deadline: datetime) -> bool:
+    """Whether a cancelled task was cancelled while its claims were still open."""
+    return closed_at is not None and as_utc(closed_at) < as_utc(deadline)
+
+
+def claims_shown(task: Task, status: TaskStatus) -> int | None:
+    """How many proposals were submitted, once claims have closed: while proposals are sealed even a count would
+    tell something about them, so nobody sees it then, the committee and the panel included."""
+    return None if proposals_sealed(task, status) else task.submitted_count
 
 
 def visible_to(task: Task, viewer: User | None) -> bool:

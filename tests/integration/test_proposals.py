@@ -8,6 +8,7 @@ from typing import Any
 from tests.factories import (
     Api,
     As,
+    claims_kept,
     draft_proposal,
     inbox_kinds,
     posted_task,
@@ -53,7 +54,7 @@ async def test_an_organisation_outside_the_target_alliances_cannot_claim(api: Ap
     task = await posted_task(api, alliances=["new-orgs", "volunteers"])
     problem(await outsider.post(f"/tasks/{task['id']}/proposals", json=proposal_body()), 403)
     assert await mine(outsider) == []
-    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 0
+    assert await claims_kept(api, task["id"]) == 0
 
 
 async def test_only_organisation_members_claim(api: Api) -> None:
@@ -150,7 +151,7 @@ async def test_after_withdrawing_an_organisation_may_claim_again(api: Api) -> No
     withdrawn = await lead.ok("POST", f"/proposals/{first['id']}/withdraw", status=200)
     assert withdrawn["status"] == "withdrawn"
     assert (await lead.ok("GET", f"/proposals/{first['id']}"))["status"] == "withdrawn"
-    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 0
+    assert await claims_kept(api, task["id"]) == 0
     problem(await lead.post(f"/proposals/{first['id']}/withdraw"), 409)
     assert "proposal_withdrawn" in await inbox_kinds(partner)
 
@@ -158,7 +159,7 @@ async def test_after_withdrawing_an_organisation_may_claim_again(api: Api) -> No
     alone = await submitted_proposal(partner, task["id"])  # the partner was released too
     assert {p["id"] for p in await live_on(lead, task["id"])} == {again["id"]}
     assert {p["id"] for p in await live_on(partner, task["id"])} == {alone["id"]}
-    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 2
+    assert await claims_kept(api, task["id"]) == 2
 
 
 # What a proposal may ask for ----------------------------------------------------------------------------------
@@ -245,7 +246,7 @@ async def test_a_declined_partner_is_freed_to_claim_on_its_own(api: Api) -> None
     assert partner.user["org"]["name"] in body["detail"]
     await lead.ok("PATCH", f"/proposals/{p['id']}", json={"partner_ids": []})
     assert (await lead.ok("POST", f"/proposals/{p['id']}/submit", status=200))["status"] == "submitted"
-    assert (await api.committee.ok("GET", f"/tasks/{task['id']}"))["claims"] == 2
+    assert await claims_kept(api, task["id"]) == 2
 
 
 async def test_a_partner_that_declined_may_be_invited_again(api: Api) -> None:
