@@ -11,7 +11,7 @@ orders. A need's page is public.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +29,7 @@ from market.db import writing
 from market.errors import ApplicationError, Forbidden, StateConflict
 from market.i18n import label, t
 from market.models import Role, ServiceOrder, User
+from market.overdue import order_lateness
 from market.pages._base import (
     COMMITTEE,
     CONFIRM_FIELD,
@@ -61,6 +62,7 @@ from market.pages._base import (
 )
 from market.schemas._needs import NeedCreate, NeedDecline
 from market.schemas._resources import (
+    Order,
     OrderCreate,
     OrderDecline,
     OrderRate,
@@ -216,6 +218,27 @@ async def decline_need(request: UserRequest, db_session: Db, clock: Now, need_id
     return see_other(f"/needs/{need_id}")
 
 
+# Overdue orders (market/overdue.py holds the thresholds) ------------------------------------------------------
+
+
+def late_orders(orders: Iterable[Order], now: datetime) -> dict[int, str]:
+    """Order id → why it is overdue, for the order cards' flags (orders not overdue are left out)."""
+    late: dict[int, str] = {}
+    for o in orders:
+        why = order_lateness(o.status, o.ordered_at, resources.parse_month(o.service_month), now)
+        if why is not None:
+            late[o.id] = why.value
+    return late
+
+
+# What the secretary's desk lists under "recent": orders with nothing left to do (the others have sections).
+SETTLED_ORDER_STATES = (OrderStatus.RATED, OrderStatus.DECLINED, OrderStatus.CANCELLED)
+
+
+def _oldest_first(orders: list[Order]) -> list[Order]:
+    return sorted(orders, key=lambda o: (o.service_month, o.id))
+
+
 # The secretary's desk ----------------------------------------------------------------------------------------
 
 
@@ -235,59 +258,73 @@ async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
     community = await db_session.get(Community, community_id)
     _, need_rows = await needs.list_needs(db_session, needs.NeedFilter(community_id=community_id, limit=LIST_SIZE))
 
-    async def orders_in(status: OrderStatus) -> list[Any]:
+    async def orders_in(*statuses: OrderStatus, limit: int = LIST_SIZE) -> list[Order]:
         _, rows = await resources.list_orders(
-            db_session, resources.OrderFilter(status=status, limit=LIST_SIZE), viewer=user
+            db_session, resources.OrderFilter(statuses=statuses, limit=limit), viewer=user
         )
         return [resource_views.order_view(o) for o in rows]
 
-    _, recent = await resources.list_orders(db_session, resources.OrderFilter(limit=10), viewer=user)
+    # Each order once, in the section of what it waits for; the oldest month first, so what is overdue leads.
+    to_confirm = _oldest_first(await orders_in(OrderStatus.ACCEPTED))
+    to_rate = _oldest_first(await orders_in(OrderStatus.DELIVERED))
+    waiting = _oldest_first(await orders_in(OrderStatus.REQUESTED))
+    settled = await orders_in(*SETTLED_ORDER_STATES, limit=10)
     return page(
         "market/community/desk.html.j2",
         user,
         community=community,
         needs=[need_views.summary(r) for r in need_rows],
-        to_rate=await orders_in(OrderStatus.DELIVERED),
-        to_confirm=await orders_in(OrderStatus.ACCEPTED),
-        waiting=await orders_in(OrderStatus.REQUESTED),
-        recent=[resource_views.order_view(o) for o in recent],
+        to_rate=to_rate,
+        to_confirm=to_confirm,
+        waiting=waiting,
+        recent=settled,
+        late=late_orders([*to_confirm, *waiting], now),
         meetings=await _upcoming_meetings(db_session, now),
     )
 
 
 @get("/community/orders", **SECRETARY)
 async def community_orders(
-    request: UserRequest, db_session: Db, status: Query = None, page_: PageNo = None
+    request: UserRequest, db_session: Db, clock: Now, status: Query = None, page_: PageNo = None
 ) -> Template:
     """Every order of the community, newest first, by status."""
     own_community(request.user)
     return await _order_list(
-        request.user, db_session, "community", enum_or_none(OrderStatus, status), page_number(page_)
+        request.user, db_session, clock.now(), "community", enum_or_none(OrderStatus, status), page_number(page_)
     )
 
 
 @get("/committee/orders", **COMMITTEE)
 async def committee_orders(
-    request: UserRequest, db_session: Db, status: Query = None, page_: PageNo = None
+    request: UserRequest, db_session: Db, clock: Now, status: Query = None, page_: PageNo = None
 ) -> Template:
     """Orders for the park's own services: by default those waiting for the committee's answer."""
     chosen = enum_or_none(OrderStatus, status) if status != "all" else None
     if status is None:
         chosen = OrderStatus.REQUESTED
-    return await _order_list(request.user, db_session, "committee", chosen, page_number(page_), park=True)
+    return await _order_list(request.user, db_session, clock.now(), "committee", chosen, page_number(page_), park=True)
 
 
 async def _order_list(
-    user: User, db: AsyncSession, who: str, status: OrderStatus | None, number: int, *, park: bool = False
+    user: User,
+    db: AsyncSession,
+    now: datetime,
+    who: str,
+    status: OrderStatus | None,
+    number: int,
+    *,
+    park: bool = False,
 ) -> Template:
     paging_size = 20
     f = resources.OrderFilter(status=status, limit=paging_size, offset=(number - 1) * paging_size, park=park)
     total, rows = await resources.list_orders(db, f, viewer=user)
+    orders = [resource_views.order_view(o) for o in rows]
     return page(
         "market/community/orders.html.j2",
         user,
         who=who,
-        orders=[resource_views.order_view(o) for o in rows],
+        orders=orders,
+        late=late_orders(orders, now),
         paging=Paging(number, total, paging_size),
         status=status.value if status else ("all" if who == "committee" else ""),
         statuses=list(OrderStatus),
@@ -535,7 +572,29 @@ async def cancel_order(request: UserRequest, db_session: Db, clock: Now, order_i
 
 @post("/orders/{order_id:int}/deliver", **SIGNED_IN)
 async def deliver_order(request: UserRequest, db_session: Db, clock: Now, order_id: PathId) -> Template | Redirect:
-    """The ordering secretary confirms the service was delivered (a need it answers is resolved)."""
+    """The ordering secretary confirms the service was delivered (a need it answers is resolved), after a
+    confirmation step: delivery cannot be taken back."""
+    lang = lang_of(request)
+    values = await form_values(request)
+    if not confirmed(values):
+        order = await resources.get_order(db_session, order_id, viewer=request.user)
+        if "deliver" in _moves(request.user, order):
+            view = resource_views.order_view(order)
+            return confirm_page(
+                request.user,
+                title=t("community.order.deliver_title", lang),
+                warning=t("community.order.deliver_warning", lang),
+                action=f"/orders/{order_id}/deliver",
+                values=values,
+                back=f"/orders/{order_id}",
+                button=t("community.order.deliver_confirm", lang),
+                facts=[
+                    (t("community.order.service", lang), view.offering.title),
+                    (t("community.order.month", lang), view.service_month),
+                    (t("common.community", lang), f"{view.community.street} · {view.community.name}"),
+                ],
+            )
+        # Not a move of this viewer's now: the service says why (403, or 409 on the order's page).
     return await _move_order(
         request,
         db_session,

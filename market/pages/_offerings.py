@@ -44,7 +44,7 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._community import LIST_SIZE, _options
+from market.pages._community import LIST_SIZE, _options, late_orders
 from market.schemas._resources import (
     MeetingCreate,
     OfferingCreate,
@@ -98,12 +98,16 @@ async def org_offerings(
     total, orders = await resources.list_orders(
         db_session, resources.OrderFilter(status=chosen, limit=20, offset=(number - 1) * 20), viewer=user
     )
+    # The orders waiting for an answer, longest-waiting first: the overdue ones lead.
+    waiting_views = sorted((resource_views.order_view(o) for o in waiting), key=lambda o: (o.ordered_at, o.id))
+    order_views = [resource_views.order_view(o) for o in orders]
     return page(
         "market/community/offerings.html.j2",
         user,
         offerings=[resource_views.offering_view(o, held[o.id], month) for o in rows],
-        waiting=[resource_views.order_view(o) for o in waiting],
-        orders=[resource_views.order_view(o) for o in orders],
+        waiting=waiting_views,
+        orders=order_views,
+        late=late_orders([*waiting_views, *order_views], now),
         paging=Paging(number, total),
         status=chosen.value if chosen else "",
         statuses=list(OrderStatus),

@@ -66,10 +66,15 @@ async def review_queue(request: Request[User, Any, Any], db_session: Db, clock: 
     """Every task whose panel I sit on: sealed until the deadline, then what I have scored and what still waits."""
     seats = await _seats(db_session, request.user, clock)
     active = (TaskStatus.POSTED, TaskStatus.REVIEWING)
+    # Proposals waiting for my marks first, the longest-waiting (earliest deadline) first; sealed tasks after them.
+    open_seats = sorted(
+        (s for s in seats if s.queue.task_status in active),
+        key=lambda s: (not (s.queue.task_status == TaskStatus.REVIEWING and s.queue.waiting), s.claim_deadline),
+    )
     return page(
         "market/panel/queue.html.j2",
         request.user,
-        open_seats=[s for s in seats if s.queue.task_status in active],
+        open_seats=open_seats,
         past_seats=[s for s in seats if s.queue.task_status not in active],
     )
 

@@ -555,6 +555,8 @@ class OrderFilter:
     offset: int = 0
     # Only orders for the park's own services (those the committee answers).
     park: bool = False
+    # Any of these states (with `status`, both must hold).
+    statuses: tuple[OrderStatus, ...] = ()
 
 
 async def list_orders(db: AsyncSession, f: OrderFilter, *, viewer: User) -> tuple[int, list[ServiceOrder]]:
@@ -567,6 +569,8 @@ async def list_orders(db: AsyncSession, f: OrderFilter, *, viewer: User) -> tupl
         conds.append(visible)
     if f.status is not None:
         conds.append(ServiceOrder.status == f.status.value)
+    if f.statuses:
+        conds.append(ServiceOrder.status.in_([s.value for s in f.statuses]))
     if f.offering_id is not None:
         conds.append(ServiceOrder.offering_id == f.offering_id)
     if f.meeting_id is not None:

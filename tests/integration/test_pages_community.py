@@ -191,7 +191,11 @@ async def test_the_committee_accepts_then_the_secretary_confirms_delivery_and_ra
     assert url in html
     html = await browser.page(url)
     assert f'action="{url}/accept"' not in html
+    # Delivery cannot be taken back: the first post asks, only the confirmed one acts.
     r = await browser.submit(url, f"{url}/deliver", {})
+    assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text and "确认服务已开展" in r.text
+    assert (await sec.ok("GET", url))["status"] == "accepted"
+    r = await browser.submit(url, f"{url}/deliver", {"confirm": "yes"})
     assert r.status_code == 303
     assert (await sec.ok("GET", url))["status"] == "delivered"
     assert (await api.anon.ok("GET", f"/needs/{need['id']}"))["status"] == "resolved"
@@ -402,3 +406,54 @@ def _csrf(html: str) -> str:
     m = re.search(r'name="_csrf_token" value="([^"]+)"', html)
     assert m
     return m.group(1)
+
+
+async def test_the_secretarys_desk_lists_each_order_once_confirms_delivery_by_button_and_flags_overdue(
+    api: Api,
+) -> None:
+    sec = await secretary(api)
+    member = await api.org_member()
+    park = await park_service(api)
+    accepted = await placed_order(api, sec, park["id"])
+    await api.committee.ok("POST", f"/orders/{accepted['id']}/accept", status=200)
+    unanswered = await placed_order(api, sec, (await org_service(member, api))["id"])
+    # Two months on: the accepted order's month is over, the other has waited far past two weeks for an answer.
+    api.clock.advance(days=62)
+    fresh = await placed_order(api, sec, park["id"])
+    browser = await signed_in(api, sec)
+
+    desk = await browser.page("/community")
+    for order in (accepted, unanswered, fresh):
+        assert desk.count(f'href="/orders/{order["id"]}"') == 1, f"order {order['id']} is listed once"
+    assert f'action="/orders/{accepted["id"]}/deliver"' in desk
+    assert 'data-late="undelivered"' in desk and "服务月份已过，尚未确认" in desk
+    assert 'data-late="unanswered"' in desk and "超期未答复" in desk
+    assert desk.count("data-late=") == 2, "the order placed today is not overdue"
+
+    # The provider and the committee see the same flags where they answer orders.
+    provider = await (await signed_in(api, member)).page("/org/offerings")
+    assert 'data-late="unanswered"' in provider
+    committee = await (await signed_in(api, api.committee)).page("/committee/orders?status=all")
+    assert 'data-late="undelivered"' in committee
+
+    # The desk's button goes through the confirmation step; confirmed, the order moves to "to rate", still once.
+    r = await browser.submit("/community", f"/orders/{accepted['id']}/deliver", {})
+    assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text
+    assert (await sec.ok("GET", f"/orders/{accepted['id']}"))["status"] == "accepted"
+    r = await browser.submit("/community", f"/orders/{accepted['id']}/deliver", {"confirm": "yes"})
+    assert r.status_code == 303
+    assert (await sec.ok("GET", f"/orders/{accepted['id']}"))["status"] == "delivered"
+    desk = await browser.page("/community")
+    assert desk.count(f'href="/orders/{accepted["id"]}"') == 1
+    assert f'href="/orders/{accepted["id"]}#rate-h"' in desk
+    assert 'data-late="undelivered"' not in desk and desk.count("data-late=") == 1
+
+
+async def test_the_committee_desk_counts_park_orders_left_unanswered_too_long(api: Api) -> None:
+    sec = await secretary(api)
+    park = await park_service(api)
+    await placed_order(api, sec, park["id"], service_month=month_ahead(api, 1))
+    committee = await signed_in(api, api.committee)
+    assert "已超期" not in await committee.page("/committee")
+    api.clock.advance(days=15)
+    assert "其中 1 张已超期" in await committee.page("/committee")

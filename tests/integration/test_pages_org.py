@@ -71,7 +71,7 @@ async def test_org_pages_render_in_chinese_then_in_english(api: Api) -> None:
         html = await browser.page(url)
         assert lang_of(html) == "en", url
     assert "Claim this task" in await browser.page(f"/tasks/{other['id']}")
-    assert "Invitations to joint claims" in await browser.page("/org")
+    assert "Proposals under way" in await browser.page("/org")  # (invitations show only when there are some)
     assert "Save draft claim" in await browser.page(f"/tasks/{other['id']}/claim")
 
 
@@ -357,3 +357,14 @@ def test_inbox_links_lead_to_the_page_each_role_works_on() -> None:
     assert link("/classes/2", "org") == "/classes/2"
     assert link("https://elsewhere.example/x", "org") is None
     assert link("", "org") is None
+
+
+async def test_the_desk_opens_on_the_proposal_due_first(api: Api) -> None:
+    soon = await posted_task(api, title="三天后截止的榜单", claim_deadline=api.later(days=3).isoformat())
+    later = await posted_task(api, title="一个月后截止的榜单", claim_deadline=api.later(days=30).isoformat())
+    member = await api.org_member()
+    await draft_proposal(member, soon["id"])
+    await draft_proposal(member, later["id"])  # the newer draft, which the desk used to show first
+    desk = (await (await signed_in(api, member)).page("/org")).split('id="main"', 1)[1]
+    assert desk.index(soon["title"]) < desk.index(later["title"])
+    assert desk.index(soon["title"]) < desk.index('href="/org/needs/new"'), "the shortcuts come after the work"
