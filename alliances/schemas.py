@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import types
+import typing
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from alliances import models, phones
+from alliances.errors import InvalidField
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 
 # `alliances` may not import `market`, so the base struct and the limits below mirror market.schemas._base.
@@ -20,11 +23,19 @@ Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=_LINE)]
 ShortName = Annotated[str, Meta(min_length=1, max_length=50, pattern=_LINE)]
 Place = Annotated[str, Meta(max_length=100, pattern=_LINE)]
 Text = Annotated[str, Meta(max_length=20_000, pattern=_TEXT)]
-Reason = Annotated[str, Meta(min_length=2, max_length=2_000, pattern=_TEXT)]
 Id = Annotated[int, Meta(ge=1, le=2**53)]
 AllianceCode = Annotated[str, Meta(min_length=1, max_length=20, pattern=_LINE)]
 # Checked (and normalised) by alliances.credit_code, which says what is wrong; the schema only bounds it.
-RawCreditCode = Annotated[str, Meta(min_length=1, max_length=40, pattern=_LINE)]
+# The document states the code's form (18 characters of the GB 32100 set); its check character only the service tests.
+RawCreditCode = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=40,
+        pattern=_LINE,
+        extra_json_schema={"extra": {"pattern": "^[0-9A-HJ-NP-RTUW-Y]{18}$", "min_length": 18, "max_length": 18}},
+    ),
+]
 # A mainland mobile number (手机号).
 MOBILE_PATTERN = r"^1[3-9]\d{9}$"
 Mobile = Annotated[str, Meta(pattern=MOBILE_PATTERN)]
@@ -33,8 +44,110 @@ Phone = Annotated[str, Meta(max_length=20, pattern=r"^(\+?[0-9][0-9 ()-]{4,19})?
 Categories = Annotated[list[ServiceCategory], Meta(min_length=1, max_length=len(ServiceCategory))]
 
 
+# --- rules a field's type carries beyond what msgspec checks -----------------------------------------------------
+# Both answer 422 naming the field (problem details with `field`), on the API and beside the field on the pages.
+
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+"""The one range every date and time the service takes must fall in: nothing it does happens outside it, and
+converting a day like 0001-01-01 or 9999-12-31 to the start of a day in UTC would overflow."""
+REASON_MIN = 2
+
+
+class _Rule:
+    """A marker in `Annotated[...]` naming the rule a field's values obey; msgspec ignores it."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<rule {self.name}>"
+
+
+WORDS = _Rule("words")
+IN_RANGE = _Rule("in-range")
+
+Reason = Annotated[str, Meta(max_length=2_000, pattern=_TEXT), WORDS]
+"""A field called a reason (cancel, decline, disqualify, off-rank award, objection ruling, suspension, rejection):
+it must contain words; blank or whitespace-only is missing."""
+Day = Annotated[date, IN_RANGE]
+"""A date the service is given, within EARLIEST..LATEST."""
+Moment = Annotated[datetime, Meta(tz=True), IN_RANGE]
+"""An aware date and time the service is given, on a day within EARLIEST..LATEST."""
+
+
+def date_in_range(value: date) -> bool:
+    """Whether a date (or the day of a date and time, as written) falls within EARLIEST..LATEST."""
+    day = value.date() if isinstance(value, datetime) else value
+    return EARLIEST <= day <= LATEST
+
+
+def out_of_range(field: str) -> InvalidField:
+    """The refusal of a date or time outside EARLIEST..LATEST."""
+    return InvalidField(
+        f"日期须在 {EARLIEST.isoformat()} 至 {LATEST.isoformat()} 之间 "
+        f"(dates must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()})",
+        field=field,
+    )
+
+
+def bounded_day(value: date | None, field: str) -> date | None:
+    """A date parameter (a query's `from`, `to`, `date`) as given, or 422 naming it when outside the range."""
+    if value is not None and not date_in_range(value):
+        raise out_of_range(field)
+    return value
+
+
+def rule_failure(annotation: Any, value: Any, field: str) -> InvalidField | None:
+    """What is wrong with `value` under the rule its declared type carries (see WORDS, IN_RANGE), or None."""
+    rule = _rule_of(annotation)
+    if rule is WORDS and isinstance(value, str):
+        words = value.strip()
+        if not words:
+            return InvalidField("请写明理由 (a reason must contain words)", field=field)
+        if len(words) < REASON_MIN:
+            return InvalidField(
+                f"理由太短，至少 {REASON_MIN} 个字 (a reason needs at least {REASON_MIN} characters)", field=field
+            )
+    if rule is IN_RANGE and isinstance(value, date) and not date_in_range(value):
+        return out_of_range(field)
+    return None
+
+
+def _rule_of(annotation: Any) -> _Rule | None:
+    if typing.get_origin(annotation) is Annotated:
+        return next((m for m in annotation.__metadata__ if isinstance(m, _Rule)), None)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        return next((r for a in typing.get_args(annotation) if (r := _rule_of(a)) is not None), None)
+    return None
+
+
+_RULED_FIELDS: dict[type, tuple[tuple[str, str, Any], ...]] = {}
+
+
+def check_rules(struct: msgspec.Struct) -> None:
+    """Raise 422 for the first field of a request body that breaks the rule its type carries.
+
+    Every schema's `__post_init__` calls this, so the rule holds however a body is built: decoded by the API,
+    converted from a page's form, or made in code.
+    """
+    cls = type(struct)
+    ruled = _RULED_FIELDS.get(cls)
+    if ruled is None:
+        # Found on first use, not at class creation: annotations may name classes defined later in the module.
+        ruled = _RULED_FIELDS[cls] = tuple(
+            (f.name, f.encode_name, f.type) for f in msgspec.structs.fields(cls) if _rule_of(f.type) is not None
+        )
+    for name, key, annotation in ruled:
+        if (problem := rule_failure(annotation, getattr(struct, name), key)) is not None:
+            raise problem
+
+
 class Schema(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False, rename=None):
     """Base for every request and response body."""
+
+    def __post_init__(self) -> None:
+        check_rules(self)
 
 
 def mask_mobile(phone: str) -> str:
@@ -255,15 +368,15 @@ class ChairTermCreate(Schema):
     """One term of an explicit schedule, both dates inclusive."""
 
     alliance_code: AllianceCode
-    starts_on: date
-    ends_on: date
+    starts_on: Day
+    ends_on: Day
 
 
 class Rotation(Schema):
     """A generated schedule: `count` terms of `months_per_term` months cycling through `order`."""
 
     order: Annotated[list[AllianceCode], Meta(min_length=1, max_length=20)]
-    first_day: date
+    first_day: Day
     months_per_term: Annotated[int, Meta(ge=1, le=60)]
     count: Annotated[int, Meta(ge=1, le=240)]
 
@@ -310,7 +423,7 @@ class ChairActivityCreate(Schema):
     """A joint activity (联合主题党日 etc.) on a day some term covers."""
 
     title: Name
-    held_on: date
+    held_on: Day
     place: Place = ""
     description: Text = ""
 

@@ -27,6 +27,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.errors import InvalidField
+from alliances.schemas import date_in_range, rule_failure
 from alliances.services import Recorder
 from market.clock import Clock, local
 from market.errors import ApplicationError, Forbidden
@@ -221,6 +223,11 @@ def field_errors(
             inside = _INSIDE.search(text)
             errors[name + (inside.group(1) if inside else "")] = _field_message(value, text, lang)
             continue
+        # The rule the field's type carries (a reason's words, a date's range), as the API applies it.
+        failure = rule_failure(f.type, converted, name)
+        if failure is not None:
+            errors[name] = t("form.required", lang) if _blank(value) else localize_detail(failure.detail, lang)
+            continue
         check = checks.get(name)
         if check is not None:
             try:
@@ -268,6 +275,9 @@ def parse_form(
         return FormState(values, errors)
     try:
         return msgspec.convert(data, schema, strict=False)
+    except InvalidField as exc:
+        # A rule a type carries, broken inside a list of structs (field_errors checks top-level fields): above the form.
+        return FormState(values, {}, localize_detail(str(exc.detail), lang))
     except msgspec.ValidationError as exc:
         # What no single field shows: a field the form should not send, or a rule across fields.
         text = str(exc)
@@ -391,11 +401,12 @@ def int_or_none(raw: str | None, *, low: int = 1, high: int = 2**53) -> int | No
 
 
 def date_or_none(raw: str | None) -> date | None:
-    """A YYYY-MM-DD query value, or None."""
+    """A YYYY-MM-DD query value within the service's range of dates, or None."""
     try:
-        return date.fromisoformat(raw) if raw else None
+        day = date.fromisoformat(raw) if raw else None
     except ValueError:
         return None
+    return day if day is not None and date_in_range(day) else None
 
 
 def text_or_none(raw: str | None, max_length: int = 100) -> str | None:

@@ -2,11 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import msgspec
 from msgspec import Meta
+
+# The rules a field's type carries (a reason's words, a date's range) are kept once, in alliances, for both domains.
+from alliances.schemas import Day, Moment, Reason, check_rules
+
+__all__ = [
+    "AwareDatetime",
+    "Day",
+    "Fen",
+    "Id",
+    "Name",
+    "Password",
+    "Reason",
+    "RequiredText",
+    "Schema",
+    "ShortName",
+    "Text",
+    "Username",
+]
 
 # No NUL or other C0 control characters except tab/newline: PostgreSQL refuses NUL, and none belong in text.
 _TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
@@ -16,7 +33,6 @@ Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=_LINE)]
 ShortName = Annotated[str, Meta(min_length=1, max_length=50, pattern=_LINE)]
 Text = Annotated[str, Meta(max_length=20_000, pattern=_TEXT)]
 RequiredText = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=_TEXT)]
-Reason = Annotated[str, Meta(min_length=2, max_length=2_000, pattern=_TEXT)]
 Username = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[a-z0-9_.-]+$")]
 Password = Annotated[str, Meta(min_length=8, max_length=200)]
 # Ids travel in JSON bodies too; bounded so no database sees an out-of-range integer.
@@ -27,5 +43,9 @@ Fen = Annotated[int, Meta(ge=1, le=10**12)]
 class Schema(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=False, rename=None):
     """Base for every request and response body."""
 
+    def __post_init__(self) -> None:
+        check_rules(self)
 
-AwareDatetime = Annotated[datetime, Meta(tz=True)]
+
+AwareDatetime = Moment
+"""An aware date and time a request gives, on a day within the service's range."""

@@ -9,7 +9,7 @@ from msgspec import Meta
 
 from alliances.models import ServiceCategory
 from market.grading import Grade
-from market.schemas._base import Id, Name, RequiredText, Schema
+from market.schemas._base import Day, Id, Name, RequiredText, Schema
 from market.states import ProjectStatus
 
 _LINE = r"^[^\x00-\x1f\x7f]*$"
@@ -26,7 +26,7 @@ class MilestoneCreate(Schema):
     """A planned step."""
 
     title: Name
-    due_on: date
+    due_on: Day
 
 
 class ReportCreate(Schema):

@@ -470,7 +470,7 @@ async def test_rejecting_an_application_records_the_reason(api: Api) -> None:
     )
     url = f"/organizations/applications/{application['id']}/reject"
     assert_problem(await api.committee.post(url, json={}), 400)
-    assert_problem(await api.committee.post(url, json={"reason": ""}), 400)
+    assert_problem(await api.committee.post(url, json={"reason": ""}), 422, "reason")
     assert_problem(await api.committee.post(url, json={"reason": "   "}), 422, "reason")
     rejected = await api.committee.ok("POST", url, json={"reason": "材料不全,请补充登记证书"}, status=200)
     assert rejected["status"] == "rejected"
@@ -662,7 +662,7 @@ async def test_rotation_generates_a_contiguous_schedule(api: Api) -> None:
         (
             {"rotation": {"order": ["legal"], "first_day": "9999-01-01", "months_per_term": 12, "count": 3}},
             422,
-            "rotation",
+            "first_day",
         ),
         ({"rotation": {"order": ["legal"], "first_day": "2026-01-01", "months_per_term": 0, "count": 3}}, 400, None),
         ({"rotation": {"order": [], "first_day": "2026-01-01", "months_per_term": 1, "count": 3}}, 400, None),
@@ -675,7 +675,7 @@ async def test_rotation_generates_a_contiguous_schedule(api: Api) -> None:
                 ]
             },
             422,
-            "terms",
+            "starts_on",
         ),
     ],
     ids=[
