@@ -39,11 +39,27 @@ class Settings:
     debug: bool = field(default_factory=lambda: _env("DEBUG", "0") == "1")
     demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "demo"))
     login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
+    # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's
+    # sign-up link, the one sent by SMS) are built from it. Unset, pages use the request's own address, and no
+    # SMS is sent (a link built from a request's Host header must not go out to a phone).
+    public_base_url: str = field(default_factory=lambda: _env("PUBLIC_BASE_URL", "").rstrip("/"))
+    # A generic HTTP SMS gateway: POST {"to": number, "text": message} as JSON, with `Authorization: Bearer <token>`
+    # when a token is set. Unset, residents who lost their link ask the organiser instead.
+    sms_gateway_url: str = field(default_factory=lambda: _env("SMS_GATEWAY_URL", ""))
+    sms_gateway_token: str = field(default_factory=lambda: _env("SMS_GATEWAY_TOKEN", ""))
+    # Requests to send a lost link, per mobile number and per client address, in one hour.
+    sms_per_number_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_NUMBER_PER_HOUR", "3")))
+    sms_per_address_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_ADDRESS_PER_HOUR", "10")))
 
     @property
     def is_sqlite(self) -> bool:
         """Whether the database is the embedded SQLite file."""
         return self.database_url.startswith("sqlite")
+
+    @property
+    def sms_enabled(self) -> bool:
+        """Whether lost sign-up links may be sent by SMS: a gateway and the public address are both configured."""
+        return bool(self.sms_gateway_url and self.public_base_url)
 
     @property
     def attachments_dir(self) -> Path:

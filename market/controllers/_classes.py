@@ -95,11 +95,14 @@ def signup_row(s: SignupModel, position: int | None, *, masked: bool) -> SignupR
 
 def signup_view(s: SignupModel, position: int | None) -> SignupView:
     """The holder's view of their own sign-up (the number masked: the link may be shared or logged)."""
+    c = s.session.community
     return SignupView(
         id=s.id,
         class_id=s.session_id,
         class_topic=s.session.topic,
         starts_at=s.session.starts_at,
+        venue=s.session.venue,
+        community=ClassCommunity(c.id, c.name, c.street_id, c.street.name),
         name=s.name,
         phone=phones.mask(s.phone),
         status=SignupStatus(s.status),

@@ -32,7 +32,7 @@ ZH_CN: dict[str, str] = {
     ),
     "apidocs.contents": "目录",
     "apidocs.parameters": "参数",
-    "apidocs.required": "必填",
+    "apidocs.where_required": "{where}，必填",
     "apidocs.body": "请求体",
     "apidocs.responses": "响应状态码",
     "layout.work_nav": "我的工作",
@@ -61,7 +61,11 @@ ZH_CN: dict[str, str] = {
     "common.none": "暂无",
     "common.more": "查看全部",
     "common.submit": "提交",
-    "common.required": "必填",
+    "common.required": "（必填）",
+    # Punctuation that joins a translated label to what follows: full-width in Chinese.
+    "common.colon": "：",
+    "common.semicolon": "；",
+    "common.parenthetical": "（{text}）",
     "common.yes": "是",
     "common.no": "否",
     "common.status": "状态",
@@ -186,6 +190,27 @@ ZH_CN: dict[str, str] = {
     "signup.token": "取消凭证",
     "signup.cancelled": "报名已取消。",
     "signup.status": "报名状态",
+    "signup.beijing_time": "（北京时间）",
+    "signup.copy_help": "点一下链接框即可全选复制，请存入手机备忘录或收藏夹。",
+    "signup.lost_title": "链接丢失怎么办",
+    "signup.lost_organiser": (
+        "请联系主办组织（{organiser}）。对方核对您的姓名和手机号后，可以为您取消报名，"
+        "或为您生成新的链接；旧链接随即失效。"
+    ),
+    "signup.lost_organiser_any": (
+        "报名链接是查看和取消报名的唯一凭证。为防他人冒用，仅凭手机号不能在网上查看或取消报名。"
+        "请联系课程的主办组织（课程页面上写有名称），对方核对后可以为您取消报名或生成新的链接。"
+    ),
+    "signup.lost_sms": "也可以把新链接以短信发送到您报名时填写的手机号：",
+    "signup.lost_sms_link": "短信找回报名链接",
+    "signup.lost_sms_help": (
+        "填写报名时使用的手机号。如果该号码报名了尚未开始的课程，新链接会以短信发到这个号码，旧链接随即失效；"
+        "本页不会显示任何报名信息。"
+    ),
+    "signup.lost_send": "发送短信",
+    "signup.lost_sent": "已受理。如果该号码报名了尚未开始的课程，几分钟内会收到短信；没有收到，请联系主办组织。",
+    "signup.lost_too_often": "请求过于频繁，请一小时后再试，或联系主办组织。",
+    "signup.sms_text": "【揭榜】您报名的“{topic}”（{at}，{venue}）：查看或取消报名请打开 {link} （旧链接已失效）",
     # Alliances and organisations
     "alliances.title": "四大联盟",
     "alliances.leading_unit": "牵头单位",
@@ -359,7 +384,7 @@ EN: dict[str, str] = {
     ),
     "apidocs.contents": "Contents",
     "apidocs.parameters": "Parameters",
-    "apidocs.required": "required",
+    "apidocs.where_required": "{where}, required",
     "apidocs.body": "Request body",
     "apidocs.responses": "Response statuses",
     "layout.work_nav": "My work",
@@ -388,7 +413,10 @@ EN: dict[str, str] = {
     "common.none": "None yet",
     "common.more": "See all",
     "common.submit": "Submit",
-    "common.required": "required",
+    "common.required": "(required)",
+    "common.colon": ": ",
+    "common.semicolon": "; ",
+    "common.parenthetical": " ({text})",
     "common.yes": "Yes",
     "common.no": "No",
     "common.status": "Status",
@@ -514,6 +542,34 @@ EN: dict[str, str] = {
     "signup.token": "Cancellation code",
     "signup.cancelled": "Your sign-up is cancelled.",
     "signup.status": "Status",
+    "signup.beijing_time": "(Beijing time)",
+    "signup.copy_help": "Tap the box to select the link, then copy it into your notes or bookmarks.",
+    "signup.lost_title": "Lost your link?",
+    "signup.lost_organiser": (
+        "Contact the organiser ({organiser}). Once they have checked your name and number they can cancel your "
+        "sign-up for you or make you a new link; the old one then stops working."
+    ),
+    "signup.lost_organiser_any": (
+        "The sign-up link is the only way to see or cancel a sign-up: a mobile number alone cannot do either "
+        "online, so that nobody can cancel someone else's seat. Contact the class's organiser (named on the class "
+        "page); once they have checked who you are they can cancel your sign-up or make you a new link."
+    ),
+    "signup.lost_sms": "Or have a new link sent by text message to the number you signed up with:",
+    "signup.lost_sms_link": "Get my link by text message",
+    "signup.lost_sms_help": (
+        "Enter the number you signed up with. If it is signed up for a class that has not started, a new link is "
+        "texted to that number and the old one stops working; this page shows nothing about any sign-up."
+    ),
+    "signup.lost_send": "Send text message",
+    "signup.lost_sent": (
+        "Done. If that number is signed up for a coming class, a text message arrives within minutes; if none "
+        "comes, contact the organiser."
+    ),
+    "signup.lost_too_often": "Too many requests; try again in an hour, or contact the organiser.",
+    "signup.sms_text": (
+        "jiebang: your sign-up for “{topic}” ({at}, {venue}). To see or cancel it open {link} "
+        "(earlier links no longer work)"
+    ),
     # Alliances and organisations
     "alliances.title": "The four alliances",
     "alliances.leading_unit": "Led by",

@@ -113,6 +113,21 @@ ZH_CN: dict[str, str] = {
     "orgclass.waitlist": "候补名单({n}人)",
     "orgclass.cancelled": "已取消({n}人)",
     "orgclass.nobody": "还没有居民报名。",
+    "orgclass.for_resident_help": (
+        "居民丢失报名链接时，请先电话核对姓名和完整手机号，再为其生成新链接或代为取消报名；每次操作都记入审计日志。"
+    ),
+    "orgclass.new_link": "为{name}生成新链接",
+    "orgclass.cancel_for": "为{name}取消报名",
+    "orgclass.cancel_for_title": "代居民取消报名",
+    "orgclass.cancel_for_warning": (
+        "只在居民本人提出时代为取消。取消后名额让给候补名单中的下一位，不能恢复；此操作以您的账号记入审计日志。"
+    ),
+    "orgclass.cancel_for_confirm": "确认代为取消",
+    "orgclass.cancelled_for": "已代居民取消“{topic}”的报名。",
+    "orgclass.new_link_title": "新的报名链接",
+    "orgclass.new_link_help": "请把下面的链接读给或发给居民本人（旧链接已失效）：",
+    "orgclass.new_link_once": "此链接只显示这一次；如再丢失，可以重新生成。",
+    "orgclass.back_to_roster": "返回报名名单",
     "orgclass.position": "候补第{n}位",
     "orgclass.signed_up_at": "报名时间 {at}",
     "orgclass.promoted_at": "{at} 由候补转为正式",
@@ -355,6 +370,23 @@ EN: dict[str, str] = {
     "orgclass.waitlist": "Waitlist ({n})",
     "orgclass.cancelled": "Cancelled ({n})",
     "orgclass.nobody": "Nobody has signed up yet.",
+    "orgclass.for_resident_help": (
+        "When a resident has lost their sign-up link, check their name and full number on the phone first, then "
+        "make them a new link or cancel for them; each of these is recorded in the audit log."
+    ),
+    "orgclass.new_link": "New link for {name}",
+    "orgclass.cancel_for": "Cancel for {name}",
+    "orgclass.cancel_for_title": "Cancel a sign-up for a resident",
+    "orgclass.cancel_for_warning": (
+        "Only when the resident asks. The seat passes to the next person on the waitlist and this cannot be undone; "
+        "it is recorded in the audit log under your account."
+    ),
+    "orgclass.cancel_for_confirm": "Yes, cancel for them",
+    "orgclass.cancelled_for": "The resident's sign-up for “{topic}” is cancelled.",
+    "orgclass.new_link_title": "New sign-up link",
+    "orgclass.new_link_help": "Read or send this link to the resident (the old one no longer works):",
+    "orgclass.new_link_once": "This link is shown only this once; if it is lost again, make another.",
+    "orgclass.back_to_roster": "Back to the roster",
     "orgclass.position": "Waitlist no. {n}",
     "orgclass.signed_up_at": "Signed up {at}",
     "orgclass.promoted_at": "moved up from the waitlist {at}",

@@ -316,6 +316,13 @@ def own_community(user: User) -> int:
     return user.community_id
 
 
+def public_url(request: Request[Any, Any, Any], settings: Settings, path: str) -> str:
+    """An absolute link to a local path, to copy or send: from JIEBANG_PUBLIC_BASE_URL, else the request's own
+    address (what the visitor's browser used, so the link works for them)."""
+    base = settings.public_base_url or str(request.base_url).rstrip("/")
+    return base + path
+
+
 def say(request: Request[Any, Any, Any], key: str, category: str = "success", **kw: object) -> None:
     """Flash a translated message for the next page."""
     flash(request, t(key, lang_of(request), **kw), category)

@@ -21,25 +21,30 @@ from market.clock import SHANGHAI, Clock, local
 from market.controllers import _classes as class_views
 from market.controllers._base import PathId
 from market.db import writing
-from market.errors import ApplicationError, Forbidden
+from market.errors import ApplicationError, Forbidden, NotFound
 from market.i18n import t
-from market.models import Project, User
+from market.models import Project, Signup, User
 from market.pages._base import (
     ORG,
+    Config,
     Db,
     FormState,
     Now,
     Viewer,
+    confirm_page,
+    confirmed,
     form_page,
     form_values,
     int_or_none,
     lang_of,
     page,
     parse_form,
+    public_url,
     refused,
     say,
     see_other,
 )
+from market.pages._public import signup_path
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassSession, ClassUpdate
 from market.services import _classes as classes
 from market.services import _projects as projects
@@ -283,6 +288,70 @@ async def take_attendance(
     return see_other(f"/org/classes/{class_id}/roster")
 
 
+# Acting for a resident who lost their link: the organiser, who sees full numbers, checks who is on the phone. -----
+
+
+@post("/org/classes/{class_id:int}/signups/{signup_id:int}/link", **ORG)
+async def reissue_link(
+    request: Request[Any, Any, Any],
+    db_session: Db,
+    clock: Now,
+    settings: Config,
+    viewer: Viewer,
+    class_id: PathId,
+    signup_id: PathId,
+) -> Template:
+    """Make a new link for a resident (the old one stops working) and show it once, to read out or send them."""
+    user = _user(request)
+    session = await own_session(db_session, class_id, user, clock)
+    async with writing(db_session):
+        token = await classes.reissue_link(db_session, class_id, signup_id, actor=user, now=clock.now())
+    signup = await db_session.get(Signup, signup_id)
+    assert signup is not None  # noqa: S101 - just updated
+    return page(
+        "market/orgclasses/new_link.html.j2",
+        viewer,
+        session=session,
+        name=signup.name,
+        phone=signup.phone,
+        link=public_url(request, settings, signup_path(signup_id, token)),
+    )
+
+
+@post("/org/classes/{class_id:int}/signups/{signup_id:int}/cancel", **ORG)
+async def cancel_for_resident(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId, signup_id: PathId
+) -> Template | Redirect:
+    """Cancel a resident's sign-up at their request, after an "are you sure?" step; audited under the organiser."""
+    user, lang = _user(request), lang_of(request)
+    session = await own_session(db_session, class_id, user, clock)
+    values = await form_values(request)
+    roster_url = f"/org/classes/{class_id}/roster"
+    if not confirmed(values):
+        signup = await db_session.get(Signup, signup_id)
+        if signup is None or signup.session_id != class_id:
+            raise NotFound(classes.NO_SIGNUP)
+        return confirm_page(
+            viewer,
+            title=t("orgclass.cancel_for_title", lang),
+            warning=t("orgclass.cancel_for_warning", lang),
+            action=f"/org/classes/{class_id}/signups/{signup_id}/cancel",
+            values=values,
+            back=roster_url,
+            button=t("orgclass.cancel_for_confirm", lang),
+            facts=[(t("class.name", lang), signup.name), (t("class.phone", lang), signup.phone)],
+        )
+    try:
+        async with writing(db_session):
+            await classes.cancel_for_resident(db_session, class_id, signup_id, actor=user, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code in (403, 404):
+            raise
+        return await _roster(db_session, class_id, user, viewer, clock, refused({}, exc, lang, ()))
+    say(request, "orgclass.cancelled_for", topic=session.topic)
+    return see_other(roster_url)
+
+
 ORG_CLASS_PAGES: list[ControllerRouterHandler] = [
     my_classes,
     new_class_form,
@@ -291,4 +360,6 @@ ORG_CLASS_PAGES: list[ControllerRouterHandler] = [
     edit_class,
     roster,
     take_attendance,
+    reissue_link,
+    cancel_for_resident,
 ]

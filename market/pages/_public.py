@@ -7,6 +7,8 @@ form comes back (422) with the input kept and the message beside its field.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from collections import defaultdict
 from datetime import timedelta
 from pathlib import Path
@@ -14,6 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Request, get, post
+from litestar.background_tasks import BackgroundTask
 from litestar.datastructures import CacheControlHeader, Cookie
 from litestar.params import Parameter, QueryParameter
 from litestar.response import File, Redirect, Template
@@ -23,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.services import local_date
-from market import phones
+from market import phones, sms
 from market.clock import Clock
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
@@ -38,6 +41,7 @@ from market.i18n import LANG_COOKIE, LANGUAGES, safe_next, t
 from market.models import ResourceCategory, User
 from market.pages._base import (
     PUBLIC,
+    Config,
     Db,
     FormState,
     Next,
@@ -52,9 +56,11 @@ from market.pages._base import (
     form_values,
     int_or_none,
     lang_of,
+    localtime,
     page,
     page_number,
     parse_form,
+    public_url,
     refused,
     say,
     see_other,
@@ -71,6 +77,7 @@ from market.services import _projects as projects
 from market.services import _resources as resources
 from market.services import _stats as stats
 from market.services import _tasks as tasks
+from market.settings import Settings
 from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
 
 # Language, sign-in -------------------------------------------------------------------------------------------
@@ -387,22 +394,103 @@ async def sign_up(
         if exc.status_code == 404:
             raise
         return await _class_page(db_session, class_id, viewer, clock, refused(values, exc, lang, ("name", "phone")))
-    return see_other(f"/signups/{made.signup.id}?token={quote(made.token)}&new=1")
+    return see_other(signup_path(made.signup.id, made.token) + "&new=1")
 
 
 Token = Annotated[str, QueryParameter(max_length=200)]
 
 
+def signup_path(signup_id: int, token: str) -> str:
+    """Where a resident sees and cancels their sign-up: the secret link."""
+    return f"/signups/{signup_id}?token={quote(token)}"
+
+
 @get("/signups/{signup_id:int}", **PUBLIC)
-async def signup_page(db_session: Db, viewer: Viewer, signup_id: PathId, token: Token, new: Query = None) -> Template:
-    """A resident's own sign-up (reached by its secret link): status, waitlist place, and the cancel form."""
+async def signup_page(
+    request: Request[Any, Any, Any],
+    db_session: Db,
+    settings: Config,
+    viewer: Viewer,
+    signup_id: PathId,
+    token: Token,
+    new: Query = None,
+) -> Template:
+    """A resident's own sign-up (reached by its secret link): class, time, venue, status, the full link to keep,
+    the cancel form, and what to do if the link is lost."""
     s, position = await classes.view_signup(db_session, signup_id, token)
+    project = (await classes.projects_of(db_session, [s.session]))[s.session.project_id]
     return page(
         "market/classes/signup.html.j2",
         viewer,
         signup=class_views.signup_view(s, position),
         token=token,
+        link=public_url(request, settings, signup_path(s.id, token)),
+        organiser=project.organization.name,
+        sms=settings.sms_enabled,
         just_made=bool(new),
+    )
+
+
+# A resident who lost their link: the organiser can help by phone; with an SMS gateway, the link goes to the number.
+
+
+@get("/signups/lost", **PUBLIC)
+async def lost_link_form(settings: Config, viewer: Viewer, sent: Query = None) -> Template:
+    """What to do without the link; with SMS configured, a form to have it sent to the number signed up with."""
+    return form_page("market/classes/lost.html.j2", viewer, FormState(), sms=settings.sms_enabled, sent=bool(sent))
+
+
+async def _under_limit(request: Request[Any, Any, Any], settings: Settings, phone: str) -> bool:
+    """Count this request against the number's and the client address's hourly limits (in the database, so every
+    worker shares the count); False once either is reached. Keys are keyed hashes: the store holds no numbers."""
+    store = request.app.stores.get("lost_links")
+    secret = settings.effective_secret().encode()
+    address = request.client.host if request.client else "-"
+    checks = (
+        ("n:" + hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest(), settings.sms_per_number_per_hour),
+        ("a:" + hmac.new(secret, address.encode(), hashlib.sha256).hexdigest(), settings.sms_per_address_per_hour),
+    )
+    counts = [int(await store.get(key) or 0) for key, _ in checks]
+    if any(n >= limit for n, (_, limit) in zip(counts, checks, strict=True)):
+        return False
+    for n, (key, _) in zip(counts, checks, strict=True):
+        await store.set(key, str(n + 1), expires_in=3600)
+    return True
+
+
+@post("/signups/lost", **PUBLIC)
+async def send_lost_link(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, settings: Config, viewer: Viewer
+) -> Template | Redirect:
+    """Send fresh links for the number's coming sign-ups to that number. The answer is the same whether or not the
+    number has any (the message is sent after it, in the background), so nobody learns who signed up."""
+    if not settings.sms_enabled:
+        raise NotFound("未开通短信找回 (sending links by SMS is not configured)")
+    lang = lang_of(request)
+    values = await form_values(request)
+    try:
+        phone = phones.validate(values.get("phone", "")[:100])
+    except ApplicationError as exc:
+        state = refused(values, exc, lang, ("phone",))
+        return form_page("market/classes/lost.html.j2", viewer, state, sms=True, sent=False)
+    if not await _under_limit(request, settings, phone):
+        state = FormState(values, {}, t("signup.lost_too_often", lang))
+        return page("market/classes/lost.html.j2", viewer, status_code=429, form=state, sms=True, sent=False)
+    async with writing(db_session):
+        links = await classes.links_for_number(db_session, phone, now=clock.now())
+    texts = [
+        t(
+            "signup.sms_text",
+            lang,
+            topic=s.session.topic,
+            at=localtime(s.session.starts_at),
+            venue=s.session.venue,
+            link=public_url(request, settings, signup_path(s.id, token)),
+        )
+        for s, token in links
+    ]
+    return Redirect(
+        "/signups/lost?sent=1", status_code=303, background=BackgroundTask(sms.send_all, settings, phone, texts)
     )
 
 
@@ -420,7 +508,7 @@ async def cancel_signup(request: Request[Any, Any, Any], db_session: Db, clock: 
     async with writing(db_session):
         await classes.cancel(db_session, signup_id, token, now=clock.now())
     say(request, "signup.cancelled")
-    return see_other(f"/signups/{signup_id}?token={quote(token)}")
+    return see_other(signup_path(signup_id, token))
 
 
 # Alliances and organisations ---------------------------------------------------------------------------------
@@ -544,6 +632,8 @@ PUBLIC_PAGES: list[ControllerRouterHandler] = [
     class_detail,
     sign_up,
     signup_page,
+    lost_link_form,
+    send_lost_link,
     cancel_form,
     cancel_signup,
     alliance_list,

@@ -7,15 +7,32 @@ from typing import Annotated
 
 from msgspec import UNSET, Meta, UnsetType
 
+from alliances.phones import MAX_INPUT, MOBILE_PATTERN
 from market.schemas._base import AwareDatetime, Id, Name, Schema
 from market.states import SignupStatus
 
 # Seats are checked by the service (1..1000, 422 with field "seats") rather than by Meta bounds, so that every
 # absurd count gets the same answer; this bound only keeps the integer storable.
-Seats = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1)]
+# The document still states the rule (`extra` is written into the OpenAPI schema, not enforced by msgspec).
+Seats = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1, extra_json_schema={"extra": {"minimum": 1, "maximum": 1000}})]
 # Residents' own input is checked by the service, so that a mistyped name or number comes back as a 422 that says
 # which field and why; these bounds only stop absurd payloads.
 ResidentText = Annotated[str, Meta(max_length=200)]
+# As above, the document states the rules the service checks: a name of 1..50 characters once trimmed, without
+# control characters, and a mainland mobile number however it is written (alliances.phones).
+_NAME_CHAR = r"[^\s\x00-\x1f\x7f-\x9f]"
+ResidentName = Annotated[
+    str,
+    Meta(
+        max_length=200,
+        extra_json_schema={
+            "extra": {"pattern": rf"^\s*{_NAME_CHAR}(?:[^\x00-\x1f\x7f-\x9f]{{0,48}}{_NAME_CHAR})?\s*$"}
+        },
+    ),
+]
+ResidentPhone = Annotated[
+    str, Meta(max_length=200, extra_json_schema={"extra": {"max_length": MAX_INPUT, "pattern": MOBILE_PATTERN}})
+]
 Token = Annotated[str, Meta(max_length=200)]
 
 
@@ -76,8 +93,8 @@ class ClassPage(Schema):
 class SignupCreate(Schema):
     """A resident's sign-up: a name (1..50 characters) and a mainland mobile number (+86, spaces, dashes allowed)."""
 
-    name: ResidentText
-    phone: ResidentText
+    name: ResidentName
+    phone: ResidentPhone
 
 
 class SignupReceipt(Schema):
@@ -103,6 +120,8 @@ class SignupView(Schema):
     class_id: int
     class_topic: str
     starts_at: datetime
+    venue: str
+    community: ClassCommunity
     name: str
     phone: str
     status: SignupStatus

@@ -388,8 +388,32 @@ async def view_signup(db: AsyncSession, signup_id: int, token: str) -> tuple[Sig
 async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime) -> Signup:
     """The holder cancels; a confirmed place goes to the head of the waitlist in the same transaction."""
     found = await _with_token(db, signup_id, token)
+    return await _cancel(db, found, actor=RESIDENT, action="cancel", now=now)
+
+
+async def _organisers_signup(db: AsyncSession, signup_id: int, class_id: int, actor: User) -> Signup:
+    """A sign-up to a class of the actor's organisation (404 for a sign-up to another class; 403 for others')."""
+    signup = await db.get(Signup, signup_id)
+    if signup is None or signup.session_id != class_id:
+        raise NotFound(NO_SIGNUP)
+    project = await db.get(Project, signup.session.project_id)
+    if project is None or not is_organiser(actor, project):
+        raise Forbidden("仅项目承办组织可以为居民办理报名事项 (only the class's organiser acts for a resident)")
+    return signup
+
+
+async def cancel_for_resident(db: AsyncSession, class_id: int, signup_id: int, *, actor: User, now: datetime) -> Signup:
+    """The organiser cancels a resident's sign-up on their behalf (the resident asked, by phone or in person).
+
+    Audited as `cancel_on_behalf` under the organiser's own account, so a cancellation nobody asked for is traceable.
+    """
+    found = await _organisers_signup(db, signup_id, class_id, actor)
+    return await _cancel(db, found, actor=actor, action="cancel_on_behalf", now=now)
+
+
+async def _cancel(db: AsyncSession, found: Signup, *, actor: Actor, action: str, now: datetime) -> Signup:
     session = await _lock_session(db, found.session_id)
-    stmt = select(Signup).where(Signup.id == signup_id).execution_options(populate_existing=True)
+    stmt = select(Signup).where(Signup.id == found.id).execution_options(populate_existing=True)
     signup = (await db.scalars(stmt)).one()
     before = SignupStatus(signup.status)
     if before == SignupStatus.CANCELLED:
@@ -403,8 +427,8 @@ async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime)
         signup,
         SignupStatus.CANCELLED,
         entity="signup",
-        action="cancel",
-        actor=RESIDENT,
+        action=action,
+        actor=actor,
         now=now,
         data={"class": session.id},
     )
@@ -412,6 +436,64 @@ async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime)
     assert project is not None  # noqa: S101 - the foreign key guarantees it
     await _fill_seats(db, session, project, now=now, actor=SYSTEM)
     return signup
+
+
+async def _new_link(db: AsyncSession, signup: Signup, *, actor: Actor, action: str, now: datetime) -> str:
+    """A fresh secret for a live sign-up of a class not yet started; the old link stops working at once."""
+    if signup.status not in LIVE:
+        raise StateConflict("该报名已取消 (this sign-up is already cancelled)")
+    if has_started(signup.session, now):
+        raise StateConflict("课程已开始,报名链接不再更新 (the class has started)")
+    token, signup.token_hash = new_token()
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="signup",
+        entity_id=signup.id,
+        action=action,
+        before=signup.status,
+        after=signup.status,
+        data={"class": signup.session_id, "phone": phones.mask(signup.phone)},
+    )
+    return token
+
+
+async def reissue_link(db: AsyncSession, class_id: int, signup_id: int, *, actor: User, now: datetime) -> str:
+    """The organiser issues a resident who lost their link a new one, to read out or send to them (audited)."""
+    found = await _organisers_signup(db, signup_id, class_id, actor)
+    await _lock_session(db, found.session_id)
+    return await _new_link(db, found, actor=actor, action="reissue_link", now=now)
+
+
+# How many live sign-ups one text message carries links for (a resident rarely holds more).
+MOST_LINKS_BY_SMS = 5
+
+
+async def links_for_number(db: AsyncSession, phone: str, *, now: datetime) -> list[tuple[Signup, str]]:
+    """Fresh links for a number's live sign-ups to classes not yet started, to be sent to that number only.
+
+    Every request is audited (the number masked), found or not, so both answers do the same kind of work.
+    """
+    stmt = (
+        select(Signup)
+        .join(ClassSession, ClassSession.id == Signup.session_id)
+        .where(Signup.phone == phone, Signup.status.in_(LIVE), ClassSession.starts_at > now)
+        .order_by(ClassSession.starts_at, Signup.id)
+        .limit(MOST_LINKS_BY_SMS)
+    )
+    found = list((await db.scalars(stmt)).unique().all())
+    links = [(s, await _new_link(db, s, actor=RESIDENT, action="link_by_sms", now=now)) for s in found]
+    await record(
+        db,
+        at=now,
+        actor=RESIDENT,
+        entity="signup_link_request",
+        entity_id=0,
+        action="request",
+        data={"phone": phones.mask(phone)},
+    )
+    return links
 
 
 def _count(session: ClassSession, before: SignupStatus | None, after: SignupStatus) -> None:
