@@ -293,7 +293,7 @@ class ChairController(Controller):
             terms=[ChairTerm.of(t) for t in terms],
         )
 
-    @get("/on", exclude_from_auth=True)
+    @get("/on", exclude_from_auth=True, problems=[404])
     async def chair_on(
         self, db_session: NamedDependency[AsyncSession], day: Annotated[date, QueryParameter(name="date")]
     ) -> ChairTerm:

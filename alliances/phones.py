@@ -15,8 +15,17 @@ MAX_INPUT = 32
 # Separators people type inside a number: spaces (also the ideographic space, folded by NFKC) and dashes.
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015]+")
 
+# What `normalise` accepts, written for the OpenAPI document (the service checks it with `normalise`, to answer a 422
+# residents can read): a mobile number with spaces or dashes anywhere, full-width digits, a +86, 0086 or 86 in front.
+_S = r"[\s\-\u2010-\u2015\uff0d]*"
+_D = "[0-9\uff10-\uff19]"
+MOBILE_PATTERN = (
+    f"^{_S}(?:(?:[+\uff0b]|[0\uff10]{_S}[0\uff10]){_S}[8\uff18]{_S}[6\uff16]{_S}|[8\uff18]{_S}[6\uff16]{_S})?"
+    f"[1\uff11]{_S}[3-9\uff13-\uff19](?:{_S}{_D}){{9}}{_S}$"
+)
+
 PHONE_MESSAGE = (
-    "请输入有效的中国大陆手机号码:11位数字,以13至19开头 "
+    "请输入有效的中国大陆手机号码：11位数字，以13至19开头 "
     "(enter a valid mainland China mobile number: 11 digits beginning 13 to 19)"
 )
 

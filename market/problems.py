@@ -18,10 +18,20 @@ PROBLEM_BASE = "/problems/"
 
 
 def _problem(
-    status: int, slug: str, title: str, detail: str, extra: dict[str, Any] | None = None
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> ProblemDetailsException:
     return ProblemDetailsException(
-        detail=detail, status_code=status, type_=PROBLEM_BASE + slug, title=title, extra=extra or None
+        detail=detail,
+        status_code=status,
+        type_=PROBLEM_BASE + slug,
+        title=title,
+        extra=extra or None,
+        headers=headers or None,
     )
 
 
@@ -55,7 +65,8 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
     title = {409: "Conflict", 422: "Invalid input"}.get(exc.status_code, exc.detail or "Error")
     # alliances (which may not import market.errors) raise these with {"field": ...} for bad input and conflicts.
     extra = exc.extra if isinstance(exc.extra, dict) else None
-    return _problem(exc.status_code, slug, title, exc.detail, extra)
+    # Litestar's own headers stay: `Allow` on a 405 (RFC 9110), `Retry-After` on a 429.
+    return _problem(exc.status_code, slug, title, exc.detail, extra, exc.headers)
 
 
 def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
@@ -73,7 +84,7 @@ def from_data_error(exc: DataError) -> ProblemDetailsException:
 def from_operational_error(exc: OperationalError) -> ProblemDetailsException:
     """The database was busy beyond our timeout: ask the client to retry rather than report a fault."""
     log.warning("database busy: %s", exc.orig)
-    return _problem(503, "busy", "Busy", "系统繁忙,请稍后重试 (busy, try again)", None)
+    return _problem(503, "busy", "Busy", "系统繁忙，请稍后重试 (busy, try again)", None)
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:

@@ -27,7 +27,8 @@ class AuthController(Controller):
     path = "/auth"
     tags = ["accounts"]
 
-    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK)
+    # A wrong password is 401 and sign-in is rate limited (429); signing in never conflicts with anything.
+    @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK, problems=[401, 429], no_problems=[409])
     async def login(
         self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[LoginRequest]
     ) -> User:
@@ -39,7 +40,7 @@ class AuthController(Controller):
         request.set_session({"user_id": user.id})
         return User.of(user)
 
-    @post("/logout", exclude_from_auth=True, status_code=HTTP_204_NO_CONTENT)
+    @post("/logout", exclude_from_auth=True, status_code=HTTP_204_NO_CONTENT, no_problems=[409])
     async def logout(self, request: Request[Any, Any, Any]) -> None:
         """Sign out; the server-side session is deleted."""
         request.clear_session()

@@ -137,7 +137,8 @@ class PanelController(Controller):
         members, started = await scoring.panel_of(db_session, task_id, viewer=request.user)
         return _panel(task_id, members, started)
 
-    @get("/panel")
+    # Only the committee and the task's own panel may look (403 for anyone else signed in).
+    @get("/panel", problems=[403])
     async def get_panel(self, request: Request[User, Any, Any], db_session: Db, task_id: PathId) -> Panel:
         """The panel (the committee, or a member of it)."""
         members, started = await scoring.panel_of(db_session, task_id, viewer=request.user)
@@ -150,7 +151,7 @@ class PanelController(Controller):
         """My queue: what I have scored, what waits for me, what I am recused from; others' marks once complete."""
         return _queue(await scoring.queue(db_session, task_id, viewer=request.user, now=clock.now()))
 
-    @get("/ranking")
+    @get("/ranking", problems=[403])
     async def ranking(self, request: Request[User, Any, Any], db_session: Db, task_id: PathId) -> Ranking:
         """The ranking; before the panel is complete the committee sees only progress and members see nothing."""
         board, standings = await scoring.ranking(db_session, task_id, viewer=request.user)

@@ -1,0 +1,155 @@
+"""The OpenAPI document says what the JSON API really answers: its errors, who may call it, what it refuses.
+
+Litestar documents each operation's success and a generic 400. Everything else the service gives is decided in
+one place, here, from what the app itself knows about each handler: its path ids, its body and query parameters,
+whether it opts out of sign-in, its role guards, whether it changes state. `document_api` runs once over the built
+app; `StrictStructSchemaPlugin` marks every struct that refuses unknown fields with `additionalProperties: false`.
+tests/integration/test_api_contract.py holds the service to the document with Schemathesis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Litestar
+from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
+from litestar.handlers.http_handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Schema
+from litestar.routes import HTTPRoute
+from litestar.typing import FieldDefinition
+
+PROBLEM_JSON = "application/problem+json"
+SESSION_SCHEME = "sessionCookie"
+API_PREFIX = "/api/"
+WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class Problem(msgspec.Struct):
+    """An RFC 9457 problem: every error the API gives has this shape (bad input adds `field` or `errors`)."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    field: str | msgspec.UnsetType = msgspec.UNSET
+    errors: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
+
+
+# Why each status can happen; an operation lists only the ones its shape allows (see `problems_of`).
+WHY = {
+    400: "Malformed request: unparsable JSON, a wrong type, an unknown field, a value outside the documented limits",
+    401: "Not signed in",
+    403: "Signed in, but this role or organisation may not do this",
+    404: "No such thing, or nothing this user may see",
+    409: "Conflicts with the current state (a task already posted, a seat already taken, a duplicate)",
+    413: "The request body is larger than allowed",
+    422: "Well-formed, but breaks a rule the document cannot express (a date in the past, a budget above the task's)",
+    429: "Too many sign-in attempts from this address; wait a minute",
+    503: "The database stayed busy past its timeout; retry",
+}
+
+
+def _public(handler: HTTPRouteHandler) -> bool:
+    return bool(handler.opt.get("exclude_from_auth"))
+
+
+def _parameters(handler: HTTPRouteHandler) -> set[str]:
+    """Names of the handler's own parameters (path, query, body), without injected dependencies."""
+    dependencies = set(handler.resolve_dependencies())
+    reserved = {"self", "request", "state", "scope", "headers", "cookies", "query", "socket", "return"}
+    return {name for name in handler.parsed_fn_signature.parameters if name not in dependencies | reserved}
+
+
+def problems_of(handler: HTTPRouteHandler, method: str, route: HTTPRoute) -> list[int]:
+    """The error statuses this operation can give, from its shape.
+
+    Extra ones a handler knows about come from its `opt["problems"]`; ones its shape suggests but it can never give
+    are taken away with `opt["no_problems"]`.
+    """
+    params = _parameters(handler)
+    path_ids = set(route.path_parameters)
+    body = "data" in params
+    query = params - path_ids - {"data"}
+    statuses: set[int] = set()
+    if body or query or path_ids:
+        statuses.add(400)
+    if not _public(handler):
+        statuses.add(401)
+        if handler.resolve_guards() or method in WRITES:
+            statuses.add(403)
+    if path_ids:
+        statuses.add(404)
+    if method in WRITES:
+        statuses |= {409, 503}
+    if body or query:
+        statuses.add(422)
+    if body:
+        statuses.add(413)
+    statuses |= set(handler.opt.get("problems", ()))
+    statuses -= set(handler.opt.get("no_problems", ()))
+    return sorted(statuses)
+
+
+def _security(handler: HTTPRouteHandler) -> list[dict[str, list[str]]] | None:
+    """Public operations say so; those that show a signed-in viewer more say the cookie is optional."""
+    if not _public(handler):
+        return None  # the document-wide requirement: the session cookie
+    if "viewer" in handler.parsed_fn_signature.parameters:
+        return [{}, {SESSION_SCHEME: []}]
+    return [{}]
+
+
+def _answer_options_for_the_whole_path(route: HTTPRoute) -> None:
+    """OPTIONS lists every method of the path.
+
+    When Litestar merges a second registration into a path it keeps the first route's OPTIONS handler, whose `Allow`
+    names only that first route's methods (`Allow: OPTIONS, POST` on /tasks, which also has GET). The handler reads
+    the methods from the route it was made for, so that route is given the merged route's methods.
+    """
+    options = route.route_handler_map.get("OPTIONS")
+    fn = getattr(options[0], "fn", None) if options else None
+    for cell in getattr(fn, "__closure__", None) or ():
+        first = cell.cell_contents
+        if isinstance(first, HTTPRoute) and first is not route:
+            first.methods = route.methods
+
+
+def document_api(app: Litestar) -> None:
+    """Declare, on every JSON API operation, the problem responses it can give and whether it needs a session."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith(API_PREFIX):
+            continue
+        _answer_options_for_the_whole_path(route)
+        for method, (handler, _) in route.route_handler_map.items():
+            if method in {"HEAD", "OPTIONS"} or not handler.resolve_include_in_schema():
+                continue
+            responses = dict(handler.responses or {})
+            for status in problems_of(handler, method, route):
+                responses.setdefault(
+                    status,
+                    ResponseSpec(
+                        data_container=Problem,
+                        media_type=PROBLEM_JSON,
+                        description=WHY[status],
+                        generate_examples=False,
+                    ),
+                )
+            handler.responses = responses
+            # Litestar's own 400 (a JSON body of another shape) is replaced by the problem above.
+            handler.raises = []
+            security = _security(handler)
+            if security is not None:
+                handler.security = security
+
+
+class StrictStructSchemaPlugin(StructSchemaPlugin):
+    """Structs with `forbid_unknown_fields` are documented with `additionalProperties: false`, as they behave."""
+
+    def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
+        schema = super().to_openapi_schema(field_definition, schema_creator)
+        config = getattr(field_definition.type_, "__struct_config__", None)
+        if config is not None and config.forbid_unknown_fields and isinstance(schema, Schema):
+            schema.additional_properties = False
+        return schema
