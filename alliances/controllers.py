@@ -38,6 +38,7 @@ from alliances.schemas import (
     OrganizationUpdate,
     Street,
     StreetCreate,
+    bounded_day,
 )
 from alliances.services import Recorder, local_date
 
@@ -298,6 +299,7 @@ class ChairController(Controller):
         self, db_session: NamedDependency[AsyncSession], day: Annotated[date, QueryParameter(name="date")]
     ) -> ChairTerm:
         """The term covering a date, or 404 when none does."""
+        bounded_day(day, "date")
         term = await services.term_on(db_session, day)
         if term is None:
             raise NotFound(f"{day} 无轮值主席 (no chair term covers {day})")
@@ -330,6 +332,7 @@ class ChairController(Controller):
         offset: Offset = 0,
     ) -> list[ChairActivity]:
         """The public calendar: activities held from `from` to `to` (both inclusive), by date."""
+        start, end = bounded_day(start, "from"), bounded_day(end, "to")
         activities = await services.list_activities(db_session, start=start, end=end, limit=limit, offset=offset)
         return [ChairActivity.of(a) for a in activities]
 

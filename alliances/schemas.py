@@ -265,6 +265,8 @@ class OrganizationUpdate(Schema):
     resident: bool | UnsetType = UNSET
     contact_phone: Phone | UnsetType = UNSET
     status: OrgStatus | UnsetType = UNSET
+    # Why it is suspended (or reactivated): recorded with the status change in the audit log.
+    reason: Reason | UnsetType = UNSET
 
 
 class Organization(Schema):

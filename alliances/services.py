@@ -105,7 +105,7 @@ APPLICATION_TRANSITIONS: Final[dict[ApplicationStatus, frozenset[ApplicationStat
 def _check_application_transition(application: OrganizationApplication, to: ApplicationStatus) -> None:
     current = ApplicationStatus(application.status)
     if to not in APPLICATION_TRANSITIONS[current]:
-        raise Conflict(f"申请已处理,当前状态为 {current} (the application is already {current})", field="status")
+        raise Conflict(f"申请已处理，当前状态为 {current} (the application is already {current})", field="status")
 
 
 # --- shared checks ---------------------------------------------------------------------------------------------
@@ -372,6 +372,8 @@ async def update_organization(
             raise Conflict(f"不能从 {before} 变为 {data.status} (cannot go from {before} to {data.status})")
         after = data.status
         org.status = after
+        if not isinstance(data.reason, UnsetType):
+            changed["reason"] = data.reason.strip()
     if not changed and after == before:
         return org
     action = "update" if after == before else ("suspend" if after is OrgStatus.SUSPENDED else "reactivate")
@@ -587,7 +589,7 @@ async def replace_schedule(
     alliances = {a.code: a for a in (await db.execute(select(Alliance).where(Alliance.code.in_(codes)))).scalars()}
     unknown = sorted(codes - alliances.keys())
     if unknown:
-        raise InvalidField(f"联盟不存在: {', '.join(unknown)} (no such alliance)", field=field)
+        raise InvalidField(f"联盟不存在：{', '.join(unknown)} (no such alliance)", field=field)
 
     existing = list(
         (await db.execute(select(ChairTerm).order_by(ChairTerm.starts_on).with_for_update(of=ChairTerm)))
@@ -614,7 +616,7 @@ async def replace_schedule(
         if busy:
             spans = ", ".join(f"{starts}~{ends}" for starts, ends in busy)
             raise Conflict(
-                f"以下任期已有活动,不能删除或改动: {spans} (terms with activities cannot be removed or changed)",
+                f"以下任期已有活动，不能删除或改动：{spans} (terms with activities cannot be removed or changed)",
                 field=field,
             )
         for old in removed:

@@ -18,6 +18,8 @@ from litestar.exceptions import ValidationException
 from litestar.types import Empty
 
 _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
+# An unknown or missing field is reported at the object holding it; the key is the field itself.
+_NAMED = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
 
 
 class StrictJSONRequest(Request[Any, Any, Any]):
@@ -43,6 +45,8 @@ class StrictJSONRequest(Request[Any, Any, Any]):
         # The same shape as Litestar's own validation errors: one message, the key it is about, the source.
         m = _AT.match(text)
         message, path = (m.group("message"), m.group("path")) if m else (text, None)
+        if named := _NAMED.search(message):
+            path = f"{path or ''}.{named.group('name')}"
         error: dict[str, str] = {"message": message, "source": "body"}
         if path:
             error["key"] = path.lstrip(".")

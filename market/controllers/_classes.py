@@ -11,6 +11,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.schemas import bounded_day
 from market import phones
 from market.clock import Clock
 from market.controllers._base import PathId
@@ -172,6 +173,7 @@ class ClassController(Controller):
 
         Only classes yet to start are listed unless a date range is given or `upcoming=false`.
         """
+        date_from, date_to = bounded_day(date_from, "from"), bounded_day(date_to, "to")
         f = classes.ClassFilter(community_id, street_id, project_id, date_from, date_to, upcoming, limit, offset)
         return await page(db_session, f, clock)
 

@@ -11,6 +11,7 @@ from litestar.params import QueryParameter
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.schemas import bounded_day
 from market.audit import verify
 from market.clock import Clock
 from market.errors import InvalidInput
@@ -40,7 +41,8 @@ class StatsController(Controller):
         """Tasks, needs, orders, classes and projects of the period (local dates, inclusive; default: 365 days)."""
         now = clock.now()
         default_from, default_to = stats.default_period(now)
-        start, end = period_from or default_from, period_to or default_to
+        start = bounded_day(period_from, "from") or default_from
+        end = bounded_day(period_to, "to") or default_to
         if start > end:
             raise InvalidInput("开始日期晚于结束日期 (from is after to)", field="from")
         if (end - start).days > 3660:

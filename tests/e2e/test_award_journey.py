@@ -21,6 +21,7 @@ from playwright.sync_api import FilePayload, Locator, Page, expect
 from market.clock import local
 from market.i18n import label, t
 from tests.e2e.checks import check_page
+from tests.e2e.phone import open_menu
 from tests.factories import Api, As, raised_need
 
 ZH = "zh-CN"
@@ -44,7 +45,8 @@ def _flash(page: Page, text: str) -> None:
 
 
 def _work_nav(page: Page, key: str) -> None:
-    """Follow a link of the signed-in role's own navigation ("我的工作")."""
+    """Follow a link of the signed-in role's own navigation ("我的工作"), from the menu on a phone."""
+    open_menu(page)
     with page.expect_navigation():
         page.get_by_role("navigation", name=t("layout.work_nav", ZH)).get_by_role("link", name=t(key, ZH)).click()
 

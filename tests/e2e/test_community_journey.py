@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from market.clock import ManualClock
 from market.i18n import label, t
 from tests.e2e.checks import check_page
+from tests.e2e.phone import open_filters, open_menu
 from tests.factories import Api, As, month_ahead, park_service, placed_order, secretary
 
 ZH = "zh-CN"
@@ -58,6 +59,7 @@ def test_secretary_raises_a_need_orders_a_park_service_for_it_and_rates_the_deli
 
     # On a phone between two visits, the secretary signs in and opens the community desk from the work menu.
     sign_in(page, me.username)
+    open_menu(page)
     page.get_by_role("navigation", name=t("layout.work_nav", ZH)).get_by_role(
         "link", name=t("nav.secretary.desk", ZH)
     ).click()
@@ -88,6 +90,7 @@ def test_secretary_raises_a_need_orders_a_park_service_for_it_and_rates_the_deli
     main.get_by_role("link", name=t("community.need.order_for_it", ZH)).click()
     page.wait_for_url(f"**/services?need_id={need_id}")
     expect(main.get_by_text(t("community.services.for_need", ZH))).to_be_visible()
+    open_filters(page)
     main.get_by_role("search").get_by_label(t("tasks.search_label", ZH)).fill("心理")
     main.get_by_role("search").get_by_role("button", name=t("common.filter", ZH)).click()
     page.wait_for_url("**/services?*q=*")
@@ -139,10 +142,13 @@ def test_secretary_raises_a_need_orders_a_park_service_for_it_and_rates_the_deli
     expect(todo.get_by_role("link", name=SERVICE)).to_be_visible()
     check_page(page)
     shot(page, "community-desk")
-    todo.get_by_role("link", name=SERVICE).click()
-    page.wait_for_url(f"**/orders/{order_id}")
-    _badge(page, "order_status", "accepted")
-    main.get_by_role("button", name=t("community.order.deliver", ZH)).click()
+    # The card's own button, then the confirmation step (delivery cannot be taken back).
+    todo.get_by_role("button", name=t("community.desk.deliver_label", ZH, title=SERVICE)).click()
+    page.wait_for_url(f"**/orders/{order_id}/deliver")
+    expect(page.get_by_role("heading", level=1)).to_have_text(t("community.order.deliver_title", ZH))
+    check_page(page)
+    assert run(me.ok("GET", f"/orders/{order_id}"))["status"] == "accepted"
+    main.get_by_role("button", name=t("community.order.deliver_confirm", ZH)).click()
     page.wait_for_url(f"**/orders/{order_id}")
     _flash(page, "community.order.delivered")
     _badge(page, "order_status", "delivered")
@@ -170,6 +176,7 @@ def test_secretary_raises_a_need_orders_a_park_service_for_it_and_rates_the_deli
     resident = browse()
     resident.goto("/needs")
     resident_main = resident.get_by_role("main")
+    open_filters(resident)
     resident_main.get_by_label(t("common.status", ZH)).select_option(label=label("need_status", "resolved", ZH))
     resident_main.get_by_role("search").get_by_role("button", name=t("common.filter", ZH)).click()
     resident.wait_for_url("**/needs?*status=resolved*")

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from market.i18n import t
 from tests.e2e.checks import check_page
+from tests.e2e.phone import open_menu
 from tests.factories import (
     Api,
     finance_project,
@@ -83,6 +84,7 @@ def test_the_language_switch_turns_every_page_english(page: Page, api: Api, run:
     for url in pages.values():
         page.goto(url)
         assert page.locator("html").get_attribute("lang") == "en"
+        open_menu(page, "en")
         assert page.get_by_role("link", name=t("nav.home", "en"), exact=True).is_visible()
         check_page(page)
     page.get_by_role("link", name=t("layout.lang_switch_label", "en") + ": 中文").click()
@@ -104,9 +106,11 @@ def test_signing_in_through_the_form_brings_the_work_navigation(page: Page, api:
     sign_in(page, "committee", next_="/tasks")
     assert urlsplit(page.url).path == "/tasks"
     expect(page.get_by_role("status")).to_contain_text(t("login.welcome", ZH, name="committee"))
+    open_menu(page)
     work = page.get_by_role("navigation", name=t("layout.work_nav", ZH))
     expect(work.get_by_role("link", name=t("nav.committee.desk", ZH))).to_be_visible()
     check_page(page)
+    open_menu(page)
     page.get_by_role("button", name=t("layout.sign_out", ZH)).click()
     page.wait_for_load_state("load")
     expect(page.get_by_role("status")).to_contain_text(t("logout.done", ZH))

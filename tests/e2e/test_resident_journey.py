@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from market.i18n import label, t
 from tests.e2e.checks import check_page
+from tests.e2e.phone import open_menu
 from tests.factories import Api, finance_project, mobile, night_class
 
 ZH = "zh-CN"
@@ -47,6 +48,7 @@ def test_resident_signs_up_is_waitlisted_and_is_promoted_when_someone_cancels(
     # The first resident comes in from the home page and finds the class through the navigation.
     page.goto("/")
     check_page(page)
+    open_menu(page)
     page.get_by_role("navigation", name=t("layout.nav", ZH)).get_by_role("link", name=t("nav.classes", ZH)).click()
     page.wait_for_url("**/classes")
     check_page(page)
