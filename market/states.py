@@ -153,7 +153,7 @@ def check_transition(current: S, target: S, *, what: str = "") -> None:
     if target not in table[current]:
         label = what or type(current).__name__.removesuffix("Status").lower()
         raise StateConflict(
-            f"{label}状态为 {current.value},不能变为 {target.value} "
+            f"{label}状态为 {current.value}，不能变为 {target.value} "
             f"({label} is {current.value}; cannot become {target.value})"
         )
 

@@ -44,7 +44,7 @@ class DemoReport:
 
     def describe(self) -> str:
         """Human-readable summary for the terminal."""
-        head = "演示数据已载入 (demo district loaded)" if self.loaded else "演示数据已存在,未重复载入 (already loaded)"
+        head = "演示数据已载入 (demo district loaded)" if self.loaded else "演示数据已存在，未重复载入 (already loaded)"
         lines = [head, f"所有账号密码 (password for every account): {self.password}", ""]
         lines += [f"  {role:<10} {username:<16} {who}" for role, username, who in self.accounts]
         return "\n".join(lines)

@@ -476,7 +476,7 @@ def _schedule_task(year: Year, i: int, fate: str, posted: datetime, now: datetim
                 {
                     "name": "居民张先生",
                     "contact": "13953287416",
-                    "grounds": "承榜组织在本社区的服务人员不足,担心影响服务质量。",
+                    "grounds": "承榜组织在本社区的服务人员不足，担心影响服务质量。",
                 },
             )
             committee = await year.login("committee")

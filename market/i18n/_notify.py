@@ -27,7 +27,7 @@ ZH_CN: dict[str, str] = {
     # Proposals and the panel
     "notify.invitation.title": "联合揭榜邀请：{task}",
     "notify.invitation_answer.accepted.title": "合作方接受了联合揭榜邀请：{task}",
-    "notify.invitation_answer.declined.title": "合作方拒绝了联合揭榜邀请：{task}",
+    "notify.invitation_answer.declined.title": "合作方婉拒了联合揭榜邀请：{task}",
     "notify.proposal_withdrawn.title": "联合意向书已撤回：{task}",
     "notify.qualification.passed.title": "资格审查结果：合格（{task}）",
     "notify.qualification.failed.title": "资格审查结果：不合格（{task}）",

@@ -402,7 +402,7 @@ async def _check_place_left(db: AsyncSession, offering_id: int, month: str) -> N
     offering = await resources.get_offering(db, offering_id)
     if await resources.held_in_month(db, offering.id, resources.parse_month(month)) >= offering.monthly_capacity:
         raise StateConflict(
-            f"{month} 的名额已满,请选择其他月份 ({month} is fully booked; please choose another month)",
+            f"{month} 的名额已满，请选择其他月份 ({month} is fully booked; please choose another month)",
             field="service_month",
         )
 

@@ -403,7 +403,7 @@ async def _task_in(db: AsyncSession, task_id: int, viewer: User, clock: Clock, s
 
 
 _WRONG_STATE = {
-    TaskStatus.DRAFT: "只有草稿可以直接修改,已发布的榜单请用变更 (only drafts are edited; amend posted tasks)",
+    TaskStatus.DRAFT: "只有草稿可以直接修改，已发布的榜单请用变更 (only drafts are edited; amend posted tasks)",
     TaskStatus.POSTED: "只有揭榜期内的榜单可以变更 (only a task open for claims can be amended)",
 }
 

@@ -95,7 +95,7 @@ async def award(
     check_transition(TaskStatus(task.status), TaskStatus.AWARDED, what="task")
     board = await load_board(db, task)
     if not board.complete:
-        raise StateConflict("评审组尚未全部评完,不能承榜 (the panel has not finished scoring)")
+        raise StateConflict("评审组尚未全部评完，不能承榜 (the panel has not finished scoring)")
     standings = board.standings()
     chosen = next((s for s in standings if s.proposal.id == proposal_id), None)
     if chosen is None:
@@ -168,7 +168,7 @@ async def lodge(
     if a is None:
         raise NotFound(NO_AWARD)
     if a.status != AwardStatus.NOTICE or now >= as_utc(a.notice_ends_at):
-        raise StateConflict("公示期已结束,不再受理异议 (the notice period is over; objections are closed)")
+        raise StateConflict("公示期已结束，不再受理异议 (the notice period is over; objections are closed)")
     o = Objection(
         award_id=a.id,
         task_id=task.id,
@@ -247,7 +247,7 @@ async def resolve(
                 .with_for_update()
             )
         ).all()
-        note = f"随异议 #{o.id} 一并结案:承榜已撤销 (closed with objection #{o.id}: the award was revoked)"
+        note = f"随异议 #{o.id} 一并结案：承榜已撤销 (closed with objection #{o.id}: the award was revoked)"
         for other in rest:
             await _close(db, other, ObjectionStatus.UPHELD, note, actor=actor, now=now)
             if other.lodged_by_id:

@@ -68,8 +68,8 @@ def clean_name(raw: str) -> str:
     name = raw.strip()
     if not name or len(name) > MAX_NAME or _CONTROL.search(name):
         raise InvalidInput(
-            f"请填写姓名,1至{MAX_NAME}个字符,不含控制字符 "
-            f"(enter a name of 1 to {MAX_NAME} characters, no control characters)",
+            f"请填写姓名，1至{MAX_NAME}个字，不能包含换行等特殊字符 "
+            f"(enter a name of 1 to {MAX_NAME} characters, without line breaks or other special characters)",
             field="name",
         )
     return name
@@ -110,7 +110,7 @@ def _require_running(project: Project) -> None:
     if project.category != ServiceCategory.FINANCE_EDUCATION:
         raise StateConflict("只有金融教育类项目可以开设夜校课程 (only finance-education projects hold night classes)")
     if project.status != ProjectStatus.IN_PROGRESS:
-        raise StateConflict("项目不在实施中,不能安排课程 (the project is not in progress)")
+        raise StateConflict("项目不在实施中，不能安排课程 (the project is not in progress)")
 
 
 async def _lock_project(db: AsyncSession, project_id: int, now: datetime) -> Project:
@@ -193,13 +193,13 @@ async def update_class(
     _require_organiser(actor, project)
     _require_running(project)
     if has_started(session, now):
-        raise StateConflict("课程已开始,不能修改 (the class has started and can no longer be changed)")
+        raise StateConflict("课程已开始，不能修改 (the class has started and can no longer be changed)")
     changes: dict[str, dict[str, object]] = {}
     if data.seats is not UNSET:
         check_seats(data.seats)
         if data.seats < session.confirmed_count:
             raise StateConflict(
-                f"已确认 {session.confirmed_count} 人,座位数不能少于此 "
+                f"已确认 {session.confirmed_count} 人，座位数不能少于此 "
                 f"(seats cannot drop below the {session.confirmed_count} confirmed places)",
                 field="seats",
             )
@@ -332,7 +332,7 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
     phone = phones.validate(data.phone)
     session = await _lock_session(db, class_id)
     if not signups_open(session, now):
-        raise StateConflict("课程已开始,报名已截止 (the class has started; sign-ups are closed)")
+        raise StateConflict("课程已开始，报名已截止 (the class has started; sign-ups are closed)")
     taken = await db.scalar(
         select(Signup.id).where(Signup.session_id == session.id, Signup.phone == phone, Signup.status.in_(LIVE))
     )
@@ -419,7 +419,7 @@ async def _cancel(db: AsyncSession, found: Signup, *, actor: Actor, action: str,
     if before == SignupStatus.CANCELLED:
         raise StateConflict("该报名已取消 (this sign-up is already cancelled)")
     if has_started(session, now):
-        raise StateConflict("课程已开始,不能取消报名 (the class has started; the sign-up can no longer be cancelled)")
+        raise StateConflict("课程已开始，不能取消报名 (the class has started; the sign-up can no longer be cancelled)")
     signup.cancelled_at = now
     _count(session, before, SignupStatus.CANCELLED)
     await move(
@@ -443,7 +443,7 @@ async def _new_link(db: AsyncSession, signup: Signup, *, actor: Actor, action: s
     if signup.status not in LIVE:
         raise StateConflict("该报名已取消 (this sign-up is already cancelled)")
     if has_started(signup.session, now):
-        raise StateConflict("课程已开始,报名链接不再更新 (the class has started)")
+        raise StateConflict("课程已开始，报名链接不再更新 (the class has started)")
     token, signup.token_hash = new_token()
     await record(
         db,
@@ -582,7 +582,7 @@ async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *
     _require_organiser(actor, project)
     session = await _lock_session(db, class_id)
     if not has_started(session, now):
-        raise StateConflict("课程尚未开始,不能登记出勤 (attendance is taken once the class has started)")
+        raise StateConflict("课程尚未开始，不能登记出勤 (attendance is taken once the class has started)")
     stmt = (
         select(Signup)
         .where(Signup.id == data.signup_id, Signup.session_id == session.id)

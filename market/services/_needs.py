@@ -39,7 +39,7 @@ async def raise_need(db: AsyncSession, data: NeedCreate, *, actor: User, now: da
     elif actor.role == Role.ORG and actor.organization_id is not None:
         org = await db.get(Organization, actor.organization_id)
         if org is None or org.status != "active":
-            raise Forbidden("组织已暂停,不能提出需求 (a suspended organisation cannot raise needs)")
+            raise Forbidden("组织已暂停，不能提出需求 (a suspended organisation cannot raise needs)")
         organization_id = org.id
     else:
         raise Forbidden(
@@ -86,7 +86,7 @@ async def decline_need(db: AsyncSession, need_id: int, reason: str, *, actor: Us
     if drafts:
         # Posting the draft would answer a declined need; take the need off the draft first.
         raise StateConflict(
-            "有草稿榜单回应此需求,请先从草稿中移除 (a draft task answers this need; remove it there first)"
+            "有草稿榜单回应此需求，请先从草稿中移除 (a draft task answers this need; remove it there first)"
         )
     need.decline_reason = reason
     await move(

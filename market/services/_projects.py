@@ -110,7 +110,7 @@ async def _require_worker(db: AsyncSession, actor: User, project: Project) -> No
             return
         if actor.organization_id in await _partner_org_ids(db, project):
             return
-    raise Forbidden("仅承榜组织(牵头或合作方)可以报告进展 (only the organisations doing the work report progress)")
+    raise Forbidden("仅承榜组织（牵头或合作方）可以报告进展 (only the organisations doing the work report progress)")
 
 
 def _in_progress(project: Project) -> None:
@@ -216,7 +216,7 @@ async def give_feedback(db: AsyncSession, project_id: int, data: FeedbackCreate,
     """A resident (signed in or not) rates the work while it is in progress or delivered."""
     project, _ = await _lock(db, project_id, now)
     if project.status not in FEEDBACK_STATES:
-        raise StateConflict("项目已结项,不再接受评价 (the project is closed to feedback)")
+        raise StateConflict("项目已结项，不再接受评价 (the project is closed to feedback)")
     f = Feedback(project_id=project.id, rating=data.rating, comment=data.comment, name=data.name.strip(), given_at=now)
     db.add(f)
     await db.flush()

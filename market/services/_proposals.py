@@ -54,7 +54,7 @@ async def _check_eligible(db: AsyncSession, task: Task, org_ids: Sequence[int], 
     targets = {a.id for a in task.alliances}
     for org in orgs:
         if org.status != "active":
-            raise Forbidden(f"{org.name} 已暂停,不能揭榜 ({org.name} is suspended and cannot claim)")
+            raise Forbidden(f"{org.name} 已暂停，不能揭榜 ({org.name} is suspended and cannot claim)")
         if org.alliance_id not in targets:
             raise Forbidden(f"{org.name} 所在联盟不在本榜单范围内 ({org.name}'s alliance is not targeted by this task)")
     return orgs
@@ -205,7 +205,10 @@ async def update_draft(
     p, task = await _lock_own(db, proposal_id, actor, now)
     _open_for_claims(task)
     if p.status != ProposalStatus.DRAFT:
-        raise StateConflict("只有草稿可以修改,已提交的请先撤回 (only drafts are edited)")
+        raise StateConflict(
+            "已提交的意向书不能修改；如需改动，请在截止前撤回后重新填写一份 "
+            "(a submitted proposal cannot be changed; withdraw it and file a new one before the deadline)"
+        )
     for name in ("strengths", "work_plan", "expected_results"):
         value = getattr(data, name)
         if value is not UNSET:
@@ -248,7 +251,7 @@ async def answer_invitation(
         raise StateConflict("牵头组织无需应邀 (the lead does not answer its own invitation)")
     _open_for_claims(task)
     if p.status != ProposalStatus.DRAFT:
-        raise StateConflict("意向书已提交,不能再应邀 (the proposal is no longer a draft)")
+        raise StateConflict("意向书已提交，不能再应邀 (the proposal is no longer a draft)")
     before = member.invitation
     member.invitation = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
     member.live = accept
@@ -493,12 +496,12 @@ async def qualify(
     from market.services._awards import standing_award  # deferred: awards build on proposals
 
     if await standing_award(db, task.id) is not None:
-        raise StateConflict("已确定承榜,不能再改资格 (an award stands; qualification is closed)")
+        raise StateConflict("已确定承榜，不能再改资格 (an award stands; qualification is closed)")
     if p.status != ProposalStatus.SUBMITTED and (
         await db.scalar(select(Score.id).where(Score.task_id == task.id).limit(1)) is not None
     ):
         # A first decision may still come in, but reversing one after marks exist would skew a ranking under way.
-        raise StateConflict("评分已开始,资格结论不能更改 (scoring has begun; decisions already made stand)")
+        raise StateConflict("评分已开始，资格结论不能更改 (scoring has begun; decisions already made stand)")
     target = ProposalStatus.QUALIFIED if qualified else ProposalStatus.DISQUALIFIED
     if not qualified and not (reason and reason.strip()):
         raise InvalidInput("不合格须说明理由 (a disqualification needs a reason)", field="reason")
@@ -587,7 +590,7 @@ async def check_amendment_fits(db: AsyncSession, task: Task) -> None:
         )
     )
     if partnered is not None:
-        raise StateConflict("已有联合意向书,不能取消联合揭榜 (joint proposals exist; joint claims stay allowed)")
+        raise StateConflict("已有联合意向书，不能取消联合揭榜 (joint proposals exist; joint claims stay allowed)")
 
 
 async def lock_proposal(db: AsyncSession, proposal_id: int, now: datetime) -> tuple[Proposal, Task]:

@@ -154,7 +154,7 @@ async def create_offering(db: AsyncSession, data: OfferingCreate, *, actor: User
             raise Forbidden("只能为本组织发布服务 (you publish your own organisation's services only)")
         org = await db.get(Organization, actor.organization_id)
         if org is None or org.status != OrgStatus.ACTIVE:
-            raise Forbidden("组织已暂停,不能发布服务 (a suspended organisation cannot publish services)")
+            raise Forbidden("组织已暂停，不能发布服务 (a suspended organisation cannot publish services)")
         organization_id = org.id
     else:
         raise Forbidden("仅综合党委和社会组织成员可以发布服务 (only the committee and organisations publish services)")
@@ -211,7 +211,7 @@ async def update_offering(
         )
         if busiest and data.monthly_capacity < busiest:
             raise StateConflict(
-                f"已接受 {busiest} 单,容量不能低于此数 ({busiest} places are already accepted in a month; "
+                f"已接受 {busiest} 单，容量不能低于此数 ({busiest} places are already accepted in a month; "
                 "capacity cannot go below that)",
                 field="monthly_capacity",
             )
@@ -386,7 +386,7 @@ async def place_order(
     if not offering.active:
         raise StateConflict("该服务已下架 (the service is not offered at present)")
     if not provider_active(offering):
-        raise StateConflict(f"{provider_name(offering)} 已暂停,不能点单 (the provider is suspended)")
+        raise StateConflict(f"{provider_name(offering)} 已暂停，不能点单 (the provider is suspended)")
     month = parse_month(data.service_month)
     if month not in orderable_months(now):
         raise InvalidInput(
@@ -471,7 +471,7 @@ async def accept_order(db: AsyncSession, order_id: int, *, actor: User, now: dat
     if offering is None:  # pragma: no cover - foreign key
         raise NotFound(NO_OFFERING)
     if not provider_active(offering):
-        raise StateConflict(f"{provider_name(offering)} 已暂停,不能接单 (a suspended organisation cannot accept)")
+        raise StateConflict(f"{provider_name(offering)} 已暂停，不能接单 (a suspended organisation cannot accept)")
     held = await held_in_month(db, offering.id, order.service_month)
     if held >= offering.monthly_capacity:
         raise StateConflict(

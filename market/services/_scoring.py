@@ -213,7 +213,7 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
             "只有揭榜期或评审中的榜单可以组建评审组 (a panel is formed while the task is posted or in review)"
         )
     if (await load_board(db, task)).complete:
-        raise StateConflict("评分已全部完成,评审组不能再变更 (the panel has finished scoring; it is fixed)")
+        raise StateConflict("评分已全部完成，评审组不能再变更 (the panel has finished scoring; it is fixed)")
     wanted = list(dict.fromkeys(user_ids))
     users = {u.id: u for u in (await db.scalars(select(User).where(User.id.in_(wanted)))).unique().all()}
     for uid in wanted:
@@ -300,9 +300,11 @@ async def score(
     if proposal is None or proposal.status != ProposalStatus.QUALIFIED:
         raise StateConflict("只有资格审查合格的意向书可以评分 (only qualified proposals are scored)")
     if is_recused(actor, proposal):
-        raise Forbidden("您所在组织参与了该意向书,须回避 (your organisation is on this proposal: you are recused)")
+        raise Forbidden("您所在组织参与了该意向书，须回避 (your organisation is on this proposal: you are recused)")
     if board.complete:
-        raise StateConflict("评审组已全部评完,分数已公开并锁定 (the panel is complete; scores are revealed and frozen)")
+        raise StateConflict(
+            "评审组已全部评完，分数已公开并锁定 (the panel is complete; scores are revealed and frozen)"
+        )
     try:
         marks = validate_marks(board.rubric, raw_marks)
     except MarkError as exc:
@@ -399,7 +401,7 @@ async def ranking(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[Boar
     board = await load_board(db, task)
     if not board.complete:
         if not committee:
-            raise Forbidden("评审组尚未全部评完,排名未公开 (the ranking opens once the whole panel has scored)")
+            raise Forbidden("评审组尚未全部评完，排名未公开 (the ranking opens once the whole panel has scored)")
         return board, None
     return board, board.standings()
 

@@ -194,7 +194,7 @@ async def update_draft(db: AsyncSession, task_id: int, data: TaskUpdate, *, acto
     """Edit a draft freely; after posting only amendments change terms."""
     task = await lock_task(db, task_id, now)
     if task.status != TaskStatus.DRAFT:
-        raise StateConflict("只有草稿可以直接修改,已发布的榜单请用变更 (only drafts are edited; amend posted tasks)")
+        raise StateConflict("只有草稿可以直接修改，已发布的榜单请用变更 (only drafts are edited; amend posted tasks)")
     changed = await _apply_fields(db, task, data)
     if isinstance(data.need_ids, list):
         await _set_needs(db, task, await _check_needs(db, data.need_ids))

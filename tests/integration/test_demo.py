@@ -90,7 +90,7 @@ async def test_demo_year_reads_22_posted_20_claimed_19_awarded_looks_real_and_lo
     assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
     # The dashboard's headline is the seed's sentence, with its five charts (loading the year is slow: one test).
     html = await Browser(api.client).page("/stats")
-    assert "累计发榜22项,揭榜20项,确定承榜19项" in html
+    assert "累计发榜22项，揭榜20项，确定承榜19项" in html
     assert html.count('<svg class="chart-svg"') == 5
 
     await _looks_real(api)

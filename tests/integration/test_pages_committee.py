@@ -62,9 +62,8 @@ async def test_desk_lists_reviews_notices_and_grading_in_chinese_and_english(api
     assert f'href="/committee/tasks/{review.task_id}"' in html and "2 份意向书待资格审查" in html
     assert f'href="/committee/tasks/{awarded.task_id}#award"' in html and "1 件异议待处理" in html
     assert f'href="/committee/projects/{project["id"]}/evaluation"' in html
-    assert (
-        "待对接的需求(1 条)" in html and 'href="/committee/orders"' in html and 'href="/committee/applications"' in html
-    )
+    assert "待对接的需求（1 条）" in html
+    assert 'href="/committee/orders"' in html and 'href="/committee/applications"' in html
     assert "检查通过" in html
 
     await browser.get("/lang/en")
@@ -160,7 +159,7 @@ async def test_ranking_is_sealed_until_the_panel_is_done_then_shown_with_ties_ex
     await score_all(review, [[None, marks_for("80", first="28")], [None, marks_for("80", first="20")]])
     html = await browser.page(url)
     assert "80.00" in html
-    assert "与第 1 名同分;「专业能力」平均分 20 低于对方的 28,排在其后" in html
+    assert "与第 1 名同分；「专业能力」平均分 20 低于对方的 28，排在其后" in html
     assert f'action="/committee/tasks/{review.task_id}/award"' in html
 
 
@@ -174,15 +173,15 @@ async def test_award_off_the_top_needs_a_reason_and_acts_only_once_confirmed(api
 
     r = await browser.submit(url, action, {"proposal_id": str(review.pid(1)), "reason": ""})
     assert r.status_code == 422
-    assert field_error(r.text, "reason") == "未选排名第一的意向书,请书面说明理由。"
+    assert field_error(r.text, "reason") == "未选排名第一的意向书，请书面说明理由。"
     assert f'value="{review.pid(1)}" checked' in r.text
 
     reason = "排名第一的组织近期承接项目过多"
     r = await browser.submit(url, action, {"proposal_id": str(review.pid(1)), "reason": reason})
     assert r.status_code == 200 and "确认承榜" in r.text
     lead = review.orgs[1].user["org"]["name"]
-    assert lead in r.text and "78.00" in r.text and "第 2 名(共 2 份)" in r.text and "¥40,000.00" in r.text
-    assert "5 天,至" in r.text and reason in r.text
+    assert lead in r.text and "78.00" in r.text and "第 2 名（共 2 份）" in r.text and "¥40,000.00" in r.text
+    assert "5 天，至" in r.text and reason in r.text
     assert await award_status(api, review.task_id) is None  # the first post does not act
 
     r = await browser.submit(url, action, {**confirm_form(r.text), "confirm": "yes"})
@@ -190,7 +189,7 @@ async def test_award_off_the_top_needs_a_reason_and_acts_only_once_confirmed(api
     notice = await award_status(api, review.task_id)
     assert notice and notice["proposal_id"] == review.pid(1) and notice["reason"] == reason and notice["rank"] == 2
     html = await browser.page(url)
-    assert "已确定承榜,公示期开始" in html and "公示中" in html
+    assert "已确定承榜，公示期开始" in html and "公示中" in html
 
 
 async def test_the_top_ranked_proposal_is_awarded_without_a_reason(api: Api) -> None:
@@ -230,7 +229,7 @@ async def test_upholding_an_objection_is_confirmed_first_then_the_next_proposal_
     assert r.status_code == 303
     assert await award_status(api, review.task_id) is None
     html = await browser.page(url)
-    assert "已撤销的承榜" in html and "原承榜已撤销:改由下一名承榜" in html
+    assert "已撤销的承榜" in html and "原承榜已撤销：改由下一名承榜" in html
     assert f'value="{review.pid(0)}"' not in html.split("award-form-h")[-1]  # the revoked one is not offered again
 
     # The next one is now the top eligible: no reason needed.
@@ -327,7 +326,7 @@ async def test_accounts_are_created_with_what_the_role_needs(api: Api) -> None:
     member: As = await api.login("wangfang")
     assert member.user["organization_id"] == org["id"] and member.user["role"] == "org"
     html = await browser.page("/committee/accounts?role=org")
-    assert 'id="account-wangfang"' in html and org["name"] in html and "账号 wangfang(社会组织)已创建" in html
+    assert 'id="account-wangfang"' in html and org["name"] in html and "账号 wangfang（社会组织）已创建" in html
 
     r = await browser.submit(url, url, data)
     assert r.status_code == 422 and field_error(r.text, "username") == "用户名已被使用"

@@ -145,7 +145,7 @@ async def test_the_order_form_shows_places_left_and_refuses_a_full_month_beside_
     form = f"/services/{service['id']}/order"
     html = await browser.page(form)
     this_month, next_month = month_ahead(api), month_ahead(api, 1)
-    assert f"{this_month}(名额已满)" in html and f"{next_month}(剩余 1/1)" in html
+    assert f"{this_month}（名额已满）" in html and f"{next_month}（剩余 1/1）" in html
     assert need["title"] in html
 
     data = {"service_month": this_month, "need_id": str(need["id"]), "meeting_id": "", "note": "周六上午为宜"}

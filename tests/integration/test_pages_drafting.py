@@ -183,7 +183,7 @@ async def test_a_refused_task_form_keeps_the_input_and_says_why_beside_each_fiel
     r = await send(browser, NEW, NEW, fields)
     assert r.status_code == 422
     assert field_error(r.text, "title") == "此项必填"
-    assert field_error(r.text, "budget_yuan") == "请填写大于 0 的金额,最多两位小数"
+    assert field_error(r.text, "budget_yuan") == "请填写大于 0 的金额，最多两位小数"
     assert field_error(r.text, "alliances") == "请至少选择一个联盟"
     assert field_error(r.text, "rubric_1_maximum") == "请填写 1 到 100 之间的整数"
     assert value_of(r.text, "budget_yuan") == "五万" and value_of(r.text, "description").startswith("为辖区")
@@ -351,7 +351,7 @@ async def test_unanswered_questions_are_answered_from_the_task_page(api: Api) ->
     browser = await signed_in(api, "committee")
     html = await browser.page(f"/tasks/{task['id']}")
     action = f"/committee/tasks/{task['id']}/questions/{q['id']}/answer"
-    assert "待答复的提问(1)" in html and "可以跨街道服务吗?" in html and f'action="{action}"' in html
+    assert "待答复的提问（1）" in html and "可以跨街道服务吗?" in html and f'action="{action}"' in html
     r = await browser.submit(f"/tasks/{task['id']}", action, {"answer": ""})
     assert r.status_code == 422 and field_error(r.text, "answer") == "此项必填"
     r = await browser.submit(action, action, {"answer": "可以,需在意向书中说明。"})

@@ -44,7 +44,7 @@ async def test_queue_says_proposals_are_sealed_until_the_deadline(api: Api) -> N
     html = await browser.page("/panel")
     assert lang_of(html) == "zh-CN"
     assert "独居老人助餐评审" in html and f'href="/panel/tasks/{task["id"]}"' in html
-    assert "意向书密封至揭榜截止(2026-03-12 09:00)" in html
+    assert "意向书密封至揭榜截止（2026-03-12 09:00）" in html
     html = await browser.page(f"/panel/tasks/{task['id']}")
     assert "意向书密封至揭榜截止" in html and "mark_0" not in html
     await browser.get("/lang/en")
@@ -64,7 +64,7 @@ async def test_queue_shows_what_i_scored_and_what_still_waits_in_both_languages(
     assert f'class="button" href="{score_url(review.task_id, review.pid(1))}"' in html
     assert f'class="more" href="{score_url(review.task_id, review.pid(0))}"' in html
     html = await browser.page(f"/panel/tasks/{review.task_id}")
-    assert "在评审组全体成员评完之前,您只能看到自己的评分。" in html
+    assert "在评审组全体成员评完之前，您只能看到自己的评分。" in html
     assert "28.0" in html and "综合评分排名" not in html
     await browser.get("/lang/en")
     html = await browser.page("/panel")
@@ -82,7 +82,8 @@ async def test_scoring_form_shows_the_proposal_and_saves_marks(api: Api) -> None
     assert review.proposals[0]["lead_org_name"] in html
     assert "十年助老服务经验" in html and "每日两餐上门配送" in html and "满意度95%" in html
     assert "¥40,000.00" in html
-    for i, label in enumerate(("专业能力(满分 30)", "工作思路(满分 30)", "预期效果(满分 25)", "预算合理性(满分 15)")):
+    labels = ("专业能力（满分 30）", "工作思路（满分 30）", "预期效果（满分 25）", "预算合理性（满分 15）")
+    for i, label in enumerate(labels):
         assert f'<label for="f-mark_{i}">{label}' in html
         assert re.search(rf'name="mark_{i}"[^>]*inputmode="decimal"', html)
     # Full-width digits from a Chinese input method are read as numbers.
@@ -118,7 +119,7 @@ async def test_a_refused_mark_comes_back_beside_its_criterion_with_the_input_kep
     r = await browser.submit(url, url, mark_data("28", "", "abc", "12"))
     assert r.status_code == 422
     assert field_error(r.text, "mark_1") == "此项必填"
-    assert field_error(r.text, "mark_2") == "请填写 0 到 25 之间的数字,最多一位小数"
+    assert field_error(r.text, "mark_2") == "请填写 0 到 25 之间的数字，最多一位小数"
     assert value_of(r.text, "mark_2") == "abc"
 
     await browser.get("/lang/en")
@@ -157,7 +158,7 @@ async def test_rescoring_until_the_panel_is_complete_then_everyones_marks_and_th
     assert "排名已公开" in flash_text(await browser.page("/panel"))
 
     html = await browser.page(url)
-    assert "评审组已全部评完,分数已锁定。" in html and 'name="mark_0"' not in html
+    assert "评审组已全部评完，分数已锁定。" in html and 'name="mark_0"' not in html
     assert "评审组全体评分" in html and other.username in html and "81.0" in html
     html = await browser.page(f"/panel/tasks/{review.task_id}")
     assert "综合评分排名" in html and "各评审总分" in html
@@ -219,4 +220,4 @@ async def test_the_panel_seat_notification_link_leads_to_the_queue(api: Api) -> 
     browser = await signed_in(api, review.panel[0])
     r = await browser.get(link)
     assert r.status_code == 303 and r.headers["location"] == f"/panel/tasks/{review.task_id}"
-    assert "评审:" in await browser.page(r.headers["location"])
+    assert "评审：" in await browser.page(r.headers["location"])

@@ -74,7 +74,7 @@ async def test_stats_dashboard_draws_every_chart_with_its_table_in_both_language
 
     html = await browser.page("/stats")
     assert lang_of(html) == "zh-CN"
-    assert "累计发榜2项,揭榜1项,确定承榜1项" in html
+    assert "累计发榜2项，揭榜1项，确定承榜1项" in html
     charts = SVG.findall(html)
     assert [c[0] for c in charts] == [
         "chart-tasks-month",
@@ -137,7 +137,7 @@ async def test_stats_period_is_chosen_and_a_refused_period_comes_back_beside_its
     await posted_task(api)
     browser = Browser(api.client)
     html = await browser.page("/stats?from=2025-01-01&to=2025-12-31")
-    assert "累计发榜0项,揭榜0项,确定承榜0项" in html
+    assert "累计发榜0项，揭榜0项，确定承榜0项" in html
     assert value_of(html, "from") == "2025-01-01" and value_of(html, "to") == "2025-12-31"
 
     r = await browser.get("/stats?from=2026-03-10&to=2026-03-01")
@@ -258,7 +258,7 @@ async def test_roster_shows_full_numbers_the_waitlist_in_order_and_takes_attenda
     r = await browser.submit(url, url, {"signup_id": ids, "attended": [ids[0]]})  # type: ignore[dict-item]
     assert r.status_code == 303 and r.headers["location"] == url
     html = await browser.page(url)
-    assert "到课登记已保存:2人中1人到课" in html
+    assert "到课登记已保存：2人中1人到课" in html
     assert re.search(rf'name="attended" value="{ids[0]}" checked', html)
     rows = (await organiser.ok("GET", f"/classes/{session['id']}/signups"))["items"]
     assert [(r["id"], r["attended"]) for r in rows[:2]] == [(made[0]["id"], True), (made[1]["id"], False)]
@@ -302,12 +302,12 @@ async def test_chair_calendar_shows_a_month_as_weeks_with_the_chair_and_its_acti
     html = await browser.page("/alliances/calendar")
     assert "2026年3月" in html and "联合主题党日" in html and "创新园三楼" in html
     assert "3月10日 周二" in html and 'id="day-2026-03-10"' in html
-    assert "轮值主席:志愿者联盟" in html
+    assert "轮值主席：志愿者联盟" in html
     assert 'aria-current="date"' in html  # today, 2 March
     assert html.count('class="week"') == 6  # 1 Mar is a Sunday: six weeks touch March 2026
 
     html = await browser.page("/alliances/calendar?month=2026-04")
-    assert "轮值主席:法律工作者联盟" in html and "本周没有联合活动" in html and "联合主题党日" not in html
+    assert "轮值主席：法律工作者联盟" in html and "本周没有联合活动" in html and "联合主题党日" not in html
     html = await browser.page("/alliances/calendar?month=garbage")
     assert "2026年3月" in html
     html = await (await in_english(browser)).page("/alliances/calendar?month=2026-03")
@@ -346,7 +346,7 @@ async def test_committee_replaces_the_rotation_only_after_confirming(api: Api) -
         ("media", "2026-08-01", "2026-09-30"),
     ]
     html = await committee.page("/committee/chair")
-    assert "轮值安排已更新,共 3 届" in html
+    assert "轮值安排已更新，共 3 届" in html
     assert '<option value="media" selected>' in html and value_of(html, "starts_on_3") == "2026-08-01"
 
     # Term by term: a gap is refused above the form, the rows kept.
@@ -463,7 +463,7 @@ async def test_committee_approves_one_application_and_rejects_another_with_a_rea
     assert decided[second["name"]]["status"] == "rejected"
     assert decided[first["name"]]["status"] == "approved"
     html = await committee.page("/committee/applications?status=all")
-    assert "驳回理由:服务领域与园区定位不符" in html
+    assert "驳回理由：服务领域与园区定位不符" in html
     assert 'href="/committee/applications/' not in await committee.page("/committee/applications")
 
     org = await signed_in(api, (await api.org_member()).username)

@@ -140,7 +140,7 @@ def test_text_width_counts_chinese_characters_a_full_em() -> None:
 
 
 def test_the_dashboard_headline_is_the_seed_sentence() -> None:
-    assert t("stats.headline", "zh-CN", posted=22, claimed=20, awarded=19) == "累计发榜22项,揭榜20项,确定承榜19项"
+    assert t("stats.headline", "zh-CN", posted=22, claimed=20, awarded=19) == "累计发榜22项，揭榜20项，确定承榜19项"
     assert t("stats.headline", "en", posted=22, claimed=20, awarded=19) == "22 tasks posted, 20 claimed, 19 awarded"
 
 
