@@ -58,4 +58,5 @@ class ListsCheck(Schema):
 
     ok: bool
     violations: list[ListViolation]
+    # Transitions time has made due that are not stored yet (each is also among the violations).
     due_transitions: int

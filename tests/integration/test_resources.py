@@ -254,7 +254,7 @@ async def test_the_resource_list_costs_the_same_queries_however_long_it_is(api: 
         o = await placed_order(api, sec, s["id"])
         await api.committee.ok("POST", f"/orders/{o['id']}/accept")
     few = await queries_for_list()
-    assert 0 < few <= 4
+    assert 0 < few <= 5  # one of them asks whether time has made anything due (market.flows.anything_due)
     for _ in range(6):
         member = await api.org_member()
         s = await org_service(member, api)
