@@ -39,6 +39,7 @@ from alliances.schemas import (
     Street,
     StreetCreate,
     bounded_day,
+    day_parameter,
 )
 from alliances.services import Recorder, local_date
 
@@ -296,7 +297,9 @@ class ChairController(Controller):
 
     @get("/on", exclude_from_auth=True, problems=[404])
     async def chair_on(
-        self, db_session: NamedDependency[AsyncSession], day: Annotated[date, QueryParameter(name="date")]
+        self,
+        db_session: NamedDependency[AsyncSession],
+        day: Annotated[date, day_parameter("date")],
     ) -> ChairTerm:
         """The term covering a date, or 404 when none does."""
         bounded_day(day, "date")
@@ -326,8 +329,8 @@ class ChairController(Controller):
     async def list_activities(
         self,
         db_session: NamedDependency[AsyncSession],
-        start: Annotated[date | None, QueryParameter(name="from")] = None,
-        end: Annotated[date | None, QueryParameter(name="to")] = None,
+        start: Annotated[date | None, day_parameter("from")] = None,
+        end: Annotated[date | None, day_parameter("to")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
         offset: Offset = 0,
     ) -> list[ChairActivity]:

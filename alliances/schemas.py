@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
+from litestar.params import ParameterKwarg, QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from alliances import models, phones
@@ -74,6 +75,15 @@ Day = Annotated[date, IN_RANGE]
 """A date the service is given, within EARLIEST..LATEST."""
 Moment = Annotated[datetime, Meta(tz=True), IN_RANGE]
 """An aware date and time the service is given, on a day within EARLIEST..LATEST."""
+
+
+IN_RANGE_PATTERN = r"^(20[0-9]{2}|2100)-"
+"""The range in the OpenAPI document, where a date parameter can carry no minimum: its year is 2000 … 2100."""
+
+
+def day_parameter(name: str) -> ParameterKwarg:
+    """A date query parameter whose document states the range (the handler still calls `bounded_day`)."""
+    return QueryParameter(name=name, schema_extra={"pattern": IN_RANGE_PATTERN})
 
 
 def date_in_range(value: date) -> bool:

@@ -11,7 +11,7 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.schemas import bounded_day
+from alliances.schemas import bounded_day, day_parameter
 from market import phones
 from market.clock import Clock
 from market.controllers._base import PathId
@@ -163,8 +163,8 @@ class ClassController(Controller):
         community_id: OptionalId = None,
         street_id: OptionalId = None,
         project_id: OptionalId = None,
-        date_from: Annotated[date | None, QueryParameter(name="from")] = None,
-        date_to: Annotated[date | None, QueryParameter(name="to")] = None,
+        date_from: Annotated[date | None, day_parameter("from")] = None,
+        date_to: Annotated[date | None, day_parameter("to")] = None,
         upcoming: FromQuery[bool | None] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,

@@ -11,7 +11,7 @@ from litestar.params import QueryParameter
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.schemas import bounded_day
+from alliances.schemas import bounded_day, day_parameter
 from market.audit import verify
 from market.clock import Clock
 from market.errors import InvalidInput
@@ -35,8 +35,8 @@ class StatsController(Controller):
         self,
         db_session: NamedDependency[AsyncSession],
         clock: NamedDependency[Clock],
-        period_from: Annotated[date | None, QueryParameter(name="from")] = None,
-        period_to: Annotated[date | None, QueryParameter(name="to")] = None,
+        period_from: Annotated[date | None, day_parameter("from")] = None,
+        period_to: Annotated[date | None, day_parameter("to")] = None,
     ) -> Stats:
         """Tasks, needs, orders, classes and projects of the period (local dates, inclusive; default: 365 days)."""
         now = clock.now()
