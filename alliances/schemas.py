@@ -68,17 +68,35 @@ class _Rule:
 WORDS = _Rule("words")
 IN_RANGE = _Rule("in-range")
 
-Reason = Annotated[str, Meta(max_length=2_000, pattern=_TEXT), WORDS]
-"""A field called a reason (cancel, decline, disqualify, off-rank award, objection ruling, suspension, rejection):
-it must contain words; blank or whitespace-only is missing."""
-Day = Annotated[date, IN_RANGE]
-"""A date the service is given, within EARLIEST..LATEST."""
-Moment = Annotated[datetime, Meta(tz=True), IN_RANGE]
-"""An aware date and time the service is given, on a day within EARLIEST..LATEST."""
-
-
+# What a reason's words are set apart by: Unicode's white space (what `str.strip()` removes, and U+FEFF, which
+# JSON Schema's `\s` also names). The service strips exactly these and the document's pattern excludes exactly these,
+# so the two agree to the character.
+BLANK = "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+_ANY = r"[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+_WORD = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+REASON_PATTERN = f"^{_ANY}*{_WORD}{_ANY}*{_WORD}{_ANY}*$"
+"""The document's statement of the reason rule: text without control characters, REASON_MIN (2) characters other
+than blanks somewhere in it."""
 IN_RANGE_PATTERN = r"^(20[0-9]{2}|2100)-"
-"""The range in the OpenAPI document, where a date parameter can carry no minimum: its year is 2000 … 2100."""
+"""The range in the OpenAPI document, where a date (parameter or field) can carry no minimum: its year as written is
+2000 … 2100; the format says the rest."""
+
+Reason = Annotated[
+    str,
+    Meta(
+        max_length=2_000,
+        pattern=_TEXT,
+        extra_json_schema={"extra": {"pattern": REASON_PATTERN, "min_length": REASON_MIN}},
+    ),
+    WORDS,
+]
+"""A field called a reason (cancel, decline, disqualify, off-rank award, objection ruling, suspension, rejection):
+it must contain words; blank or whitespace-only is missing. The service checks it itself (a 422 naming the field);
+the document states it as REASON_PATTERN."""
+Day = Annotated[date, Meta(extra_json_schema={"extra": {"pattern": IN_RANGE_PATTERN}}), IN_RANGE]
+"""A date the service is given, within EARLIEST..LATEST."""
+Moment = Annotated[datetime, Meta(tz=True, extra_json_schema={"extra": {"pattern": IN_RANGE_PATTERN}}), IN_RANGE]
+"""An aware date and time the service is given, on a day within EARLIEST..LATEST."""
 
 
 def day_parameter(name: str) -> ParameterKwarg:
@@ -112,7 +130,7 @@ def rule_failure(annotation: Any, value: Any, field: str) -> InvalidField | None
     """What is wrong with `value` under the rule its declared type carries (see WORDS, IN_RANGE), or None."""
     rule = _rule_of(annotation)
     if rule is WORDS and isinstance(value, str):
-        words = value.strip()
+        words = value.strip(BLANK)
         if not words:
             return InvalidField("请写明理由 (a reason must contain words)", field=field)
         if len(words) < REASON_MIN:

@@ -5,6 +5,9 @@ Litestar converts a handler's `data` together with its query and path parameters
 The API's requests decode the body themselves, strictly, into the handler's declared type; the lenient pass then
 meets a value already of that type and keeps it as it is. Dates and times still come from ISO 8601 strings, which
 is JSON's only way to write them. HTML forms are not affected: pages read their strings with `parse_form`.
+
+A number written with a zero fraction (`4.0`, `1e3`) is an integer: JSON Schema counts it as one, so the OpenAPI
+document's `integer` allows it and the service takes it; `4.5` and `"4"` are still refused where an integer is due.
 """
 
 from __future__ import annotations
@@ -22,6 +25,17 @@ _AT = re.compile(r"^(?P<message>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.DOTALL)
 _NAMED = re.compile(r"(?:unknown|missing required) field `(?P<name>[^`]+)`")
 
 
+def whole_numbers_as_ints(value: Any) -> Any:
+    """The decoded JSON with every float that has no fraction made an int (a float field takes an int as it is)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, list):
+        return [whole_numbers_as_ints(item) for item in value]
+    if isinstance(value, dict):
+        return {key: whole_numbers_as_ints(item) for key, item in value.items()}
+    return value
+
+
 class StrictJSONRequest(Request[Any, Any, Any]):
     """A request whose JSON body becomes the handler's `data` type with msgspec's strict rules."""
 
@@ -31,7 +45,7 @@ class StrictJSONRequest(Request[Any, Any, Any]):
         """The body as the handler's declared `data` type; 400 with the offending key when it is not one."""
         if self._strict_data is not Empty:
             return self._strict_data
-        raw = await super().json()
+        raw = whole_numbers_as_ints(await super().json())
         field = self.route_handler.parsed_data_field
         if field is None:
             return raw
