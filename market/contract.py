@@ -2,8 +2,9 @@
 
 Litestar documents each operation's success and a generic 400. Everything else the service gives is decided in
 one place, here, from what the app itself knows about each handler: its path ids, its body and query parameters,
-whether it opts out of sign-in, its role guards, whether it changes state. `document_api` runs once over the built
-app; `StrictStructSchemaPlugin` marks every struct that refuses unknown fields with `additionalProperties: false`.
+whether it opts out of sign-in, its role guards, whether it changes state; a file download names the types it sends
+with `file_types=[…]`. `document_api` runs once over the built app; `StrictStructSchemaPlugin` marks every struct
+that refuses unknown fields with `additionalProperties: false` and carries the limits on a list's items.
 tests/integration/test_api_contract.py holds the service to the document with Schemathesis.
 """
 
@@ -16,7 +17,7 @@ from litestar import Litestar
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers.http_handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Schema
+from litestar.openapi.spec import OpenAPIFormat, OpenAPIHeader, OpenAPIMediaType, OpenAPIType, Schema
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
@@ -24,6 +25,8 @@ PROBLEM_JSON = "application/problem+json"
 SESSION_SCHEME = "sessionCookie"
 API_PREFIX = "/api/"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# An IMF-fixdate, the HTTP-date every server sends (RFC 9110 section 5.6.7).
+HTTP_DATE = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2} GMT$"
 
 
 class Problem(msgspec.Struct):
@@ -116,8 +119,28 @@ def _answer_options_for_the_whole_path(route: HTTPRoute) -> None:
             first.methods = route.methods
 
 
+def _document_files(app: Litestar, downloads: dict[tuple[str, str], list[str]]) -> None:
+    """A file download names the content types it can send, and its Last-Modified as the HTTP-date it is.
+
+    Litestar documents a `File` with the handler's one media type (none: an empty key) and Last-Modified as an
+    RFC 3339 date-time, while it sends the file's own type and an HTTP-date (`Sat, 05 Dec 2026 08:00:00 GMT`).
+    """
+    openapi = app.openapi_schema
+    for (path, method), types in downloads.items():
+        item = (openapi.paths or {})[path]
+        ok = getattr(item, method).responses["200"]
+        binary = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        ok.content = {kind: OpenAPIMediaType(schema=binary) for kind in types}
+        if ok.headers and "last-modified" in ok.headers:
+            ok.headers["last-modified"] = OpenAPIHeader(
+                schema=Schema(type=OpenAPIType.STRING, pattern=HTTP_DATE),
+                description="When the file was stored, as an HTTP-date (RFC 9110)",
+            )
+
+
 def document_api(app: Litestar) -> None:
     """Declare, on every JSON API operation, the problem responses it can give and whether it needs a session."""
+    downloads: dict[tuple[str, str], list[str]] = {}
     for route in app.routes:
         if not isinstance(route, HTTPRoute) or not route.path.startswith(API_PREFIX):
             continue
@@ -142,14 +165,68 @@ def document_api(app: Litestar) -> None:
             security = _security(handler)
             if security is not None:
                 handler.security = security
+            if file_types := handler.opt.get("file_types"):
+                downloads[(route.path_format, method.lower())] = sorted(file_types)
+    if downloads:
+        _document_files(app, downloads)
+
+
+def _limits(kind: Any) -> dict[str, Any]:
+    """The limits a msgspec type carries (`Annotated[int, Meta(ge=1)]` and the like), as OpenAPI schema attributes."""
+    limits: dict[str, Any] = {}
+    if isinstance(kind, msgspec.inspect.Metadata):
+        limits |= _limits(kind.type)
+        limits |= (kind.extra_json_schema or {}).get("extra") or {}
+    elif isinstance(kind, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+        names = {"ge": "minimum", "le": "maximum", "gt": "exclusive_minimum", "lt": "exclusive_maximum"}
+        limits |= {to: getattr(kind, name) for name, to in names.items()} | {"multiple_of": kind.multiple_of}
+    elif isinstance(kind, msgspec.inspect.StrType):
+        limits |= {"min_length": kind.min_length, "max_length": kind.max_length, "pattern": kind.pattern}
+    return {name: value for name, value in limits.items() if value is not None}
+
+
+def _lists_in(kind: Any) -> list[Any]:
+    """The list types a field's type is or may be (`list[Id] | None`, `list[Id] | UnsetType`, under Meta)."""
+    if isinstance(kind, msgspec.inspect.Metadata):
+        return _lists_in(kind.type)
+    if isinstance(kind, msgspec.inspect.UnionType):
+        return [found for member in kind.types for found in _lists_in(member)]
+    if isinstance(kind, msgspec.inspect.ListType | msgspec.inspect.SetType | msgspec.inspect.FrozenSetType):
+        return [kind]
+    return []
+
+
+def _arrays_in(schema: Any) -> list[Schema]:
+    """The array schemas of a property, also inside its `oneOf`/`anyOf` (an optional or unset-able list)."""
+    if not isinstance(schema, Schema):
+        return []
+    found = [schema] if schema.items is not None else []
+    for member in [*(schema.one_of or ()), *(schema.any_of or ())]:
+        found += _arrays_in(member)
+    return found
 
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):
-    """Structs with `forbid_unknown_fields` are documented with `additionalProperties: false`, as they behave."""
+    """Structs are documented as they behave.
+
+    Those with `forbid_unknown_fields` get `additionalProperties: false`, and the limits on a list's items
+    (`list[Id]`: every id ≥ 1) reach the document, which Litestar leaves out for the items of a list.
+    """
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
         schema = super().to_openapi_schema(field_definition, schema_creator)
+        if not isinstance(schema, Schema):
+            return schema
         config = getattr(field_definition.type_, "__struct_config__", None)
-        if config is not None and config.forbid_unknown_fields and isinstance(schema, Schema):
+        if config is not None and config.forbid_unknown_fields:
             schema.additional_properties = False
+        info = msgspec.inspect.type_info(field_definition.type_)
+        for field in getattr(info, "fields", ()):
+            for listed in _lists_in(field.type):
+                limits = _limits(listed.item_type)
+                for array in _arrays_in((schema.properties or {}).get(field.encode_name)):
+                    items = array.items
+                    for name, value in limits.items():
+                        if isinstance(items, Schema) and getattr(items, name, None) is None:
+                            setattr(items, name, value)
         return schema

@@ -168,7 +168,11 @@ class ProposalController(Controller):
             )
         return AttachmentInfo(a.id, a.filename, a.content_type, a.size_bytes, a.sha256)
 
-    @get("/{proposal_id:int}/attachments/{attachment_id:int}", exclude_from_auth=True)
+    @get(
+        "/{proposal_id:int}/attachments/{attachment_id:int}",
+        exclude_from_auth=True,
+        file_types={content_type for content_type, _ in files.ALLOWED.values()},
+    )
     async def download(
         self,
         db_session: Db,

@@ -268,7 +268,8 @@ STRICT_CASES = [
     StrictCase("need unknown field", _new_need, {"status": "resolved"}),
     StrictCase("service capacity as a string", _new_service, {"monthly_capacity": "5"}),
     StrictCase("class seats as a string", _new_class, {"seats": "30"}),
-    StrictCase("class seats as a float", _new_class, {"seats": 30.0}),
+    StrictCase("class seats with a fraction", _new_class, {"seats": 30.5}),
+    StrictCase("task budget with a fraction", _new_task, {"budget_fen": 100.5}),
     StrictCase("organisation resident as a string", _edit_organization, {"resident": "false"}),
 ]
 
@@ -288,6 +289,22 @@ async def test_the_json_api_is_strict_and_writes_nothing_it_refuses(api: Api, ca
     assert await row_counts(api) == rows
     # The body as it should be is accepted: only the wrong value was refused.
     await who.ok(method, url, json=body, status=(200, 201))
+
+
+WHOLE_NUMBER_CASES = [
+    StrictCase("class seats written 30.0", _new_class, {"seats": 30.0}),
+    StrictCase("task budget written 5e6", _new_task, {"budget_fen": 5e6}),
+    StrictCase("task update budget written 4000000.0", _edit_task, {"budget_fen": 4_000_000.0}),
+]
+
+
+@pytest.mark.parametrize("case", WHOLE_NUMBER_CASES, ids=[c.name for c in WHOLE_NUMBER_CASES])
+async def test_a_whole_number_written_with_a_zero_fraction_is_an_integer(api: Api, case: StrictCase) -> None:
+    """JSON Schema counts 4.0 as an integer, so the document allows it where an integer is due; the service agrees."""
+    who, method, url, body = await case.setup(api)
+    shown = await who.ok(method, url, json=body | case.changes, status=(200, 201))
+    for key, value in case.changes.items():
+        assert shown[key] == value and isinstance(shown[key], int), key
 
 
 async def test_dates_and_times_still_decode_from_iso_strings(api: Api) -> None:
