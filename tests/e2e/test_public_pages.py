@@ -78,7 +78,8 @@ def test_every_public_page_and_the_not_found_page_pass_the_checks_and_are_photog
 def test_the_language_switch_turns_every_page_english(page: Page, api: Api, run: Callable[..., Any]) -> None:
     pages = run(_district(api))
     page.goto(pages["home"])
-    page.get_by_role("link", name=t("layout.lang_switch_label", "zh-CN") + ": English").click()
+    switch = t("layout.lang_switch_label", "zh-CN") + t("common.colon", "zh-CN") + "English"
+    page.get_by_role("link", name=switch).click()
     page.wait_for_url("**/")
     assert page.locator("html").get_attribute("lang") == "en"
     for url in pages.values():

@@ -106,7 +106,7 @@ def test_each_roles_reading_pages_pass_the_checks_and_are_photographed(
 
     # The home page in English, through the language switch.
     page.goto("/")
-    page.get_by_role("link", name=t("layout.lang_switch_label", ZH) + ": English").click()
+    page.get_by_role("link", name=t("layout.lang_switch_label", ZH) + t("common.colon", ZH) + "English").click()
     page.wait_for_url("**/")
     assert page.locator("html").get_attribute("lang") == "en"
     expect(page.get_by_role("heading", level=1)).to_have_text(t("home.title", "en"))
