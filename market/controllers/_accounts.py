@@ -65,7 +65,7 @@ class MeController(Controller):
         accept_language: Annotated[
             str | None,
             HeaderParameter(
-                header="Accept-Language",
+                name="Accept-Language",
                 description="Language of `title` and `body`: `zh-CN` (the default) or `en`, by the usual q-values.",
             ),
         ] = None,

@@ -245,12 +245,15 @@ def parse_form(
     ints: tuple[str, ...] = (),
     extra: Mapping[str, Any] | None = None,
     checks: Mapping[str, FieldCheck] | None = None,
+    found: Mapping[str, str] | None = None,
 ) -> S | FormState:
     """The form as the API's request struct, or a FormState with a message beside every field that was refused.
 
     `ints` are read as integers first; `extra` holds what a form sends that is not one string a field (checked
     boxes, one-a-line lists), already read from the form, and takes the place of their raw text; `checks` are the
-    service's own rules on single fields, run here too so that they are reported together with the rest.
+    service's own rules on single fields, run here too so that they are reported together with the rest; `found`
+    are the errors the page met itself in fields it reads on its own (a local time, a choice), shown with the rest
+    and in place of what the schema would say of the same field.
     """
     extra = extra or {}
     # The confirmation step's `confirm=yes` is the page's, not the API struct's (which forbids unknown fields).
@@ -271,6 +274,7 @@ def parse_form(
         # A fault inside a list (one of several lines) is shown beside the list's own field.
         errors.setdefault(re.split(r"[\[.]", key, maxsplit=1)[0], message)
     errors.update(unreadable)
+    errors.update(found or {})
     if errors:
         return FormState(values, errors)
     try:
@@ -281,8 +285,8 @@ def parse_form(
     except msgspec.ValidationError as exc:
         # What no single field shows: a field the form should not send, or a rule across fields.
         text = str(exc)
-        found = _AT_FIELD.search(text) or re.search(r"required field `([^`]+)`", text)
-        name = found.group(1) if found else ""
+        at = _AT_FIELD.search(text) or re.search(r"required field `([^`]+)`", text)
+        name = at.group(1) if at else ""
         message = t("form.invalid", lang)
         return FormState(values, {name: message} if name else {}, None if name else message)
     except (ApplicationError, HTTPException) as exc:

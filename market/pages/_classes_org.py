@@ -75,18 +75,18 @@ def local_input(value: datetime) -> str:
     return local(value).strftime("%Y-%m-%dT%H:%M")
 
 
-def with_aware_start(values: dict[str, str], lang: str) -> dict[str, str] | FormState:
-    """The form with `starts_at` (a local `datetime-local` value) as an aware ISO time, or the field refused."""
+def with_aware_start(values: dict[str, str], lang: str) -> tuple[dict[str, str], dict[str, str]]:
+    """The form with `starts_at` (a local `datetime-local` value) as an aware ISO time, and the field's error if any."""
     raw = values.get("starts_at", "").strip()
     if not raw:
-        return FormState(values, {"starts_at": t("form.required", lang)})
+        return values, {"starts_at": t("form.required", lang)}
     try:
         when = datetime.fromisoformat(raw)
     except ValueError:
-        return FormState(values, {"starts_at": t("orgclass.bad_time", lang)})
+        return values, {"starts_at": t("orgclass.bad_time", lang)}
     if when.tzinfo is None:
         when = when.replace(tzinfo=SHANGHAI)
-    return {**values, "starts_at": when.isoformat()}
+    return {**values, "starts_at": when.isoformat()}, {}
 
 
 async def own_session(db: AsyncSession, class_id: int, user: User, clock: Clock) -> ClassSession:
@@ -150,15 +150,15 @@ async def create_class(
     values = await form_values(request)
     running = [p for p in await finance_projects(db_session, user) if p.status == ProjectStatus.IN_PROGRESS]
     project = next((p for p in running if str(p.id) == values.get("project_id", "").strip()), None)
+    aware, found = with_aware_start(values, lang)
     if project is None:
-        return await _new_form(db_session, user, viewer, FormState(values, {"project_id": t("orgclass.pick", lang)}))
-    aware = with_aware_start(values, lang)
-    if isinstance(aware, FormState):
-        return await _new_form(db_session, user, viewer, aware)
+        found["project_id"] = t("orgclass.pick", lang)
     body = {k: v for k, v in aware.items() if k != "project_id"}
-    data = parse_form(body, ClassCreate, lang, ints=("community_id", "seats"))
-    if isinstance(data, FormState):
-        return await _new_form(db_session, user, viewer, FormState(values, data.errors, data.general))
+    data = parse_form(body, ClassCreate, lang, ints=("community_id", "seats"), found=found)
+    if isinstance(data, FormState) or project is None:
+        # (A missing project is a found error, so parse_form has refused the form with it.)
+        errors, general = (data.errors, data.general) if isinstance(data, FormState) else (found, None)
+        return await _new_form(db_session, user, viewer, FormState(values, errors, general))
     try:
         async with writing(db_session):
             made = await classes.create_class(db_session, project.id, data, actor=user, now=clock.now())
@@ -205,10 +205,8 @@ async def edit_class(
     lang, user = lang_of(request), _user(request)
     session = await own_session(db_session, class_id, user, clock)
     values = {k: v for k, v in (await form_values(request)).items() if k in ("topic", "venue", "starts_at", "seats")}
-    aware = with_aware_start(values, lang)
-    if isinstance(aware, FormState):
-        return await _edit_form(viewer, session, aware)
-    data = parse_form(aware, ClassUpdate, lang, ints=("seats",))
+    aware, found = with_aware_start(values, lang)
+    data = parse_form(aware, ClassUpdate, lang, ints=("seats",), found=found)
     if isinstance(data, FormState):
         return await _edit_form(viewer, session, FormState(values, data.errors, data.general))
     try:

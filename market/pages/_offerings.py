@@ -252,17 +252,17 @@ async def create_meeting(request: UserRequest, db_session: Db, clock: Now) -> Te
     raw_ids = (await request.form()).getall("offering_ids", [])
     ids = [int_or_none(x if isinstance(x, str) else None) for x in raw_ids]
     chosen = {i for i in ids if i is not None}
-    data_values = {k: v for k, v in values.items() if k != "offering_ids"}
+    data_values: dict[str, Any] = {k: v for k, v in values.items() if k != "offering_ids"}
+    found: dict[str, str] = {}
     for name in ("starts_at", "ends_at"):
         when = _local_time(values.get(name, ""))
         if when is None:
-            message = t("form.required" if not values.get(name, "").strip() else "form.invalid", lang)
-            return await _meeting_form(db_session, request.user, clock, FormState(values, {name: message}), chosen)
-        data_values[name] = when
+            found[name] = t("form.required" if not values.get(name, "").strip() else "form.invalid", lang)
+        else:
+            data_values[name] = when
     if None in ids:
-        state = FormState(values, {"offering_ids": t("form.invalid", lang)})
-        return await _meeting_form(db_session, request.user, clock, state, chosen)
-    data = parse_form(data_values, MeetingCreate, lang, extra={"offering_ids": sorted(chosen)})
+        found["offering_ids"] = t("form.invalid", lang)
+    data = parse_form(data_values, MeetingCreate, lang, extra={"offering_ids": sorted(chosen)}, found=found)
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _meeting_form(db_session, request.user, clock, state, chosen)

@@ -79,3 +79,36 @@ async def test_the_feedback_form_flags_a_missing_rating_and_an_overlong_name(api
     assert r.status_code == 422
     assert field_error(r.text, "rating") and field_error(r.text, "name") == "最多 50 个字"
     assert value_of(r.text, "comment") == "很好"
+
+
+async def test_the_class_form_flags_a_missing_project_a_bad_start_and_no_seats_together(api: Api) -> None:
+    organiser, _ = await finance_project(api)
+    community = await api.community()
+    browser = await signed_in(api, organiser.username)
+    url = "/org/classes/new"
+    form = {"project_id": "", "topic": "识别养老诈骗", "community_id": str(community["id"]), "venue": "社区活动室"}
+    r = await browser.submit(url, url, form | {"starts_at": "next tuesday", "seats": "很多"})
+    assert r.status_code == 422
+    assert field_error(r.text, "project_id") and field_error(r.text, "starts_at") and field_error(r.text, "seats")
+    assert value_of(r.text, "topic") == "识别养老诈骗"
+
+
+async def test_the_class_edit_form_flags_a_bad_start_beside_a_blank_topic(api: Api) -> None:
+    organiser, project = await finance_project(api)
+    session = await night_class(api, organiser, project["id"])
+    browser = await signed_in(api, organiser.username)
+    url = f"/org/classes/{session['id']}/edit"
+    r = await browser.submit(url, url, {"topic": "", "venue": "社区活动室", "starts_at": "soon", "seats": "20"})
+    assert r.status_code == 422
+    assert field_error(r.text, "topic") and field_error(r.text, "starts_at")
+
+
+async def test_the_meeting_form_flags_both_times_and_no_services_together(api: Api) -> None:
+    await park_service(api)
+    browser = await signed_in(api, api.committee)
+    url = "/committee/meetings/new"
+    r = await browser.submit(url, url, {"title": "", "place": "路演厅", "starts_at": "", "ends_at": "tomorrow"})
+    assert r.status_code == 422
+    for name in ("title", "starts_at", "ends_at", "offering_ids"):
+        assert field_error(r.text, name), name
+    assert value_of(r.text, "place") == "路演厅"
