@@ -77,9 +77,15 @@ _WORD = r"[^\x00-\x20\x7f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u30
 REASON_PATTERN = f"^{_ANY}*{_WORD}{_ANY}*{_WORD}{_ANY}*$"
 """The document's statement of the reason rule: text without control characters, REASON_MIN (2) characters other
 than blanks somewhere in it."""
-IN_RANGE_PATTERN = r"^(20[0-9]{2}|2100)-"
-"""The range in the OpenAPI document, where a date (parameter or field) can carry no minimum: its year as written is
-2000 … 2100; the format says the rest."""
+_YEAR_DAY = r"(20[0-9]{2}|2100)-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])"
+IN_RANGE_PATTERN = f"^{_YEAR_DAY}$"
+"""The range in the OpenAPI document, where a date (parameter or field) can carry no minimum: its year is
+2000 … 2100. Spelled out whole, not as a prefix, so that a generator drawing from it draws dates."""
+MOMENT_PATTERN = (
+    f"^{_YEAR_DAY}[Tt]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
+    r"(\.[0-9]+)?([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])$"
+)
+"""The same for an aware date and time (RFC 3339 with an offset), on a day within the range as written."""
 
 Reason = Annotated[
     str,
@@ -95,7 +101,7 @@ it must contain words; blank or whitespace-only is missing. The service checks i
 the document states it as REASON_PATTERN."""
 Day = Annotated[date, Meta(extra_json_schema={"extra": {"pattern": IN_RANGE_PATTERN}}), IN_RANGE]
 """A date the service is given, within EARLIEST..LATEST."""
-Moment = Annotated[datetime, Meta(tz=True, extra_json_schema={"extra": {"pattern": IN_RANGE_PATTERN}}), IN_RANGE]
+Moment = Annotated[datetime, Meta(tz=True, extra_json_schema={"extra": {"pattern": MOMENT_PATTERN}}), IN_RANGE]
 """An aware date and time the service is given, on a day within EARLIEST..LATEST."""
 
 

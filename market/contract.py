@@ -185,32 +185,67 @@ def _limits(kind: Any) -> dict[str, Any]:
     return {name: value for name, value in limits.items() if value is not None}
 
 
-def _lists_in(kind: Any) -> list[Any]:
-    """The list types a field's type is or may be (`list[Id] | None`, `list[Id] | UnsetType`, under Meta)."""
+_LISTS = (msgspec.inspect.ListType, msgspec.inspect.SetType, msgspec.inspect.FrozenSetType)
+
+
+def _containers_in(kind: Any) -> list[Any]:
+    """The list and dict types a field's type is or may be (`list[Id] | None`, `list[Id] | UnsetType`, under Meta)."""
     if isinstance(kind, msgspec.inspect.Metadata):
-        return _lists_in(kind.type)
+        return _containers_in(kind.type)
     if isinstance(kind, msgspec.inspect.UnionType):
-        return [found for member in kind.types for found in _lists_in(member)]
-    if isinstance(kind, msgspec.inspect.ListType | msgspec.inspect.SetType | msgspec.inspect.FrozenSetType):
+        return [found for member in kind.types for found in _containers_in(member)]
+    if isinstance(kind, (*_LISTS, msgspec.inspect.DictType)):
         return [kind]
     return []
 
 
-def _arrays_in(schema: Any) -> list[Schema]:
-    """The array schemas of a property, also inside its `oneOf`/`anyOf` (an optional or unset-able list)."""
+def _shaped_in(schema: Any, shape: str) -> list[Schema]:
+    """The schemas of a property with `items` (shape "array") or `additionalProperties` (shape "object"), also
+    inside its `oneOf`/`anyOf` (an optional or unset-able one)."""
     if not isinstance(schema, Schema):
         return []
-    found = [schema] if schema.items is not None else []
+    part = schema.items if shape == "array" else schema.additional_properties
+    found = [schema] if part is not None else []
     for member in [*(schema.one_of or ()), *(schema.any_of or ())]:
-        found += _arrays_in(member)
+        found += _shaped_in(member, shape)
     return found
+
+
+def _fill(schema: Any, limits: dict[str, Any]) -> None:
+    for name, value in limits.items():
+        if isinstance(schema, Schema) and getattr(schema, name, None) is None:
+            setattr(schema, name, value)
+
+
+# A Decimal in a request body (a panel member's mark) is decoded from a JSON number or a decimal string, kept exact.
+_DECIMAL = Schema(
+    one_of=[
+        Schema(type=OpenAPIType.NUMBER),
+        Schema(type=OpenAPIType.STRING, pattern=r"^[0-9]{1,20}(\.[0-9]{1,20})?$"),
+    ]
+)
+
+
+def _document_container(schema: Any, kind: Any) -> None:
+    """Limits on a list's items, and on a dict's size, keys and Decimal values, which Litestar leaves out."""
+    if isinstance(kind, _LISTS):
+        for array in _shaped_in(schema, "array"):
+            _fill(array.items, _limits(kind.item_type))
+        return
+    for mapping in _shaped_in(schema, "object"):
+        _fill(mapping, {"min_properties": kind.min_length, "max_properties": kind.max_length})
+        if keys := _limits(kind.key_type):
+            _fill(mapping, {"property_names": Schema(type=OpenAPIType.STRING, **keys)})
+        if isinstance(kind.value_type, msgspec.inspect.DecimalType):
+            mapping.additional_properties = _DECIMAL
 
 
 class StrictStructSchemaPlugin(StructSchemaPlugin):
     """Structs are documented as they behave.
 
     Those with `forbid_unknown_fields` get `additionalProperties: false`, and the limits on a list's items
-    (`list[Id]`: every id ≥ 1) reach the document, which Litestar leaves out for the items of a list.
+    (`list[Id]`: every id ≥ 1) and on a dict (a panel member's marks) reach the document, which Litestar leaves
+    out for what a container holds.
     """
 
     def to_openapi_schema(self, field_definition: FieldDefinition, schema_creator: Any) -> Schema:
@@ -222,11 +257,6 @@ class StrictStructSchemaPlugin(StructSchemaPlugin):
             schema.additional_properties = False
         info = msgspec.inspect.type_info(field_definition.type_)
         for field in getattr(info, "fields", ()):
-            for listed in _lists_in(field.type):
-                limits = _limits(listed.item_type)
-                for array in _arrays_in((schema.properties or {}).get(field.encode_name)):
-                    items = array.items
-                    for name, value in limits.items():
-                        if isinstance(items, Schema) and getattr(items, name, None) is None:
-                            setattr(items, name, value)
+            for container in _containers_in(field.type):
+                _document_container((schema.properties or {}).get(field.encode_name), container)
         return schema

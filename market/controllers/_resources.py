@@ -193,7 +193,8 @@ class OrderController(Controller):
     path = "/orders"
     tags = ["services"]
 
-    @get("/")
+    # An evaluator has no orders to see: 403, not an empty list.
+    @get("/", problems=[403])
     async def list_orders(
         self,
         request: Request[User, Any, Any],
