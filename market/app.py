@@ -15,13 +15,16 @@ from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.db import row_clock
+from market.audit import KEY_INFO as AUDIT_KEY_INFO
 from market.audit import record
+from market.caching import NOTHING_DUE_AT, HttpCaching
 from market.clock import Clock, SystemClock
 from market.contract import StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
@@ -30,7 +33,7 @@ from market.db import create_engine
 from market.decoding import StrictJSONRequest
 from market.flows import catch_up
 from market.models import KeyValue
-from market.pages import PAGE_HANDLERS, HtmlErrorPages, register_template_helpers
+from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
 from market.security import session_auth
 from market.settings import Settings, get_settings
@@ -54,7 +57,10 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = create_engine(settings.database_url, echo=False)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
-        session_config=AsyncSessionConfig(expire_on_commit=False, autoflush=True),
+        # The audit chain is keyed with this app's key (market/audit.py), which never goes into the database.
+        session_config=AsyncSessionConfig(
+            expire_on_commit=False, autoflush=True, info={AUDIT_KEY_INFO: settings.effective_audit_key()}
+        ),
         # Handlers take `db_session`, which is this session once time-due transitions are stored (below); the
         # session as stored is for the two tools that must see the store itself: the tick and the list check.
         session_dependency_key=STORED_SESSION,
@@ -82,17 +88,23 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     def provide_clock() -> Clock:
         return clock
 
-    async def stamp_rows_by_clock(_: Request[Any, Any, Any]) -> None:
+    async def before_each_request(request: Request[Any, Any, Any]) -> Redirect | None:
         # New rows get `created_at` from this app's clock (see alliances.db.row_clock).
         row_clock.set(clock.now)
+        # A temporary password from a committee reset is changed before any signed-in page is used.
+        return password_change_first(request)
 
     def provide_settings() -> Settings:
         return settings
 
-    async def provide_db_session(db_session_as_stored: NamedDependency[AsyncSession]) -> AsyncSession:
+    async def provide_db_session(
+        request: Request[Any, Any, Any], db_session_as_stored: NamedDependency[AsyncSession]
+    ) -> AsyncSession:
         # Before a request reads anything, what time has made due is stored: every read on every worker then
-        # shows the state of this instant, ticker or not (docs/design.md, "Time").
-        await catch_up(db_session_as_stored, clock.now())
+        # shows the state of this instant, ticker or not (docs/design.md, "Time"). A public read's data-version
+        # query (market/caching.py) has already asked at this request's instant, on this session.
+        if request.scope["state"].get(NOTHING_DUE_AT) is None:
+            await catch_up(db_session_as_stored, clock.now())
         return db_session_as_stored
 
     app = Litestar(
@@ -106,7 +118,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             FlashPlugin(FlashConfig(template_config=templates)),
         ],
         on_app_init=[auth.on_app_init],
-        before_request=stamp_rows_by_clock,
+        before_request=before_each_request,
         lifespan=[ticker(settings, clock)],
         request_max_body_size=settings.max_attachment_bytes + 1024 * 1024,
         dependencies={
@@ -118,7 +130,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "audit": Provide(lambda: record, sync_to_thread=False),
         },
         stores=stores,
-        middleware=[rate_limit.middleware],
+        # HTTP caching wraps the rest, so a 304 is answered before sessions or sign-in are looked at.
+        middleware=[rate_limit.middleware, HttpCaching(alchemy, clock)],
         exception_handlers={Exception: internal_error},
         csrf_config=CSRFConfig(
             secret=settings.effective_secret(),
