@@ -1,4 +1,4 @@
-"""The `jiebang` command: serve, db upgrade, demo, tick, lists check, audit verify."""
+"""The `jiebang` command: serve, db upgrade, demo, tick, lists check, audit verify and anchor."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -76,17 +77,37 @@ def cmd_tick(args: argparse.Namespace) -> int:
     return asyncio.run(_with_session(run))
 
 
+def _anchor_file(args: argparse.Namespace) -> Path:
+    return Path(args.file) if args.file else get_settings().anchor_path
+
+
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Recompute the audit hash chain; exit 1 if anything was altered."""
-    from market.audit import verify
+    """Recompute the keyed audit chain and hold it to every published anchor; exit 1 if anything was altered."""
+    from market.audit import verify_published
 
     async def run(db: AsyncSession) -> int:
-        result = await verify(db)
+        result = await verify_published(db, _anchor_file(args))
         if result.ok:
-            print(f"audit chain intact: {result.entries} entries")
+            print(f"audit chain intact: {result.entries} entries, {result.anchors} anchor(s) checked")
             return 0
         print(f"audit chain BROKEN at entry {result.broken_at}: {result.reason}", file=sys.stderr)
         return 1
+
+    return asyncio.run(_with_session(run))
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    """Append the chain's head (length, hash, time) to the anchor file, once the chain verifies; print the line."""
+    from market.audit import anchor
+
+    async def run(db: AsyncSession) -> int:
+        result, published = await anchor(db, _anchor_file(args), now=SystemClock().now())
+        if published is None:
+            print(f"not anchored: audit chain BROKEN at entry {result.broken_at}: {result.reason}", file=sys.stderr)
+            return 1
+        # The same line goes to stdout, for the operator to ship elsewhere (the minutes, an email).
+        print(published.line(), end="")
+        return 0
 
     return asyncio.run(_with_session(run))
 
@@ -133,7 +154,12 @@ def parser() -> argparse.ArgumentParser:
     lists.add_parser("check", help="report records that break the list rules").set_defaults(func=cmd_lists_check)
 
     audit = sub.add_parser("audit", help="the audit log").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="check the hash chain").set_defaults(func=cmd_audit_verify)
+    check = audit.add_parser("verify", help="check the keyed chain against every published anchor")
+    check.add_argument("--file", help="the anchor file (default: JIEBANG_AUDIT_ANCHOR_FILE or var/anchors/audit.jsonl)")
+    check.set_defaults(func=cmd_audit_verify)
+    pin = audit.add_parser("anchor", help="publish the chain's head to the append-only anchor file")
+    pin.add_argument("--file", help="the anchor file (default: JIEBANG_AUDIT_ANCHOR_FILE or var/anchors/audit.jsonl)")
+    pin.set_defaults(func=cmd_audit_anchor)
     return p
 
 

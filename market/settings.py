@@ -37,8 +37,10 @@ class Settings:
     session_max_age: int = field(default_factory=lambda: int(_env("SESSION_MAX_AGE", str(8 * 3600))))
     secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")
     debug: bool = field(default_factory=lambda: _env("DEBUG", "0") == "1")
-    demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "demo"))
+    demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "jiebang-demo"))
     login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
+    # One JSON line per request on standard output (market/serving.py); 0 turns it off.
+    access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
     # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's
     # sign-up link, the one sent by SMS) are built from it. Unset, pages use the request's own address, and no
     # SMS is sent (a link built from a request's Host header must not go out to a phone).
@@ -50,6 +52,11 @@ class Settings:
     # Requests to send a lost link, per mobile number and per client address, in one hour.
     sms_per_number_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_NUMBER_PER_HOUR", "3")))
     sms_per_address_per_hour: int = field(default_factory=lambda: int(_env("SMS_PER_ADDRESS_PER_HOUR", "10")))
+    # The audit chain's HMAC key. It must live outside the database (an environment secret), so that someone who
+    # can write the database still cannot re-hash the chain after editing it. Unset: a key kept in var/audit_key.
+    audit_key: str = field(default_factory=lambda: _env("AUDIT_KEY", ""))
+    # Where `jiebang audit anchor` appends the chain's head, one JSON line each (default var/anchors/audit.jsonl).
+    audit_anchor_file: str = field(default_factory=lambda: _env("AUDIT_ANCHOR_FILE", ""))
 
     @property
     def is_sqlite(self) -> bool:
@@ -70,6 +77,15 @@ class Settings:
         """The configured secret, or one kept in var/ so that every worker on this machine signs alike."""
         return self.secret_key or _stored_secret(self.var_dir / "secret_key")
 
+    def effective_audit_key(self) -> bytes:
+        """The audit chain's HMAC key: the configured one, or one generated once and kept in var/audit_key."""
+        return (self.audit_key or _stored_secret(self.var_dir / "audit_key")).encode()
+
+    @property
+    def anchor_path(self) -> Path:
+        """The append-only file of published audit anchors."""
+        return Path(self.audit_anchor_file) if self.audit_anchor_file else self.var_dir / "anchors" / "audit.jsonl"
+
 
 @lru_cache(maxsize=4)
 def _stored_secret(path: Path) -> str:
@@ -83,7 +99,7 @@ def _stored_secret(path: Path) -> str:
             if secret:
                 return secret
             time.sleep(0.01)
-        raise RuntimeError(f"{path.name} is empty; delete it or set JIEBANG_SECRET_KEY") from None
+        raise RuntimeError(f"{path.name} is empty; delete it or set its JIEBANG_ setting") from None
     secret = secrets.token_urlsafe(32)
     with os.fdopen(fd, "w") as fh:
         fh.write(secret)

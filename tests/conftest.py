@@ -11,6 +11,9 @@ import os
 # Before any market module is imported: argon2id with its cheapest parameters, so that the hundreds of
 # accounts the suite creates and signs in do not dominate its run time. Production keeps the defaults.
 os.environ["JIEBANG_PASSWORD_HASHING"] = "cheapest-for-tests"
+# One audit key for the app under test and for what tests write directly (accounts, the demo), so their entries
+# join one chain; set here so that no test run writes a key file into the checkout's var/.
+os.environ.setdefault("JIEBANG_AUDIT_KEY", "test-audit-key-kept-outside-the-database")
 
 import asyncio
 import shutil
@@ -156,6 +159,8 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def settings(database_url: str, var_dir: Path) -> Settings:
     """Settings for the test's database: a var/ of the run's own (emptied of attachments), no background ticker."""
     shutil.rmtree(var_dir / "attachments", ignore_errors=True)
+    # Anchors vouch for one database's chain; each test starts a new chain.
+    shutil.rmtree(var_dir / "anchors", ignore_errors=True)
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-test-secret-key-00",

@@ -12,7 +12,7 @@ from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
-from market.audit import verify
+from market.audit import verify_published
 from market.clock import Clock
 from market.errors import InvalidInput
 from market.invariants import check, due_transitions
@@ -22,6 +22,7 @@ from market.schemas._stats import Stats
 from market.security import requires_committee
 from market.services import _stats as stats
 from market.services._tasks import sealed_proposal_ids
+from market.settings import Settings
 
 
 class StatsController(Controller):
@@ -83,10 +84,18 @@ class AuditController(Controller):
         return AuditPage(items=[AuditItem.of(e) for e in rows])
 
     @get("/verify")
-    async def check(self, db_session: NamedDependency[AsyncSession]) -> AuditVerification:
-        """Recompute the hash chain."""
-        result = await verify(db_session)
-        return AuditVerification(ok=result.ok, entries=result.entries, broken_at=result.broken_at, reason=result.reason)
+    async def check(
+        self, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
+    ) -> AuditVerification:
+        """Recompute the keyed hash chain and hold it to every anchor published to the anchor file."""
+        result = await verify_published(db_session, settings.anchor_path)
+        return AuditVerification(
+            ok=result.ok,
+            entries=result.entries,
+            broken_at=result.broken_at,
+            reason=result.reason,
+            anchors=result.anchors,
+        )
 
 
 class ListsController(Controller):

@@ -42,6 +42,8 @@ class AuditVerification(Schema):
     entries: int
     broken_at: int | None
     reason: str
+    # How many published anchors (`jiebang audit anchor`) the chain was held to.
+    anchors: int
 
 
 class ListViolation(Schema):

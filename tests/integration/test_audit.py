@@ -1,13 +1,23 @@
-"""The audit log is hash-chained: editing, removing or truncating entries is detected by `audit verify`."""
+"""The audit log is a keyed hash chain held to published anchors: editing, removing, re-hashing or truncating
+entries is detected by `audit verify`."""
 
 from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Callable
 
 import pytest
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
+from market import cli
+from market.audit import GENESIS, canonical, fields_of
 from market.db import create_engine
-from market.models import AuditEntry
+from market.models import AuditEntry, AuditHead
+from market.settings import get_settings
 from tests.factories import Api, posted_task
 
 
@@ -50,3 +60,111 @@ async def test_only_the_committee_reads_the_audit_log(api: Api) -> None:
     assert (await api.anon.get("/audit/verify")).status_code == 401
     entries = (await api.committee.ok("GET", "/audit", params={"entity": "task"}))["items"]
     assert entries and all(e["entity"] == "task" for e in entries)
+
+
+async def _rewrite(api: Api, digest: Callable[[str, str], str]) -> None:
+    """Edit the middle entry, then recompute every hash after it and the head with `digest(prev, canonical)`."""
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine, expire_on_commit=False)() as db, db.begin():
+            rows = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+            rows[len(rows) // 2].after = "cancelled"
+            prev = GENESIS
+            for row in rows:
+                row.prev_hash = prev
+                row.hash = prev = digest(prev, canonical(fields_of(row)))
+            head = (await db.scalars(select(AuditHead))).one()
+            head.last_hash, head.length = prev, len(rows)
+    finally:
+        await engine.dispose()
+
+
+def _unkeyed(prev: str, text: str) -> str:
+    return hashlib.sha256((prev + text).encode()).hexdigest()
+
+
+def _guessed_key(prev: str, text: str) -> str:
+    return hmac.new(b"a key the attacker guessed", (prev + text).encode(), hashlib.sha256).hexdigest()
+
+
+@pytest.mark.parametrize("digest", [_unkeyed, _guessed_key], ids=["unkeyed", "guessed-key"])
+async def test_an_edit_with_the_whole_chain_rehashed_without_the_key_is_detected(
+    api: Api, digest: Callable[[str, str], str]
+) -> None:
+    for _ in range(3):
+        await posted_task(api)
+    await _rewrite(api, digest)
+    result = await api.committee.ok("GET", "/audit/verify")
+    assert result["ok"] is False
+    assert "key" in result["reason"]
+
+
+async def _drop_newest_and_roll_head_back(api: Api) -> None:
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db, db.begin():
+            newest = (await db.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(1))).one()
+            await db.execute(delete(AuditEntry).where(AuditEntry.id == newest.id))
+            await db.execute(update(AuditHead).values(last_hash=newest.prev_hash, length=AuditHead.length - 1))
+    finally:
+        await engine.dispose()
+
+
+async def _cli(api: Api, monkeypatch: pytest.MonkeyPatch, *argv: str) -> int:
+    """Run `jiebang …` against the test's database and var/ (in a thread: the command runs its own event loop)."""
+    monkeypatch.setenv("JIEBANG_DATABASE_URL", api.settings.database_url)
+    monkeypatch.setenv("JIEBANG_VAR_DIR", str(api.settings.var_dir))
+    get_settings.cache_clear()
+    try:
+        return await asyncio.to_thread(cli.main, list(argv))
+    finally:
+        get_settings.cache_clear()
+
+
+async def test_truncation_with_the_head_rolled_back_is_detected_by_an_anchor(
+    api: Api, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for _ in range(3):
+        await posted_task(api)
+    assert await _cli(api, monkeypatch, "audit", "anchor") == 0
+    published = json.loads(capsys.readouterr().out)
+    lines = api.settings.anchor_path.read_text().splitlines()
+    assert [json.loads(line) for line in lines] == [published]
+    before = await api.committee.ok("GET", "/audit/verify")
+    assert before["ok"] is True and before["anchors"] == 1 and published["length"] == before["entries"]
+
+    await _drop_newest_and_roll_head_back(api)
+
+    result = await api.committee.ok("GET", "/audit/verify")
+    assert result["ok"] is False and "truncated" in result["reason"]
+    assert await _cli(api, monkeypatch, "audit", "verify") == 1
+    assert "truncated" in capsys.readouterr().err
+
+
+async def test_an_anchor_covers_what_it_saw_and_later_entries_still_verify(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await posted_task(api)
+    assert await _cli(api, monkeypatch, "audit", "anchor") == 0
+    await posted_task(api)
+    assert await _cli(api, monkeypatch, "audit", "anchor") == 0
+    await posted_task(api)
+    result = await api.committee.ok("GET", "/audit/verify")
+    assert result["ok"] is True and result["anchors"] == 2
+    assert await _cli(api, monkeypatch, "audit", "verify") == 0
+
+
+async def test_a_broken_chain_is_not_anchored(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    for _ in range(2):
+        await posted_task(api)
+    await _tamper(api, "edit")
+    assert await _cli(api, monkeypatch, "audit", "anchor") == 1
+    assert not api.settings.anchor_path.exists()
+
+
+async def test_an_edited_anchor_file_fails_verification(api: Api) -> None:
+    await posted_task(api)
+    api.settings.anchor_path.parent.mkdir(parents=True, exist_ok=True)
+    api.settings.anchor_path.write_text('{"length": 1, "hash": "not a hash"}\n')
+    result = await api.committee.ok("GET", "/audit/verify")
+    assert result["ok"] is False and "not an anchor" in result["reason"]
