@@ -57,8 +57,15 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     """Load the demo district (idempotent) and print the accounts."""
     from market.demo import load_demo
+    from market.i18n import t
+    from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 
     settings = get_settings()
+    # The demo's accounts get the same password rule as everyone's (market/passwords.py).
+    fault = password_fault(settings.demo_password, "committee")
+    if fault is not None:
+        print(f"JIEBANG_DEMO_PASSWORD: {t(fault, 'en', n=MIN_LENGTH, max=MAX_LENGTH)}", file=sys.stderr)
+        return 2
     report = asyncio.run(load_demo(settings, settings.demo_password))
     print(report.describe())
     return 0

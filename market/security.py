@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+import msgspec
 from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.session import SESSION_ID_MAX_LENGTH, SQLAlchemyAsyncSessionBackend
 from argon2 import PasswordHasher, profiles
@@ -18,7 +19,8 @@ from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.clock import as_utc
 from market.errors import Forbidden, NotAuthenticated
@@ -123,6 +125,28 @@ class DatabaseSessionConfig(ServerSideSessionConfig):
         self._backend_class = partial(  # type: ignore[assignment]
             DatabaseSessionBackend, alchemy_config=self.alchemy, model=UserSession
         )
+
+
+async def end_sessions(db: AsyncSession, user_id: int, *, keep: str | None = None) -> int:
+    """Delete every server-side session signed in as `user_id` except `keep` (the one making the request).
+
+    A session row holds its data as the JSON the session middleware wrote, so the rows are read and matched here;
+    this runs only when a password changes, never on a read path. Returns how many sessions were ended.
+    """
+    rows = (await db.execute(select(UserSession.session_id, UserSession.data))).all()
+    ended = [sid for sid, data in rows if sid != keep and _session_user(data) == user_id]
+    if ended:
+        await db.execute(delete(UserSession).where(UserSession.session_id.in_(ended)))
+    return len(ended)
+
+
+def _session_user(data: bytes | memoryview | None) -> int | None:
+    try:
+        decoded = msgspec.json.decode(bytes(data or b""))
+    except msgspec.DecodeError:
+        return None
+    user_id = decoded.get("user_id") if isinstance(decoded, dict) else None
+    return user_id if isinstance(user_id, int) else None
 
 
 async def load_user(session_data: dict[str, Any], connection: ASGIConnection[Any, Any, Any, Any]) -> User | None:

@@ -16,7 +16,7 @@ from market.db import writing
 from market.errors import NotAuthenticated
 from market.i18n import choose_accept_language
 from market.models import User as UserModel
-from market.schemas._accounts import Inbox, LoginRequest, Notification, User, UserCreate
+from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
 from market.security import requires_committee
 from market.services import _accounts as accounts
 
@@ -55,6 +55,31 @@ class MeController(Controller):
     async def me(self, request: Request[UserModel, Any, Any]) -> User:
         """Who am I."""
         return User.of(request.user)
+
+    @post("/me/password", status_code=HTTP_204_NO_CONTENT, no_problems=[409])
+    async def change_password(
+        self,
+        request: Request[UserModel, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        data: JSONBody[PasswordChange],
+    ) -> None:
+        """Change my password: give the current one and a new one.
+
+        The new password must have 8 to 128 characters, not be one of the most common passwords (a list of about
+        20,000 shipped with the service), not be the username, and differ from the current one (422 naming
+        `current_password` or `new_password` otherwise). Every other session of the account ends; this one stays
+        signed in. A temporary password from a committee reset is replaced and `must_change_password` clears.
+        """
+        async with writing(db_session):
+            await accounts.change_password(
+                db_session,
+                request.user.id,
+                data.current_password,
+                data.new_password,
+                keep_session=request.get_session_id(),
+                now=clock.now(),
+            )
 
     @get("/inbox")
     async def get_inbox(
@@ -109,7 +134,29 @@ class UserController(Controller):
         clock: NamedDependency[Clock],
         data: JSONBody[UserCreate],
     ) -> User:
-        """Create an account for a committee member, evaluator, secretary or organisation member."""
+        """Create an account for a committee member, evaluator, secretary or organisation member.
+
+        The password follows the same rules as a changed one (8 to 128 characters, not a common password, not the
+        username): 422 naming `password` otherwise.
+        """
         async with writing(db_session):
             user = await accounts.create_user(db_session, data, actor=request.user, now=clock.now())
         return User.of(user)
+
+    @post("/{user_id:int}/password", status_code=HTTP_204_NO_CONTENT, no_problems=[409])
+    async def reset_password(
+        self,
+        request: Request[UserModel, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        user_id: PathId,
+        data: JSONBody[PasswordReset],
+    ) -> None:
+        """Give an account a temporary password (the committee hands it over in person).
+
+        The password follows the usual rules (422 naming `password`). Every session of the account ends, and its
+        owner must choose their own password before using the pages (`must_change_password` is set until then).
+        A committee member changes their own password with `POST /me/password` instead (403 here).
+        """
+        async with writing(db_session):
+            await accounts.reset_password(db_session, user_id, data.password, actor=request.user, now=clock.now())

@@ -107,7 +107,7 @@ class Year:
     async def account(
         self, username: str, role: Role, who: str, *, org: int | None = None, community: int | None = None
     ) -> int:
-        """An account with the demo password, made directly: the API rightly refuses passwords as short as `demo`."""
+        """An account with the demo password, made directly (the API makes people's accounts; these are the demo's)."""
         engine = create_engine(self.settings.database_url)
         try:
             async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):

@@ -149,7 +149,8 @@ ZH_CN: dict[str, str] = {
     "committee.accounts.username": "用户名",
     "committee.accounts.username_help": "3 到 40 位，只能用小写字母、数字和 _ . -",
     "committee.accounts.password": "初始密码",
-    "committee.accounts.password_help": "至少 8 位；请线下告知本人，并提醒其妥善保管。",
+    "committee.accounts.password_help": "8 至 128 个字符，不能是常用密码，也不能与用户名相同；"
+    "请线下告知本人，并提醒其妥善保管。",
     "committee.accounts.role": "角色",
     "committee.accounts.display_name": "显示名称",
     "committee.accounts.display_name_help": "选填，如姓名或职务；不填则显示用户名。",
@@ -162,6 +163,15 @@ ZH_CN: dict[str, str] = {
     "committee.accounts.created": "账号 {name}（{role}）已创建。",
     "committee.accounts.empty": "没有符合条件的账号。",
     "committee.accounts.inactive": "已停用",
+    "committee.accounts.back": "返回账号管理",
+    "committee.accounts.must_change": "待本人修改临时密码",
+    "committee.accounts.reset": "重置密码",
+    "committee.accounts.reset_title": "重置 {name} 的密码",
+    "committee.accounts.reset_lead": "为该账号设置一个临时密码，并线下告知本人。"
+    "该账号现有的登录会全部退出；本人下次登录后，须先把临时密码改成自己的密码。",
+    "committee.accounts.temporary_password": "临时密码",
+    "committee.accounts.reset_submit": "重置密码",
+    "committee.accounts.reset_done": "{name} 的密码已重置，请线下告知本人临时密码。",
     # Organisations
     "committee.orgs.title": "组织管理",
     "committee.orgs.applications": "查看入驻申请",
@@ -342,7 +352,8 @@ EN: dict[str, str] = {
     "committee.accounts.username": "Username",
     "committee.accounts.username_help": "3 to 40 characters: lower-case letters, digits and _ . -",
     "committee.accounts.password": "Initial password",
-    "committee.accounts.password_help": "At least 8 characters; hand it over in person and ask them to keep it safe.",
+    "committee.accounts.password_help": "8 to 128 characters, not a common password and not the username; "
+    "hand it over in person and ask them to keep it safe.",
     "committee.accounts.role": "Role",
     "committee.accounts.display_name": "Display name",
     "committee.accounts.display_name_help": "Optional, such as a name or title; the username is shown otherwise.",
@@ -356,6 +367,16 @@ EN: dict[str, str] = {
     "committee.accounts.created": "Account {name} ({role}) created.",
     "committee.accounts.empty": "No accounts match.",
     "committee.accounts.inactive": "Deactivated",
+    "committee.accounts.back": "Back to accounts",
+    "committee.accounts.must_change": "Temporary password not yet changed",
+    "committee.accounts.reset": "Reset password",
+    "committee.accounts.reset_title": "Reset the password of {name}",
+    "committee.accounts.reset_lead": "Give this account a temporary password and hand it over in person. "
+    "The account is signed out everywhere; at their next sign-in its owner must replace the temporary password "
+    "with their own.",
+    "committee.accounts.temporary_password": "Temporary password",
+    "committee.accounts.reset_submit": "Reset password",
+    "committee.accounts.reset_done": "The password of {name} is reset; hand the temporary password over in person.",
     # Organisations
     "committee.orgs.title": "Organisations",
     "committee.orgs.applications": "Applications to join",

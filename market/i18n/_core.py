@@ -246,6 +246,22 @@ ZH_CN: dict[str, str] = {
     "login.failed": "用户名或密码错误",
     "login.welcome": "欢迎，{name}",
     "logout.done": "您已退出登录。",
+    # Passwords (market/passwords.py) and changing one's own
+    "layout.change_password": "修改密码",
+    "password.too_short": "密码至少需要 {n} 个字符",
+    "password.too_long": "密码最多 {max} 个字符",
+    "password.is_username": "密码不能与用户名相同",
+    "password.too_common": "这是最常用的密码之一，很容易被猜中，请换一个",
+    "password.mismatch": "两次输入的新密码不一致",
+    "account.password.title": "修改密码",
+    "account.password.lead": "请设置一个只有您自己知道的新密码。修改后，您在其他设备和浏览器上的登录都会退出。",
+    "account.password.must_change": "您现在用的是综合党委为您重置的临时密码，请先设置自己的新密码，然后再继续。",
+    "account.password.current": "当前密码",
+    "account.password.new": "新密码",
+    "account.password.new_help": "8 至 128 个字符；不能是常用密码，也不能与用户名相同。一句好记的话就很好。",
+    "account.password.again": "再次输入新密码",
+    "account.password.submit": "修改密码",
+    "account.password.changed": "密码已修改，其他设备和浏览器上的登录都已退出。",
     # Errors
     "error.400.title": "请求有误",
     "error.400.body": "您打开的链接或提交的内容有误，请检查后重试。",
@@ -605,6 +621,25 @@ EN: dict[str, str] = {
     "login.failed": "Wrong username or password",
     "login.welcome": "Welcome, {name}",
     "logout.done": "You are signed out.",
+    # Passwords (market/passwords.py) and changing one's own
+    "layout.change_password": "Change password",
+    "password.too_short": "A password needs at least {n} characters",
+    "password.too_long": "A password has at most {max} characters",
+    "password.is_username": "The password must not be the username",
+    "password.too_common": "This is one of the most common passwords and easily guessed; choose another",
+    "password.mismatch": "The two new passwords do not match",
+    "account.password.title": "Change password",
+    "account.password.lead": "Choose a new password that only you know. "
+    "Changing it signs you out on every other device and browser.",
+    "account.password.must_change": "You are using a temporary password the committee gave you. "
+    "Choose your own before you go on.",
+    "account.password.current": "Current password",
+    "account.password.new": "New password",
+    "account.password.new_help": "8 to 128 characters; not a common password and not your username. "
+    "A sentence you remember works well.",
+    "account.password.again": "New password again",
+    "account.password.submit": "Change password",
+    "account.password.changed": "Your password is changed; every other device and browser is signed out.",
     # Errors
     "error.400.title": "Bad request",
     "error.400.body": "The address or its parameters are not right.",

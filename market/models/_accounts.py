@@ -9,7 +9,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar.session import SessionModelMixin
 from advanced_alchemy.extensions.litestar.store import StoreModelMixin
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community, Organization
@@ -42,6 +42,8 @@ class User(Base):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"), index=True)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("communities.id"), index=True)
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Set by a committee reset: the owner's pages send them to change the temporary password first.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     organization: Mapped[Organization | None] = relationship(lazy="joined")
     community: Mapped[Community | None] = relationship(lazy="joined")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from market.pages._account import ACCOUNT_PAGES, password_change_first
 from market.pages._admin import ADMIN_PAGES
 from market.pages._apidocs import API_DOCS_PAGES
 from market.pages._base import register_template_helpers
@@ -32,10 +33,11 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *DRAFTING_PAGES,
     *COMMITTEE_PAGES,
     *ADMIN_PAGES,
+    *ACCOUNT_PAGES,
     *COMMUNITY_PAGES,
     *OFFERING_PAGES,
     *STATS_PAGES,
     *API_DOCS_PAGES,
 ]
 
-__all__ = ["PAGE_HANDLERS", "HtmlErrorPages", "register_template_helpers"]
+__all__ = ["PAGE_HANDLERS", "HtmlErrorPages", "password_change_first", "register_template_helpers"]

@@ -44,6 +44,7 @@ from market.pages._base import (
     see_other,
     text_or_none,
 )
+from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 from market.schemas._accounts import UserCreate
 from market.services import _accounts as accounts
 
@@ -99,7 +100,11 @@ async def create_account(request: Committee, db_session: Db, clock: Now) -> Temp
     values = await form_values(request)
     given = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS and (k not in OPTIONAL_ACCOUNT_FIELDS or v.strip())}
     kept = {k: v for k, v in values.items() if k != "password"}
-    data = parse_form(given, UserCreate, lang)
+    # The password rule's own message (too short, too common, the username) rather than the schema's "not accepted".
+    typed = values.get("password", "")[:1000]
+    fault = password_fault(typed, values.get("username", "")) if typed else None
+    found = {"password": t(fault, lang, n=MIN_LENGTH, max=MAX_LENGTH)} if fault else None
+    data = parse_form(given, UserCreate, lang, found=found)
     if isinstance(data, FormState):
         data.values = kept
         return await _accounts_page(db_session, viewer, data)
@@ -111,6 +116,39 @@ async def create_account(request: Committee, db_session: Db, clock: Now) -> Temp
             raise
         return await _accounts_page(db_session, viewer, refused(kept, exc, lang, ACCOUNT_FIELDS))
     say(request, "committee.accounts.created", name=user.username, role=label("role", user.role, lang))
+    return see_other("/committee/accounts")
+
+
+async def _reset_page(db: AsyncSession, viewer: User, user_id: int, form: FormState) -> Template:
+    account = await accounts.get_user(db, user_id)
+    return form_page("market/committee/reset_password.html.j2", viewer, form, account=account, max_length=MAX_LENGTH)
+
+
+@get("/committee/accounts/{user_id:int}/password", **COMMITTEE)
+async def reset_password_form(request: Committee, db_session: Db, user_id: PathId) -> Template:
+    """The form giving an account a temporary password, which its owner must change at their next sign-in."""
+    return await _reset_page(db_session, request.user, user_id, FormState())
+
+
+@post("/committee/accounts/{user_id:int}/password", **COMMITTEE)
+async def reset_password(request: Committee, db_session: Db, clock: Now, user_id: PathId) -> Template | Redirect:
+    """Reset an account's password, as `POST /api/v1/users/{id}/password` does; refusals come back beside the field."""
+    lang, viewer = lang_of(request), request.user
+    values = await form_values(request)
+    temporary = values.get("password", "")[:1000]
+    account = await accounts.get_user(db_session, user_id)
+    fault = password_fault(temporary, account.username) if temporary else "form.required"
+    if fault is not None:
+        message = t(fault, lang, n=MIN_LENGTH, max=MAX_LENGTH)
+        return await _reset_page(db_session, viewer, user_id, FormState({}, {"password": message}))
+    try:
+        async with writing(db_session):
+            await accounts.reset_password(db_session, user_id, temporary, actor=viewer, now=clock.now())
+    except ApplicationError as exc:
+        if exc.status_code == 404:
+            raise
+        return await _reset_page(db_session, viewer, user_id, refused({}, exc, lang, ("password",)))
+    say(request, "committee.accounts.reset_done", name=account.username)
     return see_other("/committee/accounts")
 
 
@@ -220,6 +258,8 @@ async def change_organization_status(
 ADMIN_PAGES: list[ControllerRouterHandler] = [
     account_list,
     create_account,
+    reset_password_form,
+    reset_password,
     organization_list,
     create_organization,
     change_organization_status,

@@ -115,6 +115,9 @@ async def login(request: Request[Any, Any, Any], db_session: Db) -> Template | R
     request.clear_session()
     request.set_session({"user_id": user.id})
     say(request, "login.welcome", name=user.username)
+    if user.must_change_password:
+        # A temporary password from a committee reset: the owner chooses their own before going on.
+        return see_other(f"/account/password?next={quote(target)}")
     return see_other(target)
 
 

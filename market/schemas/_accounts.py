@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
+from msgspec import Meta
 
 from market.models import Notification as NotificationModel
 from market.models import Role
@@ -31,8 +33,22 @@ class UserCreate(Schema):
     community_id: Id | None = None
 
 
+class PasswordChange(Schema):
+    """A new password for the signed-in account; the current one proves that its owner is asking."""
+
+    # Bounded by what passwords could be before today's rule (200), not by it: an older one must still work here.
+    current_password: Annotated[str, Meta(min_length=1, max_length=200)]
+    new_password: Password
+
+
+class PasswordReset(Schema):
+    """A temporary password the committee gives an account; its owner must choose their own at the next sign-in."""
+
+    password: Password
+
+
 class User(Schema):
-    """An account as others see it."""
+    """An account as others see it (`must_change_password`: it holds a temporary password from a committee reset)."""
 
     id: int
     username: str
@@ -43,6 +59,7 @@ class User(Schema):
     community_id: int | None
     community_name: str | None
     is_active: bool
+    must_change_password: bool
 
     @classmethod
     def of(cls, user: UserModel) -> User:
@@ -57,6 +74,7 @@ class User(Schema):
             community_id=user.community_id,
             community_name=user.community.name if user.community else None,
             is_active=user.is_active,
+            must_change_password=user.must_change_password,
         )
 
 

@@ -34,7 +34,16 @@ ShortName = Annotated[str, Meta(min_length=1, max_length=50, pattern=_LINE)]
 Text = Annotated[str, Meta(max_length=20_000, pattern=_TEXT)]
 RequiredText = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=_TEXT)]
 Username = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[a-z0-9_.-]+$")]
-Password = Annotated[str, Meta(min_length=8, max_length=200)]
+# A password being chosen (market/passwords.py holds the rule; the limits here are the same numbers).
+Password = Annotated[
+    str,
+    Meta(
+        min_length=8,
+        max_length=128,
+        description="8 to 128 characters, not one of the most common passwords and not the account's username "
+        "(both compared case-insensitively)",
+    ),
+]
 # Ids travel in JSON bodies too; bounded so no database sees an out-of-range integer.
 Id = Annotated[int, Meta(ge=1, le=2**53)]
 Fen = Annotated[int, Meta(ge=1, le=10**12)]

@@ -9,10 +9,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, Organization
 from market.audit import SYSTEM, record
-from market.errors import InvalidInput, NotFound, StateConflict
+from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Notification, Role, User
+from market.passwords import check_password
 from market.schemas._accounts import UserCreate
-from market.security import hash_password, verify_password
+from market.security import end_sessions, hash_password, verify_password
 
 
 async def authenticate(db: AsyncSession, username: str, password: str) -> User | None:
@@ -36,6 +37,7 @@ async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: d
         raise InvalidInput("组织不存在 (no such organisation)", field="organization_id")
     if data.community_id is not None and await db.get(Community, data.community_id) is None:
         raise InvalidInput("社区不存在 (no such community)", field="community_id")
+    check_password(data.password, data.username)
     if await db.scalar(select(func.count()).where(User.username == data.username)):
         raise StateConflict("用户名已被使用 (username taken)", field="username")
     user = User(
@@ -59,6 +61,82 @@ async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: d
         data={"username": user.username, "role": user.role},
     )
     await db.refresh(user)
+    return user
+
+
+async def get_user(db: AsyncSession, user_id: int) -> User:
+    """One account, for the committee's pages."""
+    user = (await db.execute(select(User).where(User.id == user_id))).unique().scalar_one_or_none()
+    if user is None:
+        raise NotFound("账号不存在 (no such account)")
+    return user
+
+
+async def _locked_user(db: AsyncSession, user_id: int) -> User:
+    # FOR UPDATE on the users row alone: the joined organisation and community are outer joins PostgreSQL won't lock.
+    user = (
+        (await db.execute(select(User).where(User.id == user_id).with_for_update(of=User)))
+        .unique()
+        .scalar_one_or_none()
+    )
+    if user is None:
+        raise NotFound("账号不存在 (no such account)")
+    return user
+
+
+async def change_password(
+    db: AsyncSession, user_id: int, current: str, new: str, *, keep_session: str | None, now: datetime
+) -> User:
+    """The owner changes their own password: the current one must match and the new one pass the rules.
+
+    Every other session of the account ends (`keep_session` is the one asking); the audit says it happened, with
+    how many sessions ended, and never what either password was.
+    """
+    user = await _locked_user(db, user_id)
+    if not verify_password(user.password_hash, current):
+        raise InvalidInput("当前密码不正确 (the current password is wrong)", field="current_password")
+    check_password(new, user.username, field="new_password")
+    if new == current:
+        raise InvalidInput(
+            "新密码不能与当前密码相同 (the new password must differ from the current one)", field="new_password"
+        )
+    was_temporary = user.must_change_password
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    ended = await end_sessions(db, user.id, keep=keep_session)
+    await record(
+        db,
+        at=now,
+        actor=user,
+        entity="user",
+        entity_id=user.id,
+        action="change_password",
+        data={"sessions_ended": ended, "replaced_temporary": was_temporary},
+    )
+    return user
+
+
+async def reset_password(db: AsyncSession, user_id: int, temporary: str, *, actor: User, now: datetime) -> User:
+    """The committee gives an account a temporary password: its sessions all end, and its owner must change it.
+
+    Not its own: a committee member changes their own password as everyone does, proving they know the current one.
+    """
+    if user_id == actor.id:
+        raise Forbidden("自己的密码请在“修改密码”中修改 (change your own password with your current one instead)")
+    user = await _locked_user(db, user_id)
+    check_password(temporary, user.username)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    ended = await end_sessions(db, user.id)
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="user",
+        entity_id=user.id,
+        action="reset_password",
+        data={"username": user.username, "sessions_ended": ended},
+    )
     return user
 
 
@@ -106,7 +184,7 @@ async def ensure_account(
 ) -> User:
     """An account by username, created if missing (the demo loader and first-run set-up use this).
 
-    Unlike `create_user` it takes any password: the demo's default, `demo`, is shorter than the API allows.
+    Unlike `create_user` it applies no password rule: it is for set-up the operator controls, not for people.
     """
     user = (await db.execute(select(User).where(User.username == username))).unique().scalar_one_or_none()
     if user is None:

@@ -53,7 +53,10 @@ RULES_BEYOND_THE_SCHEMA = {
     "/api/v1/organizations/applications": "the credit code's check character",
     "/api/v1/projects/{project_id}/classes": "a class starts in the future",
     "/api/v1/classes/{class_id}": "a class starts in the future and keeps its confirmed seats",
-    "/api/v1/users": "the organisation or community an account needs depends on its role",
+    "/api/v1/users": "the organisation or community an account needs depends on its role; the password is not a "
+    "common one nor the username",
+    "/api/v1/users/{user_id}/password": "the password is not a common one nor the username",
+    "/api/v1/me/password": "the current password matches; the new one is not common, the username or the current one",
     "/api/v1/chair": "either terms or a rotation",
     "/api/v1/chair/activities": "the day falls in a chair term",
     "/api/v1/proposals/{proposal_id}/attachments": "the file's contents match an allowed type",
