@@ -69,9 +69,10 @@ async def change_password(request: Me, db_session: Db, clock: Now) -> Template |
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
     target = safe_next(values.get("next"))
-    current = values.get("current_password", "")[:200]
-    new = values.get("new_password", "")[:1000]
-    again = values.get("new_password_again", "")[:1000]
+    # Exactly as typed: never truncated (a long input must not match by its first characters).
+    current = values.get("current_password", "")
+    new = values.get("new_password", "")
+    again = values.get("new_password_again", "")
     errors: dict[str, str] = {}
     if not current:
         errors["current_password"] = t("form.required", lang)

@@ -101,7 +101,7 @@ async def create_account(request: Committee, db_session: Db, clock: Now) -> Temp
     given = {k: v for k, v in values.items() if k in ACCOUNT_FIELDS and (k not in OPTIONAL_ACCOUNT_FIELDS or v.strip())}
     kept = {k: v for k, v in values.items() if k != "password"}
     # The password rule's own message (too short, too common, the username) rather than the schema's "not accepted".
-    typed = values.get("password", "")[:1000]
+    typed = values.get("password", "")
     fault = password_fault(typed, values.get("username", "")) if typed else None
     found = {"password": t(fault, lang, n=MIN_LENGTH, max=MAX_LENGTH)} if fault else None
     data = parse_form(given, UserCreate, lang, found=found)
@@ -135,7 +135,7 @@ async def reset_password(request: Committee, db_session: Db, clock: Now, user_id
     """Reset an account's password, as `POST /api/v1/users/{id}/password` does; refusals come back beside the field."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
-    temporary = values.get("password", "")[:1000]
+    temporary = values.get("password", "")
     account = await accounts.get_user(db_session, user_id)
     fault = password_fault(temporary, account.username) if temporary else "form.required"
     if fault is not None:

@@ -14,6 +14,7 @@ from tests.browser import Browser, field_error, signed_in
 from tests.factories import PASSWORD, Api, As, problem
 
 NEW = "a quiet river at dusk"
+FIELDS = ("current_password", "new_password", "new_password_again")
 TEMPORARY = "temporary lantern 42"
 
 
@@ -122,6 +123,9 @@ async def test_password_page_flags_each_refused_field_and_keeps_this_session(api
     url = "/account/password"
     html = await browser.page("/org")
     assert 'href="/account/password"' in html  # every signed-in page links to it
+    form = await browser.page(url)
+    for name in FIELDS:
+        assert f'name="{name}" type="password"' in form and f'name="{name}" type="password" value' not in form
 
     r = await browser.submit(url, url, {"current_password": "", "new_password": "abc123abc", "new_password_again": "x"})
     assert r.status_code == 422
@@ -133,6 +137,10 @@ async def test_password_page_flags_each_refused_field_and_keeps_this_session(api
     r = await browser.submit(
         url, url, {"current_password": "wrong one!", "new_password": NEW, "new_password_again": NEW}
     )
+    assert r.status_code == 422 and field_error(r.text, "current_password") == "当前密码不正确"
+    # Passwords are compared exactly as typed: a long input does not match by its first characters.
+    longer = {"current_password": PASSWORD + "x" * 300, "new_password": NEW, "new_password_again": NEW}
+    r = await browser.submit(url, url, longer)
     assert r.status_code == 422 and field_error(r.text, "current_password") == "当前密码不正确"
     r = await browser.submit(
         url, url, {"current_password": PASSWORD, "new_password": "Zhang.Laoshi", "new_password_again": "Zhang.Laoshi"}
