@@ -108,24 +108,27 @@ def _fields(
     }
 
 
-async def record(
+async def _head(session: AsyncSession) -> AuditHead:
+    head = (await session.execute(select(AuditHead).with_for_update())).scalar_one_or_none()
+    if head is None:
+        head = AuditHead(last_hash=GENESIS, length=0)
+        session.add(head)
+    return head
+
+
+def _append(
     session: AsyncSession,
+    head: AuditHead,
     *,
     at: datetime,
     actor: Actor,
     entity: str,
     entity_id: int,
     action: str,
-    before: str = "",
-    after: str = "",
-    data: dict[str, Any] | None = None,
+    before: str,
+    after: str,
+    data: dict[str, Any],
 ) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction."""
-    data = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    head = (await session.execute(select(AuditHead).with_for_update())).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(last_hash=GENESIS, length=0)
-        session.add(head)
     fields = _fields(at, actor.id, actor.username, entity, entity_id, action, before, after, data)
     digest = entry_hash(key_of(session), head.last_hash, fields)
     entry = AuditEntry(
@@ -145,6 +148,68 @@ async def record(
     head.last_hash = digest
     head.length += 1
     return entry
+
+
+def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
+    # Exactly what the JSON column gives back, so the hash computed now is the one recomputed later.
+    plain: dict[str, Any] = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
+    return plain
+
+
+async def record(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: Actor,
+    entity: str,
+    entity_id: int,
+    action: str,
+    before: str = "",
+    after: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry to the chain inside the caller's transaction."""
+    head = await _head(session)
+    return _append(
+        session,
+        head,
+        at=at,
+        actor=actor,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        before=before,
+        after=after,
+        data=_plain(data),
+    )
+
+
+async def record_many(
+    session: AsyncSession,
+    *,
+    at: datetime,
+    actor: Actor,
+    entity: str,
+    entity_ids: Sequence[int],
+    action: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Append one entry per thing, taking the head once: the same statements however many there are."""
+    head = await _head(session)
+    plain = _plain(data)
+    for entity_id in entity_ids:
+        _append(
+            session,
+            head,
+            at=at,
+            actor=actor,
+            entity=entity,
+            entity_id=entity_id,
+            action=action,
+            before="",
+            after="",
+            data=dict(plain),
+        )
 
 
 async def record_read(

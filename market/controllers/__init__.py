@@ -11,7 +11,7 @@ from market.controllers._projects import OrganizationRecordController, ProjectCo
 from market.controllers._proposals import ProposalController, TaskProposalController
 from market.controllers._resources import MeetingController, OfferingController, OrderController
 from market.controllers._scoring import PanelController, ScoreController
-from market.controllers._stats import AuditController, ListsController, StatsController
+from market.controllers._stats import AuditController, ListsController, StatsController, TaskAuditController
 from market.controllers._tasks import TaskController
 
 API_HANDLERS: list[type] = [
@@ -38,6 +38,7 @@ API_HANDLERS: list[type] = [
     MeetingController,
     StatsController,
     AuditController,
+    TaskAuditController,
     ListsController,
     *ALLIANCE_HANDLERS,
 ]

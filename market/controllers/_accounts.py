@@ -30,10 +30,14 @@ class AuthController(Controller):
     # A wrong password is 401 and sign-in is rate limited (429); signing in never conflicts with anything.
     @post("/login", exclude_from_auth=True, status_code=HTTP_200_OK, problems=[401, 429], no_problems=[409])
     async def login(
-        self, request: Request[Any, Any, Any], db_session: NamedDependency[AsyncSession], data: JSONBody[LoginRequest]
+        self,
+        request: Request[Any, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        clock: NamedDependency[Clock],
+        data: JSONBody[LoginRequest],
     ) -> User:
-        """Sign in; a wrong username or password gets the same 401."""
-        user = await accounts.authenticate(db_session, data.username, data.password)
+        """Sign in; a wrong username or password gets the same 401. Every attempt is audited."""
+        user = await accounts.authenticate(db_session, data.username, data.password, now=clock.now())
         if user is None:
             raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
         request.clear_session()

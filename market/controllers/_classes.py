@@ -208,10 +208,20 @@ class ClassController(Controller):
 
     @get("/{class_id:int}/signups", exclude_from_auth=True)
     async def signups(
-        self, db_session: Db, viewer: Viewer, class_id: PathId, status: FromQuery[SignupStatus | None] = None
+        self,
+        db_session: Db,
+        clock: Now,
+        viewer: Viewer,
+        class_id: PathId,
+        status: FromQuery[SignupStatus | None] = None,
     ) -> SignupList:
-        """Sign-ups in arrival order; names and numbers are masked for everyone but the organiser."""
+        """Sign-ups in arrival order; names and numbers are masked for everyone but the organiser, whose reading of
+        the full numbers is audited."""
         s, masked, rows = await classes.signups_of(db_session, class_id, viewer=viewer, status=status)
+        if not masked and viewer is not None and rows:
+            await classes.record_numbers_shown(
+                db_session, class_id, viewer=viewer, numbers=len(rows), via="api", now=clock.now()
+            )
         return SignupList(
             class_id=s.id,
             masked=masked,

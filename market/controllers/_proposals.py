@@ -43,8 +43,12 @@ class TaskProposalController(Controller):
 
     @get("/", exclude_from_auth=True)
     async def list_for_task(self, db_session: Db, clock: Now, viewer: Viewer, task_id: PathId) -> list[Proposal]:
-        """Before the deadline an organisation sees only its own; after it the committee and the panel see all."""
+        """Before the deadline an organisation sees only its own; after it the committee and the panel see all.
+
+        A read of proposals by anyone not on them is audited, one entry per proposal.
+        """
         rows = await proposals.for_task(db_session, task_id, viewer=viewer, now=clock.now())
+        await proposals.record_reads(db_session, rows, viewer=viewer, now=clock.now())
         return [Proposal.of(p) for p in rows]
 
     @post("/", guards=[requires_org])
@@ -75,8 +79,13 @@ class ProposalController(Controller):
 
     @get("/{proposal_id:int}", exclude_from_auth=True)
     async def get_one(self, db_session: Db, clock: Now, viewer: Viewer, proposal_id: PathId) -> Proposal:
-        """A proposal, if you may see it; otherwise 404, as if it did not exist."""
-        return Proposal.of(await proposals.visible(db_session, proposal_id, viewer=viewer, now=clock.now()))
+        """A proposal, if you may see it; otherwise 404, as if it did not exist.
+
+        A read by anyone not on it is audited.
+        """
+        p = await proposals.visible(db_session, proposal_id, viewer=viewer, now=clock.now())
+        await proposals.record_reads(db_session, [p], viewer=viewer, now=clock.now())
+        return Proposal.of(p)
 
     @patch("/{proposal_id:int}", guards=[requires_org])
     async def update(

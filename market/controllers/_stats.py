@@ -1,27 +1,29 @@
-"""/stats, /audit and /lists/check."""
+"""/stats, /audit, /tasks/{id}/audit and /lists/check."""
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get
+from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
-from sqlalchemy import and_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
 from market.audit import verify_published
 from market.clock import Clock
+from market.controllers._base import PathId
 from market.errors import InvalidInput
 from market.invariants import check, due_transitions
-from market.models import AuditEntry
+from market.models import AuditEntry, User
 from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
 from market.schemas._stats import Stats
 from market.security import requires_committee
 from market.services import _stats as stats
-from market.services._tasks import sealed_proposal_ids
+from market.services._audit import task_history, withheld
+from market.services._tasks import get_task
 from market.settings import Settings
 
 
@@ -72,8 +74,7 @@ class AuditController(Controller):
         Entries about proposals still sealed (before their task's deadline) are withheld: they would tell who
         claimed, and how many.
         """
-        sealed = and_(AuditEntry.entity == "proposal", AuditEntry.entity_id.in_(sealed_proposal_ids()))
-        stmt = select(AuditEntry).where(~sealed).order_by(AuditEntry.id.desc()).limit(limit)
+        stmt = select(AuditEntry).where(~withheld()).order_by(AuditEntry.id.desc()).limit(limit)
         if entity:
             stmt = stmt.where(AuditEntry.entity == entity)
         if entity_id:
@@ -96,6 +97,31 @@ class AuditController(Controller):
             reason=result.reason,
             anchors=result.anchors,
         )
+
+
+class TaskAuditController(Controller):
+    """The committee reads one task's audit: the task, its proposals, questions, awards, objections and project."""
+
+    path = "/tasks/{task_id:int}/audit"
+    tags = ["audit"]
+    guards = [requires_committee]
+
+    @get("/")
+    async def task_entries(
+        self,
+        request: Request[User, Any, Any],
+        db_session: NamedDependency[AsyncSession],
+        task_id: PathId,
+        after_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    ) -> AuditPage:
+        """Oldest first; page forward with after_id (the last id seen).
+
+        Entries about proposals still sealed (before the deadline) are withheld, as in /audit.
+        """
+        await get_task(db_session, task_id, viewer=request.user)
+        rows = await task_history(db_session, task_id, after_id=after_id, limit=limit)
+        return AuditPage(items=[AuditItem.of(e) for e in rows])
 
 
 class ListsController(Controller):

@@ -247,6 +247,22 @@ ZH_CN: dict[str, str] = {
     "apply.reason_help": "申请人会看到这段说明，请写明原因和可以改进的地方。",
     "apply.reason_short": "请把理由写具体一些（至少两个字）",
     "apply.reject_submit": "确认驳回",
+    # One task's audit (the committee's)
+    "audit.task.title": "审计记录：{task}",
+    "audit.task.back": "返回榜单评审",
+    "audit.task.help": (
+        "本榜单及其意向书、答疑、承榜、异议、项目的每一条记录，按时间先后排列；揭榜截止前，关于意向书的记录暂不显示。"
+    ),
+    "audit.task.export": "导出 CSV",
+    "audit.task.count": "共 {n} 条",
+    "audit.task.empty": "暂无记录。",
+    "audit.task.link": "审计记录",
+    "audit.at": "时间",
+    "audit.actor": "操作人",
+    "audit.what": "对象",
+    "audit.action": "操作",
+    "audit.change": "状态变化",
+    "audit.data": "详情",
 }
 
 EN: dict[str, str] = {
@@ -524,4 +540,21 @@ EN: dict[str, str] = {
     "apply.reason_help": "The applicant will read this: say why, and what they could do differently.",
     "apply.reason_short": "Please say a little more (at least two characters)",
     "apply.reject_submit": "Reject the application",
+    # One task's audit (the committee's)
+    "audit.task.title": "Audit record: {task}",
+    "audit.task.back": "Back to the task's review",
+    "audit.task.help": (
+        "Every entry about this task and its proposals, questions, awards, objections and project, oldest first. "
+        "Entries about proposals are withheld until the claim deadline."
+    ),
+    "audit.task.export": "Export CSV",
+    "audit.task.count": "{n} entries",
+    "audit.task.empty": "No entries yet.",
+    "audit.task.link": "Audit record",
+    "audit.at": "Time",
+    "audit.actor": "By",
+    "audit.what": "Record",
+    "audit.action": "Action",
+    "audit.change": "State change",
+    "audit.data": "Details",
 }

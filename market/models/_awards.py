@@ -65,6 +65,8 @@ class Project(Base):
     __tablename__ = "projects"
     __table_args__ = (
         CheckConstraint("final_score IS NULL OR (final_score >= 0 AND final_score <= 100)", name="score"),
+        # The project list, newest first, read backwards along the index (see ix_tasks_browse).
+        Index("ix_projects_started", "started_at", "id"),
     )
 
     task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), unique=True)
@@ -77,7 +79,7 @@ class Project(Base):
     status: Mapped[ProjectStatus] = mapped_column(String(20), default=ProjectStatus.IN_PROGRESS, index=True)
     started_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)  # statistics by period
     final_score: Mapped[int | None]
     grade: Mapped[str | None] = mapped_column(String(20))
     evaluation: Mapped[str] = mapped_column(Text, default="")

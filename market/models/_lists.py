@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from market.db import Base
@@ -16,7 +16,11 @@ class Need(Base):
     """A need raised by a secretary for their community, or by an organisation for itself."""
 
     __tablename__ = "needs"
-    __table_args__ = (CheckConstraint("community_id IS NOT NULL OR organization_id IS NOT NULL", name="has_owner"),)
+    __table_args__ = (
+        CheckConstraint("community_id IS NOT NULL OR organization_id IS NOT NULL", name="has_owner"),
+        # The need list, newest first, read backwards along the index (see ix_tasks_browse).
+        Index("ix_needs_raised", "raised_at", "id"),
+    )
 
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text, default="")

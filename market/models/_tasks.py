@@ -21,6 +21,7 @@ from sqlalchemy import (
     and_,
     case,
     literal,
+    or_,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -66,11 +67,16 @@ class Task(Base):
     __table_args__ = (
         CheckConstraint("budget_fen > 0", name="budget_positive"),
         Index("ix_tasks_status_deadline", "status", "claim_deadline"),
+        # The board, newest first: read backwards, each is the order of the browse query with no filter, a
+        # category filter or a status filter, so a page (page 500 included) is a range of the index, never a sort.
+        Index("ix_tasks_browse", "posted_at", "id"),
+        Index("ix_tasks_category_browse", "category", "posted_at", "id"),
+        Index("ix_tasks_status_browse", "status", "posted_at", "id"),
     )
 
     title: Mapped[str] = mapped_column(String(100))
     description: Mapped[str] = mapped_column(Text)
-    category: Mapped[ServiceCategory] = mapped_column(String(30), index=True)
+    category: Mapped[ServiceCategory] = mapped_column(String(30))
     posting_unit: Mapped[str] = mapped_column(String(100))
     budget_fen: Mapped[int]
     funding_mode: Mapped[FundingMode] = mapped_column(String(30))
@@ -79,7 +85,7 @@ class Task(Base):
     # [{"name": "专业能力", "maximum": 30}, …]; validated by market.scoring.validate_rubric.
     rubric: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     status: Mapped[TaskStatus] = mapped_column(String(20), default=TaskStatus.DRAFT, index=True)
-    posted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True), index=True)
+    posted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     cancel_reason: Mapped[str] = mapped_column(Text, default="")
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
@@ -99,6 +105,19 @@ def effective_status_sql(now: datetime) -> ColumnElement[str]:
         (due, literal(TaskStatus.UNCLAIMED.value)),
         else_=Task.status,
     )
+
+
+def effective_status_is(status: TaskStatus, now: datetime) -> ColumnElement[bool]:
+    """`effective_status_sql(now) == status`, written so that the planner can estimate it and use the status indexes:
+    only a posted task past its deadline reads as another status."""
+    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    if status is TaskStatus.POSTED:
+        return and_(Task.status == TaskStatus.POSTED, Task.claim_deadline > now)
+    if status is TaskStatus.REVIEWING:
+        return or_(Task.status == status, and_(due, Task.submitted_count > 0))
+    if status is TaskStatus.UNCLAIMED:
+        return or_(Task.status == status, and_(due, Task.submitted_count <= 0))
+    return Task.status == status
 
 
 class TaskQuestion(Base):

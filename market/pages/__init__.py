@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 from market.pages._account import ACCOUNT_PAGES, password_change_first
 from market.pages._admin import ADMIN_PAGES
 from market.pages._apidocs import API_DOCS_PAGES
+from market.pages._audit import AUDIT_PAGES
 from market.pages._base import register_template_helpers
 from market.pages._committee import COMMITTEE_PAGES
 from market.pages._community import COMMUNITY_PAGES
@@ -32,6 +33,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *PANEL_PAGES,
     *DRAFTING_PAGES,
     *COMMITTEE_PAGES,
+    *AUDIT_PAGES,
     *ADMIN_PAGES,
     *ACCOUNT_PAGES,
     *COMMUNITY_PAGES,

@@ -231,6 +231,9 @@ async def _roster(
     if masked:
         raise Forbidden("仅项目承办组织可以查看报名名单 (only the organiser sees the roster)")
     items = [class_views.signup_row(s, position, masked=False) for s, position in rows]
+    # Full numbers on screen: a recorded read (docs/design.md, "Audit").
+    if items:
+        await classes.record_numbers_shown(db, class_id, viewer=user, numbers=len(items), via="roster", now=clock.now())
     confirmed = [i for i in items if i.status == SignupStatus.CONFIRMED]
     return form_page(
         "market/orgclasses/roster.html.j2",

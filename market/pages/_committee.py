@@ -298,6 +298,8 @@ async def _review_page(
     task = await task_views.detail(db, task_id, viewer, clock)
     model = await tasks.get_task(db, task_id, viewer=viewer)
     shown = await proposals.for_task(db, task_id, viewer=viewer, now=now)
+    # The committee reading the proposals is a recorded read (docs/design.md, "Audit").
+    await proposals.record_reads(db, shown, viewer=viewer, now=now)
     views = {p.id: Proposal.of(p) for p in shown}
     board = await load_board(db, model)
     history = await awards.awards_of(db, task_id, viewer=viewer, now=now)

@@ -112,7 +112,10 @@ async def _score_page(
 ) -> Template:
     seat, _ = await _task_queue(db, task_id, viewer, clock)
     item = _item(seat.queue, proposal_id)
-    proposal = Proposal.of(await proposals.visible(db, proposal_id, viewer=viewer, now=clock.now()))
+    shown = await proposals.visible(db, proposal_id, viewer=viewer, now=clock.now())
+    # The panel reading a proposal is a recorded read (docs/design.md, "Audit").
+    await proposals.record_reads(db, [shown], viewer=viewer, now=clock.now())
+    proposal = Proposal.of(shown)
     if form is None:
         form = FormState({mark_field(i): (item.marks or {}).get(c.name, "") for i, c in enumerate(seat.queue.rubric)})
     scoring_open = seat.queue.task_status == TaskStatus.REVIEWING and not seat.queue.complete

@@ -101,12 +101,13 @@ async def login_form(viewer: Viewer, next_: Next = None) -> Template:
 
 
 @post("/login", **PUBLIC)
-async def login(request: Request[Any, Any, Any], db_session: Db) -> Template | Redirect:
+async def login(request: Request[Any, Any, Any], db_session: Db, clock: Now) -> Template | Redirect:
     """Sign in exactly as the API does, then go to `next`."""
     values = await form_values(request)
     target = safe_next(values.get("next"))
     values["next"] = target
-    user = await accounts.authenticate(db_session, values.get("username", "")[:100], values.get("password", "")[:200])
+    username, password = values.get("username", "")[:100], values.get("password", "")[:200]
+    user = await accounts.authenticate(db_session, username, password, now=clock.now())
     if user is None:
         values.pop("password", None)
         state = FormState(values, {}, None)

@@ -2,25 +2,61 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, Organization
-from market.audit import SYSTEM, record
+from market.audit import SYSTEM, SystemActor, key_of, record
+from market.db import writing
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Notification, Role, User
 from market.passwords import check_password
 from market.schemas._accounts import UserCreate
 from market.security import end_sessions, hash_password, verify_password
 
+# Sign-in attempts are audited before anyone is signed in.
+SIGN_IN = SystemActor(username="sign-in")
 
-async def authenticate(db: AsyncSession, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None."""
+
+def name_fingerprint(username: str, key: bytes) -> str:
+    """A keyed fingerprint of a name that matches no account: repeated guesses correlate in the audit log, while
+    what was typed (perhaps a password, in the wrong field) never enters a log nobody can edit."""
+    return hmac.new(key, username.encode(), hashlib.sha256).hexdigest()[:16]
+
+
+async def authenticate(db: AsyncSession, username: str, password: str, *, now: datetime) -> User | None:
+    """The active user with these credentials, or None; the attempt is audited either way (never the password).
+
+    Success and failure, known name or not, cost the same: one password hash, then one audit entry in a write
+    transaction of its own, begun only after the hash so that no write lock is held while it is computed.
+    """
     user = (await db.execute(select(User).where(User.username == username))).unique().scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password)
-    return user if ok and user is not None and user.is_active else None
+    signed_in = user if ok and user is not None and user.is_active else None
+    async with writing(db):
+        if signed_in is not None:
+            await record(db, at=now, actor=signed_in, entity="user", entity_id=signed_in.id, action="login")
+        elif user is not None:
+            why = "inactive" if ok else "password"
+            await record(
+                db, at=now, actor=SIGN_IN, entity="user", entity_id=user.id, action="login_failed", data={"why": why}
+            )
+        else:
+            fingerprint = name_fingerprint(username, key_of(db))
+            await record(
+                db,
+                at=now,
+                actor=SIGN_IN,
+                entity="login",
+                entity_id=0,
+                action="login_failed",
+                data={"why": "unknown_name", "name_fingerprint": fingerprint},
+            )
+    return signed_in
 
 
 async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: datetime) -> User:

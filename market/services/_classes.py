@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, ServiceCategory
 from market import notify, phones
-from market.audit import SYSTEM, Actor, SystemActor, record
+from market.audit import SYSTEM, Actor, SystemActor, record, record_read
 from market.clock import SHANGHAI, as_utc, local
 from market.db import lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
@@ -571,6 +571,16 @@ async def signups_of(
         else:
             rows.append((signup, None))
     return session, not organiser, rows
+
+
+async def record_numbers_shown(
+    db: AsyncSession, class_id: int, *, viewer: User, numbers: int, via: str, now: datetime
+) -> None:
+    """Audit that the organiser was shown the session's residents' full mobile numbers (the roster, the API list)."""
+    data = {"numbers": numbers, "via": via}
+    await record_read(
+        db, at=now, actor=viewer, entity="class_session", entity_id=class_id, action="numbers_shown", data=data
+    )
 
 
 async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *, actor: User, now: datetime) -> Signup:

@@ -12,9 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from market import attachments as files
 from market import notify
-from market.audit import Actor, record
+from market.audit import Actor, record, record_many
 from market.clock import as_utc
-from market.db import lock
+from market.db import lock, writing
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Attachment, Organization, PanelMember, Proposal, ProposalMember, Role, Score, Task, User
 from market.schemas._proposals import ProposalCreate, ProposalUpdate
@@ -469,12 +469,25 @@ async def detach(db: AsyncSession, proposal_id: int, attachment_id: int, *, acto
 async def attachment_for(
     db: AsyncSession, proposal_id: int, attachment_id: int, *, viewer: User | None, now: datetime
 ) -> Attachment:
-    """An attachment, visible exactly when its proposal is."""
+    """An attachment to download, visible exactly when its proposal is; every download is audited, by anyone."""
     p = await visible(db, proposal_id, viewer=viewer, now=now)
     attachment = next((a for a in p.attachments if a.id == attachment_id), None)
-    if attachment is None:
+    if attachment is None or viewer is None:
         raise NotFound("附件不存在 (no such attachment)")
+    async with writing(db):
+        data = {"attachment": attachment.id, "sha256": attachment.sha256}
+        await record(db, at=now, actor=viewer, entity="proposal", entity_id=p.id, action="download", data=data)
     return attachment
+
+
+async def record_reads(db: AsyncSession, shown: Sequence[Proposal], *, viewer: User | None, now: datetime) -> None:
+    """Audit a read of proposals' content by anyone not on them (the committee, the panel, after the deadline):
+    one entry per proposal read, in one write transaction. A proposal's own organisations read it unrecorded."""
+    others = [p for p in shown if not _on_it(p, viewer)]
+    if viewer is None or not others:
+        return
+    async with writing(db):
+        await record_many(db, at=now, actor=viewer, entity="proposal", entity_ids=[p.id for p in others], action="read")
 
 
 # Qualification, and what tasks ask of proposals -----------------------------------------------------------

@@ -30,7 +30,8 @@ from market.models import (
     User,
     task_needs,
 )
-from market.models._tasks import effective_status_sql
+from market.models._tasks import effective_status_is
+from market.models._tasks import effective_status_sql as effective_status_sql  # re-exported: statistics use it
 from market.schemas._tasks import CriterionIn, TaskAmend, TaskCreate, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, Criterion, RubricError, validate_rubric
 from market.states import ProposalStatus, TaskStatus, check_transition, effective_task_status
@@ -468,13 +469,13 @@ class TaskFilter:
 
 async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: User | None) -> tuple[int, list[Task]]:
     """A page of tasks; drafts only for the committee."""
-    eff = effective_status_sql(now)
     conds: list[ColumnElement[bool]] = []
     if f.status is not None:
         if f.status is TaskStatus.DRAFT and not (viewer and viewer.role == Role.COMMITTEE):
             raise Forbidden("草稿仅综合党委可见 (drafts are visible to the committee only)")
-        conds.append(eff == f.status.value)
-    if not (viewer and viewer.role == Role.COMMITTEE):
+        conds.append(effective_status_is(f.status, now))
+    committee = viewer is not None and viewer.role == Role.COMMITTEE
+    if not committee:
         conds.append(published())
     if f.category:
         conds.append(Task.category == f.category)
@@ -487,13 +488,18 @@ async def list_tasks(db: AsyncSession, f: TaskFilter, *, now: datetime, viewer: 
         # ILIKE: PostgreSQL's LIKE is case-sensitive where SQLite's is not, and both databases must answer alike.
         conds.append(or_(Task.title.ilike(pattern, escape="\\"), Task.posting_unit.ilike(pattern, escape="\\")))
     total = int(await db.scalar(select(func.count()).select_from(Task).where(*conds)) or 0)
+    # Newest first, walked backwards along (posted_at, id) or (category|status, posted_at, id), so a page is an
+    # index range read, never a sort of every match. Only the committee sees drafts (no posted_at): put them last.
+    newest = Task.posted_at.desc().nulls_last() if committee else Task.posted_at.desc()
+    order = (newest, Task.id.desc())
+    # The offset is skipped over ids alone (an index-only walk when nothing else is filtered); only the page's
+    # rows are then read in full, in the same statement.
+    page = select(Task.id).where(*conds).order_by(*order).limit(f.limit).offset(f.offset).subquery()
     stmt = (
         select(Task)
-        .where(*conds)
+        .join(page, page.c.id == Task.id)
         .options(selectinload(Task.alliances), selectinload(Task.communities).joinedload(Community.street))
-        .order_by(Task.posted_at.desc().nulls_last(), Task.id.desc())
-        .limit(f.limit)
-        .offset(f.offset)
+        .order_by(*order)
     )
     return total, list((await db.scalars(stmt)).unique().all())
 

@@ -4,8 +4,10 @@ entries is detected by `audit verify`."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import hashlib
 import hmac
+import io
 import json
 from collections.abc import Callable
 
@@ -18,7 +20,8 @@ from market.audit import GENESIS, canonical, fields_of
 from market.db import create_engine
 from market.models import AuditEntry, AuditHead
 from market.settings import get_settings
-from tests.factories import Api, posted_task
+from tests.browser import signed_in
+from tests.factories import Api, posted_task, submitted_proposal
 
 
 async def _tamper(api: Api, how: str) -> None:
@@ -168,3 +171,61 @@ async def test_an_edited_anchor_file_fails_verification(api: Api) -> None:
     api.settings.anchor_path.write_text('{"length": 1, "hash": "not a hash"}\n')
     result = await api.committee.ok("GET", "/audit/verify")
     assert result["ok"] is False and "not an anchor" in result["reason"]
+
+
+async def test_the_committee_reads_a_tasks_audit_and_entries_about_sealed_proposals_wait_for_the_deadline(
+    api: Api,
+) -> None:
+    task = await posted_task(api)
+    other = await posted_task(api)
+    member = await api.org_member()
+    proposal = await submitted_proposal(member, task["id"])
+
+    before = (await api.committee.ok("GET", f"/tasks/{task['id']}/audit"))["items"]
+    assert {(e["entity"], e["entity_id"]) for e in before} == {("task", task["id"])}
+    assert [e["action"] for e in before][:2] == ["create", "post"]
+
+    api.clock.advance(days=11)
+    after = (await api.committee.ok("GET", f"/tasks/{task['id']}/audit"))["items"]
+    about_proposal = [e["action"] for e in after if e["entity"] == "proposal"]
+    assert about_proposal[:2] == ["create", "submit"]
+    assert all(e["entity_id"] == proposal["id"] for e in after if e["entity"] == "proposal")
+    assert not any(e["entity"] == "task" and e["entity_id"] == other["id"] for e in after)
+    ids = [e["id"] for e in after]
+    assert ids == sorted(ids)
+
+    # Paging forward from the last id seen.
+    page = await api.committee.ok("GET", f"/tasks/{task['id']}/audit", params={"after_id": ids[0], "limit": 1})
+    assert [e["id"] for e in page["items"]] == ids[1:2]
+
+
+async def test_only_the_committee_reads_a_tasks_audit(api: Api) -> None:
+    task = await posted_task(api)
+    member = await api.org_member()
+    assert (await member.get(f"/tasks/{task['id']}/audit")).status_code == 403
+    assert (await api.anon.get(f"/tasks/{task['id']}/audit")).status_code == 401
+    assert (await api.committee.get("/tasks/999999/audit")).status_code == 404
+    browser = await signed_in(api, member)
+    assert (await browser.get(f"/committee/tasks/{task['id']}/audit.csv")).status_code == 403
+
+
+async def test_the_task_audit_page_and_its_csv_export_show_the_same_entries(api: Api) -> None:
+    task = await posted_task(api)
+    member = await api.org_member()
+    await submitted_proposal(member, task["id"])
+    committee = await signed_in(api, "committee")
+
+    html = await committee.page(f"/committee/tasks/{task['id']}/audit")
+    listed = (await api.committee.ok("GET", f"/tasks/{task['id']}/audit"))["items"]
+    assert all(f'id="entry-{e["id"]}"' in html for e in listed)
+    assert f'href="/committee/tasks/{task["id"]}/audit.csv"' in html
+    assert f'href="/committee/tasks/{task["id"]}/audit"' in await committee.page(f"/committee/tasks/{task['id']}")
+
+    r = await committee.get(f"/committee/tasks/{task['id']}/audit.csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    assert "attachment" in r.headers["content-disposition"]
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [int(row["id"]) for row in rows] == [e["id"] for e in listed]
+    assert [row["hash"] for row in rows] == [e["hash"] for e in listed]
+    # Still sealed: the proposal's entries are in neither.
+    assert not any(row["entity"] == "proposal" for row in rows)

@@ -148,10 +148,12 @@ BUDGETS: dict[str, Read] = {
     ),
     "/api/v1/tasks/{task_id:int}": Read(lambda d: f"/api/v1/tasks/{d['task']}", 8),
     "/api/v1/tasks/{task_id:int}/questions": Read(lambda d: f"/api/v1/tasks/{d['task']}/questions", 6),
+    # The committee reading proposals is an audited read: +4 (end the read, lock the audit head, insert every
+    # entry in one statement, move the head), however many proposals it reads.
     "/api/v1/tasks/{task_id:int}/proposals": Read(
-        lambda d: f"/api/v1/tasks/{d['project_task']}/proposals", 10, who="committee"
+        lambda d: f"/api/v1/tasks/{d['project_task']}/proposals", 14, who="committee"
     ),
-    "/api/v1/proposals/{proposal_id:int}": Read(lambda d: f"/api/v1/proposals/{d['proposal']}", 10, who="committee"),
+    "/api/v1/proposals/{proposal_id:int}": Read(lambda d: f"/api/v1/proposals/{d['proposal']}", 14, who="committee"),
     "/api/v1/proposals/{proposal_id:int}/attachments/{attachment_id:int}": Read(
         lambda d: f"/api/v1/proposals/{d['proposal']}/attachments/1", 10, who="committee", status=404
     ),

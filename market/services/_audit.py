@@ -1,0 +1,58 @@
+"""The committee's reading of the audit log: everything, or one task's history; entries about sealed proposals
+withheld until the deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.models import AuditEntry, Award, ClassSession, Objection, Project, Proposal, TaskQuestion
+from market.services._tasks import sealed_proposal_ids
+
+# A task's export holds at most this many entries (a task's whole life is far fewer).
+EXPORT_LIMIT = 50_000
+
+
+def withheld() -> ColumnElement[bool]:
+    """Entries about proposals still sealed (before their task's deadline): they would tell who claimed, and how
+    many, so the committee does not see them yet; they appear once the deadline has passed."""
+    return and_(AuditEntry.entity == "proposal", AuditEntry.entity_id.in_(sealed_proposal_ids()))
+
+
+def about_task(task_id: int) -> ColumnElement[bool]:
+    """Entries about the task and what hangs from it: its proposals, questions, awards, objections, project and the
+    project's classes."""
+    project_ids = select(Project.id).where(Project.task_id == task_id)
+    return or_(
+        and_(AuditEntry.entity == "task", AuditEntry.entity_id == task_id),
+        and_(
+            AuditEntry.entity == "proposal",
+            AuditEntry.entity_id.in_(select(Proposal.id).where(Proposal.task_id == task_id)),
+        ),
+        and_(
+            AuditEntry.entity == "question",
+            AuditEntry.entity_id.in_(select(TaskQuestion.id).where(TaskQuestion.task_id == task_id)),
+        ),
+        and_(AuditEntry.entity == "award", AuditEntry.entity_id.in_(select(Award.id).where(Award.task_id == task_id))),
+        and_(
+            AuditEntry.entity == "objection",
+            AuditEntry.entity_id.in_(select(Objection.id).where(Objection.task_id == task_id)),
+        ),
+        and_(AuditEntry.entity == "project", AuditEntry.entity_id.in_(project_ids)),
+        and_(
+            AuditEntry.entity == "class_session",
+            AuditEntry.entity_id.in_(select(ClassSession.id).where(ClassSession.project_id.in_(project_ids))),
+        ),
+    )
+
+
+async def task_history(
+    db: AsyncSession, task_id: int, *, after_id: int | None = None, limit: int = EXPORT_LIMIT
+) -> Sequence[AuditEntry]:
+    """A task's audit entries, oldest first, after `after_id` when paging; sealed ones withheld."""
+    stmt = select(AuditEntry).where(about_task(task_id), ~withheld()).order_by(AuditEntry.id).limit(limit)
+    if after_id is not None:
+        stmt = stmt.where(AuditEntry.id > after_id)
+    return (await db.scalars(stmt)).all()
