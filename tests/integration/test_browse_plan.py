@@ -66,7 +66,7 @@ async def _fill(api: Api, engine: AsyncEngine) -> None:
             }
         )
     async with engine.begin() as conn:
-        await conn.execute(insert(Task.__table__), rows)
+        await conn.execute(insert(Task), rows)
         alliance_ids = list((await conn.scalars(select(Alliance.id).order_by(Alliance.position))).all())
         task_ids = list((await conn.scalars(select(Task.id).order_by(Task.id))).all())
         # Each task is open to one alliance, every fifth to a second one as well.
