@@ -117,10 +117,14 @@ async def _alliance_ids(engine: AsyncEngine) -> list[int]:
 async def _load(engine: AsyncEngine, rows: Iterable[tuple[str, dict[str, Any]]], password_hash: str) -> Counter[str]:
     postgres = engine.dialect.name == "postgresql"
     async with engine.connect() as conn:
-        if not postgres:
-            # For the length of the load only: a crash mid-load leaves a scratch file to throw away, not a service.
-            # (Outside any transaction, which SQLite requires of the safety level: on the driver's own connection.)
-            driver: Any = (await conn.get_raw_connection()).driver_connection
+        # For the length of the load only, on the loading connection: a crash mid-load leaves a scratch database
+        # to throw away, not a service. (Outside any transaction, which SQLite requires of the safety level, so on
+        # the driver's own connection.)
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        if postgres:
+            # Foreign keys stay checked: the database itself vouches that every generated link points somewhere.
+            await driver.execute("SET synchronous_commit = off")
+        else:
             for pragma in ("synchronous=OFF", "cache_size=-262144", "temp_store=MEMORY"):
                 await driver.execute(f"PRAGMA {pragma}")
         writer = _Writer(conn, postgres=postgres)
