@@ -101,6 +101,7 @@ _ORG_FIELDS = (
 _ORG_KINDS = ("服务中心", "服务社", "协会", "工作室", "志愿服务队")
 _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 _GIVEN = "建华秀梅立新芳晓东丽娟志强桂英明军玉兰海燕国庆红霞文静伟俊子涵雨萱浩然欣怡佳琪思远"
+_RESIDENTS = [s + g1 + g2 for s in _SURNAMES[:20] for g1 in _GIVEN[:12] for g2 in _GIVEN[12:24]]
 _UNITS = ("区民政局", "街道党工委", "高校社工系", "律师事务所", "区财政局", "区司法局", "社区卫生服务中心", "团区委")
 _DISQUALIFY = "意向书缺少服务人员资质证明，不符合发榜要求。"
 _OFF_RANK = "排名第一的组织本年度已承接同类项目三项，服务力量不足，经集体研究选择排名第二的意向书。"
@@ -126,7 +127,7 @@ def _shanghai_hour(moment: datetime, hour_local: int) -> datetime:
 def _between(rng: random.Random, lo: datetime, hi: datetime) -> datetime:
     """A whole-second moment in [lo, hi] (lo when the window is empty)."""
     span = int((hi - lo).total_seconds())
-    return lo + timedelta(seconds=rng.randint(0, span)) if span > 0 else lo
+    return lo + timedelta(seconds=int(rng.random() * (span + 1))) if span > 0 else lo
 
 
 def _month_start(moment: datetime) -> date:
@@ -991,7 +992,7 @@ class Plan:
                     {
                         "id": signup_id,
                         "session_id": session_id,
-                        "name": rng.choice(_SURNAMES) + rng.choice(_GIVEN) + rng.choice(_GIVEN),
+                        "name": _RESIDENTS[int(rng.random() * len(_RESIDENTS))],
                         "phone": f"13{(base + k * 104_729) % 10**9:09d}",
                         "status": status.value,
                         "token_hash": hashlib.sha256(f"bench:{self.seed}:{signup_id}".encode()).hexdigest(),
