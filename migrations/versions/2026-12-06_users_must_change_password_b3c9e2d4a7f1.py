@@ -20,10 +20,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # A plain ADD COLUMN on both databases. The default is the literal '0' (false to PostgreSQL and SQLite alike):
+    # on SQLite an expression default would make batch mode rebuild `users`, and dropping the old table fails
+    # while notifications, proposals and the rest refer to its rows.
     with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), server_default=sa.false(), nullable=False))
+        batch_op.add_column(sa.Column("must_change_password", sa.Boolean(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("users", schema=None) as batch_op:
-        batch_op.drop_column("must_change_password")
+    # A plain DROP COLUMN (SQLite has it since 3.35), not batch mode's rebuild of `users`: see upgrade().
+    op.drop_column("users", "must_change_password")
