@@ -51,6 +51,8 @@ class Signup(Base):
             postgresql_where=text("status <> 'cancelled'"),
         ),
         Index("ix_signups_session_status", "session_id", "status", "id"),
+        # A held class's attendance, counted by the statistics without reading the sign-ups themselves.
+        Index("ix_signups_attendance", "session_id", "status", "attended"),
     )
 
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))

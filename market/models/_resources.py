@@ -94,7 +94,7 @@ class ServiceOrder(Base):
     decline_reason: Mapped[str] = mapped_column(Text, default="")
     rating: Mapped[int | None]
     rating_comment: Mapped[str] = mapped_column(Text, default="")
-    ordered_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True))
+    ordered_at: Mapped[datetime] = mapped_column(DateTimeUTC(timezone=True), index=True)  # statistics by period
     decided_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     delivered_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 

@@ -161,14 +161,13 @@ async def home(db_session: Db, clock: Now, viewer: Viewer) -> Template:
     )
     upcoming = await class_views.page(db_session, classes.ClassFilter(upcoming=True, limit=5), clock)
     start, end = stats.default_period(now)
-    report = await stats.report(db_session, start, end, now=now)
     return page(
         "market/home.html.j2",
         viewer,
         chair=chair,
         tasks=[task_views.summary(t, tasks.status_of(t, now)) for t in new_tasks],
         classes=upcoming.items,
-        headline=report.total.tasks,
+        headline=await stats.headline(db_session, start, end, now=now),
     )
 
 

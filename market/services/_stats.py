@@ -4,21 +4,45 @@ Each thing is counted in the period by its own start (a task by when it was post
 raised, an order by when it was placed, a class by when it is held, a project by when it closed) and reported
 with what has become of it by now. Breakdowns: by alliance, by category and by street; a task aimed at two
 alliances or two streets counts once in each.
+
+A task counts as claimed once it has ≥ 1 submitted proposal and its proposals are unsealed: an open task is not
+counted as claimed before its deadline, and a task cancelled before its deadline keeps its claims sealed for good.
+Its state is the one time has made (`effective_status_sql`), whether or not a tick has stored it.
+
+The database does the counting: each report is one statement of aggregates (COUNT with FILTER-like CASE sums,
+GROUP BY alliance, category, street or month) over the period's rows, found through indexes on the columns that
+start them, and only the aggregated rows come back. Each thing has exactly one category, so the total is the sum
+of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and the two are
+held equal there.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    and_,
+    case,
+    func,
+    literal_column,
+    not_,
+    select,
+    true,
+    union_all,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from alliances.models import Alliance, Community, Organization, Street
-from market.clock import SHANGHAI, as_utc
+from market.clock import SHANGHAI
 from market.models import (
     ClassSession,
     Need,
@@ -30,12 +54,13 @@ from market.models import (
     task_alliances,
     task_communities,
 )
-from market.services._tasks import cancelled_before_deadline, effective_status_sql
+from market.services._tasks import effective_status_sql
 from market.states import NeedStatus, OrderStatus, SignupStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
 PARK = "park"  # the breakdown key for the park's own services
 NO_STREET = "none"  # an organisation's own need belongs to no street
+CLASS_CATEGORY = "finance_education"  # night classes are the finance-education category's
 
 
 @dataclass
@@ -99,15 +124,6 @@ class Report:
     by_category: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
     by_street: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
 
-    def slices(self, alliances: Iterable[str], categories: Iterable[str], streets: Iterable[str]) -> list[Breakdown]:
-        """The total plus each named slice, each counted once."""
-        return [
-            self.total,
-            *(self.by_alliance[a] for a in set(alliances)),
-            *(self.by_category[c] for c in set(categories)),
-            *(self.by_street[s] for s in set(streets)),
-        ]
-
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     """Inclusive local (Asia/Shanghai) dates as a half-open UTC interval."""
@@ -120,162 +136,311 @@ def default_period(now: datetime) -> tuple[date, date]:
     return today - timedelta(days=364), today
 
 
-async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> Report:
-    """The statistics for tasks, needs, orders, classes and projects in the period."""
-    lo, hi = period_bounds(start, end)
-    out = Report(start, end)
-    streets = dict((await db.execute(select(Community.id, Street.name).join(Street))).all())
-    org_alliance = dict(
-        (
-            await db.execute(
-                select(Organization.id, Alliance.code).join(Alliance, Alliance.id == Organization.alliance_id)
-            )
-        ).all()
+# The SQL ---------------------------------------------------------------------------------------------------------
+
+# Every row of a report statement is (kind, dim, key, n0…): one slice's counts of one kind of thing, padded to the
+# widest kind (an order's count per state) so that the slices of every kind come back in one statement.
+WIDTH = max(len(OrderStatus), 1 + len(NeedStatus), 4)
+TASKS, NEEDS, ORDERS, CLASSES, PROJECTS, ALLIANCES = "tasks", "needs", "orders", "classes", "projects", "alliances"
+BY_CATEGORY, BY_ALLIANCE, BY_STREET = "category", "alliance", "street"
+Column = ColumnElement[Any] | QueryableAttribute[Any]
+
+
+def claimed_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
+    """Whether a task counts as claimed (≥ 1 submitted proposal), told only once its proposals are unsealed.
+
+    `status` is the task's effective status; a task cancelled while its claims were open keeps them sealed.
+    """
+    cancelled_while_open = and_(
+        status == TaskStatus.CANCELLED.value, Task.closed_at.is_not(None), Task.closed_at < Task.claim_deadline
     )
-    for code in (await db.scalars(select(Alliance.code).order_by(Alliance.position))).all():
+    return and_(Task.submitted_count > 0, status != TaskStatus.POSTED.value, not_(cancelled_while_open))
+
+
+def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return case((condition, 1), else_=0)
+
+
+def _task_flags(now: datetime) -> list[ColumnElement[int]]:
+    """Claimed, awarded, unclaimed: 1 or 0 for each task, from the state time has made."""
+    status = effective_status_sql(now)
+    return [
+        _flag(claimed_sql(status)).label("claimed"),
+        _flag(status.in_(sorted(s.value for s in AWARDED_STATES))).label("awarded"),
+        _flag(status == TaskStatus.UNCLAIMED.value).label("unclaimed"),
+    ]
+
+
+def _rows(kind: str, dim: str, key: Column, counts: Sequence[Column]) -> Select[Any]:
+    """One kind's counts for the slices `key` names, padded to the common width."""
+    padded = [*counts, *(literal_column("0") for _ in range(WIDTH - len(counts)))]
+    columns: list[ColumnElement[Any]] = [
+        literal_column(f"'{kind}'").label("kind"),
+        literal_column(f"'{dim}'").label("dim"),
+        key.label("key"),
+        *(c.label(f"n{i}") for i, c in enumerate(padded)),
+    ]
+    return select(*columns)
+
+
+def _task_counts(t: Any) -> list[ColumnElement[Any]]:
+    return [func.count(), func.sum(t.c.claimed), func.sum(t.c.awarded), func.sum(t.c.unclaimed)]
+
+
+def _need_counts(n: Any) -> list[ColumnElement[Any]]:
+    return [func.count(), *(func.sum(_flag(n.c.status == s.value)) for s in NeedStatus)]
+
+
+def _class_counts(c: Any) -> list[ColumnElement[Any]]:
+    return [func.count(), func.sum(c.c.seats), func.sum(c.c.confirmed), func.sum(c.c.attended)]
+
+
+def _attended() -> ColumnElement[int]:
+    """A held session's recorded attendance (its confirmed places are kept on the session, under its row lock)."""
+    return (
+        select(func.count())
+        .where(
+            Signup.session_id == ClassSession.id,
+            Signup.status == SignupStatus.CONFIRMED.value,
+            Signup.attended == true(),
+        )
+        .scalar_subquery()
+    )
+
+
+def _held(lo: datetime, hi: datetime, now: datetime) -> list[ColumnElement[bool]]:
+    return [ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now]
+
+
+def _counted(columns: Sequence[Column]) -> list[ColumnElement[Any]]:
+    """Counts labelled n0, n1… so that a roll-up can name them."""
+    return [c.label(f"n{i}") for i, c in enumerate(columns)]
+
+
+def _summed(fine: Any) -> list[ColumnElement[Any]]:
+    """The roll-up of a finer aggregate's counts."""
+    return [func.sum(c) for c in fine.c if c.name.startswith("n")]
+
+
+def _sliced(kind: str, fine: Any, *, streets: bool = True) -> list[Select[Any]]:
+    """A kind's slices by category, alliance and street, summed from its aggregate by (category, alliance, street).
+
+    No alliance comes back as NULL: the park's own services' orders (PARK), while an alliance-less need, counted in
+    no alliance, is left out; no street (an organisation's own need) also comes back as NULL: NO_STREET.
+    """
+    counts = _summed(fine)
+    by_alliance = (
+        _rows(kind, BY_ALLIANCE, Alliance.code, counts)
+        .select_from(fine)
+        .outerjoin(Alliance, Alliance.id == fine.c.alliance_id)
+        .group_by(Alliance.code)
+    )
+    if kind != ORDERS:
+        by_alliance = by_alliance.where(fine.c.alliance_id.is_not(None))
+    slices = [_rows(kind, BY_CATEGORY, fine.c.category, counts).group_by(fine.c.category), by_alliance]
+    if streets:
+        slices.append(
+            _rows(kind, BY_STREET, Street.name, counts)
+            .select_from(fine)
+            .outerjoin(Street, Street.id == fine.c.street_id)
+            .group_by(Street.name)
+        )
+    return slices
+
+
+def _report_statement(lo: datetime, hi: datetime, now: datetime) -> CompoundSelect:
+    """Every slice of the report as aggregated rows, in one statement.
+
+    Each kind's rows of the period are found through the index on the time that starts them and read once into a
+    small aggregate by (category, alliance, street), which the slices are summed from; a task's alliances and
+    streets are many, so its slices are counted from the task itself.
+    """
+    in_period = and_(Task.posted_at >= lo, Task.posted_at < hi)
+    flags = _task_flags(now)
+    task_counts = [func.count(), *(func.sum(f) for f in flags)]
+    by_alliance = (
+        select(task_alliances.c.alliance_id, *_counted(task_counts))
+        .join_from(Task, task_alliances, task_alliances.c.task_id == Task.id)
+        .where(in_period)
+        .group_by(task_alliances.c.alliance_id)
+        .subquery()
+    )
+    task_streets = (
+        select(Task.id, Community.street_id, *flags)
+        .join_from(Task, task_communities, task_communities.c.task_id == Task.id)
+        .join(Community, Community.id == task_communities.c.community_id)
+        .where(in_period)
+        .distinct()
+        .subquery()
+    )
+    by_street = (
+        select(
+            task_streets.c.street_id,
+            *_counted(
+                [
+                    func.count(),
+                    func.sum(task_streets.c.claimed),
+                    func.sum(task_streets.c.awarded),
+                    func.sum(task_streets.c.unclaimed),
+                ]
+            ),
+        )
+        .group_by(task_streets.c.street_id)
+        .subquery()
+    )
+    needs = (
+        select(
+            Need.category,
+            Organization.alliance_id,
+            Community.street_id,
+            *_counted([func.count(), *(func.sum(_flag(Need.status == s.value)) for s in NeedStatus)]),
+        )
+        .select_from(Need)
+        .outerjoin(Organization, Organization.id == Need.organization_id)
+        .outerjoin(Community, Community.id == Need.community_id)
+        .where(Need.raised_at >= lo, Need.raised_at < hi)
+        .group_by(Need.category, Organization.alliance_id, Community.street_id)
+        .cte("needs_fine")
+    )
+    orders = (
+        select(
+            Offering.category,
+            Organization.alliance_id,
+            Community.street_id,
+            *_counted([func.sum(_flag(ServiceOrder.status == s.value)) for s in OrderStatus]),
+        )
+        .join_from(ServiceOrder, Offering, Offering.id == ServiceOrder.offering_id)
+        .outerjoin(Organization, Organization.id == Offering.organization_id)
+        .join(Community, Community.id == ServiceOrder.community_id)
+        .where(ServiceOrder.ordered_at >= lo, ServiceOrder.ordered_at < hi)
+        .group_by(Offering.category, Organization.alliance_id, Community.street_id)
+        .cte("orders_fine")
+    )
+    held = (
+        select(
+            literal_column(f"'{CLASS_CATEGORY}'").label("category"),
+            Organization.alliance_id,
+            Community.street_id,
+            *_counted(
+                [
+                    func.count(),
+                    func.sum(ClassSession.seats),
+                    func.sum(ClassSession.confirmed_count),
+                    func.sum(_attended()),
+                ]
+            ),
+        )
+        .join_from(ClassSession, Project, Project.id == ClassSession.project_id)
+        .join(Organization, Organization.id == Project.organization_id)
+        .join(Community, Community.id == ClassSession.community_id)
+        .where(*_held(lo, hi, now))
+        .group_by(Organization.alliance_id, Community.street_id)
+        .cte("classes_fine")
+    )
+    closed = and_(Project.closed_at >= lo, Project.closed_at < hi, Project.final_score.is_not(None))
+    projects = (
+        select(
+            Project.category,
+            Organization.alliance_id,
+            *_counted([func.count(), func.sum(Project.final_score)]),
+        )
+        .join_from(Project, Organization, Organization.id == Project.organization_id)
+        .where(closed)
+        .group_by(Project.category, Organization.alliance_id)
+        .cte("projects_fine")
+    )
+    project_streets = (
+        select(Project.id, Project.final_score, Community.street_id)
+        .join_from(Project, task_communities, task_communities.c.task_id == Project.task_id)
+        .join(Community, Community.id == task_communities.c.community_id)
+        .where(closed)
+        .distinct()
+        .subquery()
+    )
+    project_counts = [func.count(), func.sum(project_streets.c.final_score)]
+    return union_all(
+        _rows(ALLIANCES, BY_ALLIANCE, Alliance.code, [Alliance.position]),
+        _rows(TASKS, BY_CATEGORY, Task.category, task_counts).where(in_period).group_by(Task.category),
+        _rows(TASKS, BY_ALLIANCE, Alliance.code, _summed(by_alliance))
+        .join_from(by_alliance, Alliance, Alliance.id == by_alliance.c.alliance_id)
+        .group_by(Alliance.code),
+        _rows(TASKS, BY_STREET, Street.name, _summed(by_street))
+        .join_from(by_street, Street, Street.id == by_street.c.street_id)
+        .group_by(Street.name),
+        *_sliced(NEEDS, needs),
+        *_sliced(ORDERS, orders),
+        *_sliced(CLASSES, held),
+        *_sliced(PROJECTS, projects, streets=False),
+        _rows(PROJECTS, BY_STREET, Street.name, project_counts)
+        .join_from(project_streets, Street, Street.id == project_streets.c.street_id)
+        .group_by(Street.name),
+    )
+
+
+def _add_tasks(t: TaskCounts, n: list[int]) -> None:
+    t.posted += n[0]
+    t.claimed += n[1]
+    t.awarded += n[2]
+    t.unclaimed += n[3]
+
+
+def _add_needs(needs: NeedCounts, n: list[int]) -> None:
+    needs.raised += n[0]
+    for s, count in zip(NeedStatus, n[1:], strict=False):
+        setattr(needs, s.value, getattr(needs, s.value) + count)
+
+
+def _add_classes(c: ClassCounts, n: list[int]) -> None:
+    c.held += n[0]
+    c.seats += n[1]
+    c.confirmed += n[2]
+    c.attended += n[3]
+
+
+def _add(b: Breakdown, kind: str, n: list[int]) -> None:
+    """Add one aggregated row's counts to a slice."""
+    if kind == TASKS:
+        _add_tasks(b.tasks, n)
+    elif kind == NEEDS:
+        _add_needs(b.needs, n)
+    elif kind == ORDERS:
+        for s, count in zip(OrderStatus, n, strict=False):
+            b.orders[s.value] += count
+    elif kind == CLASSES:
+        _add_classes(b.classes, n)
+    else:
+        b.projects_closed += n[0]
+        b.score_sum += n[1]
+
+
+async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> Report:
+    """The statistics for tasks, needs, orders, classes and projects in the period, in one statement."""
+    lo, hi = period_bounds(start, end)
+    result = await db.execute(_report_statement(lo, hi, now))
+    # PostgreSQL sums a bigint into a numeric: every count comes back a Python int.
+    rows = [(kind, dim, key, [int(v or 0) for v in n]) for kind, dim, key, *n in result]
+    out = Report(start, end)
+    for _, _, code, _ in sorted((r for r in rows if r[0] == ALLIANCES), key=lambda r: r[3][0]):
         out.by_alliance[code] = Breakdown()
-    await _tasks(db, out, lo, hi, now, streets)
-    await _needs(db, out, lo, hi, streets, org_alliance)
-    await _orders(db, out, lo, hi, streets, org_alliance)
-    await _classes(db, out, lo, hi, now, streets, org_alliance)
-    await _projects(db, out, lo, hi, org_alliance)
+    for kind, dim, key, n in rows:
+        if kind == ALLIANCES:
+            continue
+        if dim == BY_CATEGORY:
+            _add(out.total, kind, n)
+            _add(out.by_category[key], kind, n)
+        elif dim == BY_ALLIANCE:
+            _add(out.by_alliance[key if key is not None else PARK], kind, n)
+        else:
+            _add(out.by_street[key if key is not None else NO_STREET], kind, n)
     return out
 
 
-def claimed(status: str, submitted: int, closed_at: datetime | None, deadline: datetime) -> bool:
-    """Whether a task counts as claimed (≥ 1 submitted proposal), told only once its proposals are unsealed."""
-    if status == TaskStatus.POSTED or (
-        status == TaskStatus.CANCELLED and cancelled_before_deadline(closed_at, deadline)
-    ):
-        return False
-    return submitted > 0
-
-
-async def _tasks(
-    db: AsyncSession, out: Report, lo: datetime, hi: datetime, now: datetime, streets: dict[int, str]
-) -> None:
-    status = effective_status_sql(now).label("status")
-    rows = (
-        await db.execute(
-            select(Task.id, Task.category, status, Task.submitted_count, Task.closed_at, Task.claim_deadline).where(
-                Task.posted_at.is_not(None), Task.posted_at >= lo, Task.posted_at < hi
-            )
-        )
-    ).all()
-    ids = [r.id for r in rows]
-    codes: dict[int, list[str]] = defaultdict(list)
-    task_streets: dict[int, list[str]] = defaultdict(list)
-    if ids:
-        for task_id, code in await db.execute(
-            select(task_alliances.c.task_id, Alliance.code)
-            .join(Alliance, Alliance.id == task_alliances.c.alliance_id)
-            .where(task_alliances.c.task_id.in_(ids))
-        ):
-            codes[task_id].append(code)
-        for task_id, community_id in await db.execute(
-            select(task_communities.c.task_id, task_communities.c.community_id).where(
-                task_communities.c.task_id.in_(ids)
-            )
-        ):
-            task_streets[task_id].append(streets[community_id])
-    for r in rows:
-        for b in out.slices(codes[r.id], [r.category], task_streets[r.id]):
-            b.tasks.posted += 1
-            b.tasks.claimed += claimed(r.status, r.submitted_count, r.closed_at, r.claim_deadline)
-            b.tasks.awarded += r.status in AWARDED_STATES
-            b.tasks.unclaimed += r.status == TaskStatus.UNCLAIMED
-
-
-async def _needs(
-    db: AsyncSession, out: Report, lo: datetime, hi: datetime, streets: dict[int, str], org_alliance: dict[int, str]
-) -> None:
-    rows = (
-        await db.execute(
-            select(Need.category, Need.status, Need.community_id, Need.organization_id).where(
-                Need.raised_at >= lo, Need.raised_at < hi
-            )
-        )
-    ).all()
-    for category, status, community_id, org_id in rows:
-        alliances = [org_alliance[org_id]] if org_id else []
-        street = streets[community_id] if community_id else NO_STREET
-        for b in out.slices(alliances, [category], [street]):
-            b.needs.raised += 1
-            setattr(b.needs, NeedStatus(status).value, getattr(b.needs, NeedStatus(status).value) + 1)
-
-
-async def _orders(
-    db: AsyncSession, out: Report, lo: datetime, hi: datetime, streets: dict[int, str], org_alliance: dict[int, str]
-) -> None:
-    rows = (
-        await db.execute(
-            select(ServiceOrder.status, ServiceOrder.community_id, Offering.category, Offering.organization_id)
-            .join(Offering, Offering.id == ServiceOrder.offering_id)
-            .where(ServiceOrder.ordered_at >= lo, ServiceOrder.ordered_at < hi)
-        )
-    ).all()
-    for status, community_id, category, org_id in rows:
-        alliance = org_alliance[org_id] if org_id else PARK
-        for b in out.slices([alliance], [category], [streets[community_id]]):
-            b.orders[status] += 1
-
-
-async def _classes(
-    db: AsyncSession,
-    out: Report,
-    lo: datetime,
-    hi: datetime,
-    now: datetime,
-    streets: dict[int, str],
-    org_alliance: dict[int, str],
-) -> None:
-    sessions = (
-        await db.execute(
-            select(ClassSession.id, ClassSession.seats, ClassSession.community_id, Project.organization_id)
-            .join(Project, Project.id == ClassSession.project_id)
-            .where(ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now)
-        )
-    ).all()
-    if not sessions:
-        return
-    tallies: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    for session_id, attended in await db.execute(
-        select(Signup.session_id, Signup.attended).where(
-            Signup.session_id.in_([s.id for s in sessions]), Signup.status == SignupStatus.CONFIRMED
-        )
-    ):
-        tallies[session_id][0] += 1
-        tallies[session_id][1] += bool(attended)
-    for session_id, seats, community_id, org_id in sessions:
-        confirmed, came = tallies[session_id]
-        for b in out.slices([org_alliance[org_id]], ["finance_education"], [streets[community_id]]):
-            b.classes.held += 1
-            b.classes.seats += seats
-            b.classes.confirmed += confirmed
-            b.classes.attended += came
-
-
-async def _projects(db: AsyncSession, out: Report, lo: datetime, hi: datetime, org_alliance: dict[int, str]) -> None:
-    rows = (
-        await db.execute(
-            select(Project.category, Project.organization_id, Project.final_score, Project.task_id).where(
-                Project.closed_at >= lo, Project.closed_at < hi, Project.final_score.is_not(None)
-            )
-        )
-    ).all()
-    task_streets: dict[int, set[str]] = defaultdict(set)
-    if rows:
-        for task_id, street in await db.execute(
-            select(task_communities.c.task_id, Street.name)
-            .join(Community, Community.id == task_communities.c.community_id)
-            .join(Street, Street.id == Community.street_id)
-            .where(task_communities.c.task_id.in_([r.task_id for r in rows]))
-        ):
-            task_streets[task_id].add(street)
-    for category, org_id, score, task_id in rows:
-        for b in out.slices([org_alliance[org_id]], [category], task_streets[task_id]):
-            b.projects_closed += 1
-            b.score_sum += score or 0
+async def headline(db: AsyncSession, start: date, end: date, *, now: datetime) -> TaskCounts:
+    """The report's task figures for the whole district (发榜 / 揭榜 / 承榜 / 流榜), in one statement."""
+    lo, hi = period_bounds(start, end)
+    t = select(*_task_flags(now)).where(Task.posted_at >= lo, Task.posted_at < hi).subquery()
+    row = (await db.execute(select(*_task_counts(t)))).one()
+    return TaskCounts(*(int(v or 0) for v in row))
 
 
 # By month (for the dashboard's charts) ----------------------------------------------------------------------------
@@ -301,65 +466,58 @@ def months_between(start: date, end: date) -> list[date]:
     return months
 
 
-def _month_of(at: datetime) -> date:
-    return as_utc(at).astimezone(SHANGHAI).date().replace(day=1)
+def _month_index(at: Column, months: list[date]) -> ColumnElement[int]:
+    """Which month of the period (0 for the first) a time in it falls in, by Asia/Shanghai calendar."""
+    starts = [datetime.combine(m, time.min, SHANGHAI) for m in months[1:]]
+    if not starts:
+        return literal_column("0")
+    return case(
+        *((at < s, literal_column(str(i))) for i, s in enumerate(starts)), else_=literal_column(str(len(starts)))
+    )
 
 
 async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -> list[MonthCounts]:
     """The report's tasks, needs and held classes month by month; each month's figures add up to `report`'s total.
 
     Counted exactly as `report` counts them (a task by the month it was posted, a need by the month it was raised,
-    a class by the month it was held), every month of the period present even when nothing happened in it.
+    a class by the month it was held), every month of the period present even when nothing happened in it; one
+    statement.
     """
     lo, hi = period_bounds(start, end)
-    out = {m: MonthCounts(m) for m in months_between(start, end)}
-    status = effective_status_sql(now).label("status")
-    for posted_at, state, submitted, closed_at, deadline in await db.execute(
-        select(Task.posted_at, status, Task.submitted_count, Task.closed_at, Task.claim_deadline).where(
-            Task.posted_at.is_not(None), Task.posted_at >= lo, Task.posted_at < hi
+    months = months_between(start, end)
+    out = [MonthCounts(m) for m in months]
+    # The month is worked out below its GROUP BY, so the grouping names a column rather than repeating the CASE.
+    t = (
+        select(_month_index(Task.posted_at, months).label("month"), *_task_flags(now))
+        .where(Task.posted_at >= lo, Task.posted_at < hi)
+        .subquery()
+    )
+    n = (
+        select(_month_index(Need.raised_at, months).label("month"), Need.status)
+        .where(Need.raised_at >= lo, Need.raised_at < hi)
+        .subquery()
+    )
+    c = (
+        select(
+            _month_index(ClassSession.starts_at, months).label("month"),
+            ClassSession.seats,
+            ClassSession.confirmed_count.label("confirmed"),
+            _attended().label("attended"),
         )
-    ):
-        if posted_at is None:  # excluded by the query; the column is nullable for drafts
-            continue
-        t = out[_month_of(posted_at)].tasks
-        t.posted += 1
-        t.claimed += claimed(state, submitted, closed_at, deadline)
-        t.awarded += state in AWARDED_STATES
-        t.unclaimed += state == TaskStatus.UNCLAIMED
-    for raised_at, need_status in await db.execute(
-        select(Need.raised_at, Need.status).where(Need.raised_at >= lo, Need.raised_at < hi)
-    ):
-        n = out[_month_of(raised_at)].needs
-        n.raised += 1
-        setattr(n, NeedStatus(need_status).value, getattr(n, NeedStatus(need_status).value) + 1)
-    sessions = (
-        await db.execute(
-            select(ClassSession.id, ClassSession.starts_at, ClassSession.seats).where(
-                ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now
-            )
-        )
-    ).all()
-    tallies = await _class_tallies(db, [s.id for s in sessions])
-    for session_id, starts_at, seats in sessions:
-        c = out[_month_of(starts_at)].classes
-        confirmed, came = tallies.get(session_id, (0, 0))
-        c.held += 1
-        c.seats += seats
-        c.confirmed += confirmed
-        c.attended += came
-    return list(out.values())
-
-
-async def _class_tallies(db: AsyncSession, session_ids: list[int]) -> dict[int, tuple[int, int]]:
-    """Confirmed places and attendance recorded, by session."""
-    if not session_ids:
-        return {}
-    tallies: dict[int, tuple[int, int]] = {}
-    for session_id, attended in await db.execute(
-        select(Signup.session_id, Signup.attended).where(
-            Signup.session_id.in_(session_ids), Signup.status == SignupStatus.CONFIRMED
-        )
-    ):
-        confirmed, came = tallies.get(session_id, (0, 0))
-        tallies[session_id] = (confirmed + 1, came + bool(attended))
-    return tallies
+        .where(*_held(lo, hi, now))
+        .subquery()
+    )
+    statement = union_all(
+        _rows(TASKS, "month", t.c.month, _task_counts(t)).group_by(t.c.month),
+        _rows(NEEDS, "month", n.c.month, _need_counts(n)).group_by(n.c.month),
+        _rows(CLASSES, "month", c.c.month, _class_counts(c)).group_by(c.c.month),
+    )
+    for kind, _, month, *counts in await db.execute(statement):
+        m, got = out[int(month)], [int(v or 0) for v in counts]
+        if kind == TASKS:
+            _add_tasks(m.tasks, got)
+        elif kind == NEEDS:
+            _add_needs(m.needs, got)
+        else:
+            _add_classes(m.classes, got)
+    return out
