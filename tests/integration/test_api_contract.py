@@ -3,8 +3,12 @@
 Schemathesis 4 (its engine, the same one `schemathesis run` uses) reads /schema/openapi.json from the app in-process
 and sends what the document allows and what it forbids; every default check must pass: no 5xx, only declared
 statuses, declared content types and bodies, forbidden input refused and allowed input accepted, and guarded
-operations refusing anonymous callers. The run is bounded in examples per operation so the suite stays fast; set
-JIEBANG_CONTRACT_EXAMPLES to search harder. It runs on SQLite only: the contract is the app's, not the database's.
+operations refusing anonymous callers. The runs share one seeded database and one app, and are bounded in
+examples per operation so the suite stays fast (about a minute for all five on an idle two-core machine): an
+operation that refuses the caller before reading input (sign-in, a role guard) gets one example per mode. Set
+JIEBANG_CONTRACT_EXAMPLES to search harder, JIEBANG_CONTRACT_ROLES to run some roles only, and
+JIEBANG_CONTRACT_EXPLAIN to see each finding's request and where the time went. It runs on SQLite only: the
+contract is the app's, not the database's.
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ from typing import Any
 import pytest
 import schemathesis
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
 from alliances.schemas import Reason, rule_failure
 from market.app import create_app
 from market.clock import ManualClock
+from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
 from tests.factories import (
     Api,
@@ -140,6 +146,28 @@ class Finding:
         return f"[{self.role}] {self.operation}: {self.check}: {message}"
 
 
+GUARDS = {
+    requires_committee: "committee",
+    requires_evaluator: "evaluator",
+    requires_secretary: "secretary",
+    requires_org: "org",
+}
+
+
+def refused_by_guards(app: Litestar, role: str) -> list[str]:
+    """The operations (as Schemathesis labels them) whose role guard lets another role in, not this one."""
+    refused = []
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or not route.path.startswith("/api/"):
+            continue
+        for method, (handler, _) in route.route_handler_map.items():
+            guards = [getattr(guard, "func", guard) for guard in handler.resolve_guards()]  # unwrapped
+            admitted = {GUARDS[guard] for guard in guards if guard in GUARDS}
+            if admitted and role not in admitted:
+                refused.append(f"{method} {route.path_format}")
+    return sorted(refused)
+
+
 def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
     """One Schemathesis run as one role; every failed check, deduplicated."""
     config: dict[str, Any] = {
@@ -154,21 +182,35 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
         for path in RULES_BEYOND_THE_SCHEMA
     ]
     if role == "anonymous":
-        # The coverage phase's boundary cases, where an anonymous caller gets past sign-in (public operations, whose
-        # security lists `{}`). A guarded operation answers them all with the same 401 before reading anything; the
-        # fuzzing phase still sends it valid and invalid input, and every signed-in run checks it refuses no cookie.
+        # The coverage phase's boundary cases, and the examples asked for, go where an anonymous caller gets past
+        # sign-in (public operations, whose security lists `{}`). A guarded operation answers an anonymous caller 401
+        # before it reads any input, so one valid and one invalid request each show that it does; the signed-in
+        # runs give it its examples.
         config["phases"]["coverage"] = {"enabled": True}
-        operations.append({"include-by": "/security/0 != {}", "phases": {"coverage": {"enabled": False}}})
+        operations.append(
+            {
+                "include-by": "/security/0 != {}",
+                "phases": {"coverage": {"enabled": False}},
+                "generation": {"max-examples": 1},
+            }
+        )
     else:
         config["phases"]["coverage"] = {"enabled": False}
         config["auth"] = {"openapi": {"sessionCookie": {"api_key": world.users[role].cookie}}}
         # Signing out would end the session the rest of this run signs in with; the anonymous run covers it.
         operations.append({"include-path": "/api/v1/auth/logout", "enabled": False})
+        # An operation guarded for another role answers this one 403 before it reads any input (guards run first):
+        # one valid and one invalid request each show that it does; its own role's run gives it its examples.
+        if refused := refused_by_guards(app, role):
+            operations.append({"include-name": refused, "generation": {"max-examples": 1}})
     config["operations"] = operations
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=schemathesis.Config.from_dict(config))
     findings: dict[tuple[str, str, str], Finding] = {}
+    spent: dict[tuple[str, str], float] = {}
     for event in engine_for(schema).execute():
         if isinstance(event, events.ScenarioFinished):
+            where = (event.phase.value, event.recorder.label)
+            spent[where] = spent.get(where, 0.0) + event.elapsed_time
             for case_id, checks in event.recorder.checks.items():
                 for node in checks:
                     if node.failure_info is None:
@@ -186,6 +228,10 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
                     findings.setdefault(key, Finding(role, label, node.name, message))
         elif isinstance(event, events.NonFatalError | events.FatalError):
             findings.setdefault(("", "error", str(event)), Finding(role, "", "error", repr(event)))
+    if EXPLAIN:
+        phases = {phase: round(sum(t for (p, _), t in spent.items() if p == phase), 1) for phase, _ in spent}
+        slowest = sorted(spent.items(), key=lambda item: -item[1])[:8]
+        print(f"[{role}] seconds by phase {phases}; slowest {[(k[1], round(t, 1)) for k, t in slowest]}")
     return list(findings.values())
 
 
@@ -196,12 +242,13 @@ async def test_openapi_document_matches_the_service_anonymously_and_for_every_ro
     world = await seed(api)
     app = create_app(settings, clock)
     findings: list[Finding] = []
-    took: dict[str, float] = {}
+    took: dict[str, tuple[float, float]] = {}
     for role in ONLY or ROLES:
-        started = time.monotonic()
+        started, cpu = time.monotonic(), time.process_time()
         findings += run_contract(app, world, role)
-        took[role] = round(time.monotonic() - started, 1)
-    print(f"contract runs (s): {took}")
+        took[role] = (round(time.monotonic() - started, 1), round(time.process_time() - cpu, 1))
+    # Wall-clock and CPU seconds: on a busy machine the first grows, the second is what the runs cost.
+    print(f"contract runs (wall s, CPU s): {took}")
     if findings:
         pytest.fail(
             f"{len(findings)} mismatches between the document and the service:\n" + "\n".join(map(str, findings))
