@@ -36,6 +36,7 @@ from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
 from market.security import session_auth
+from market.serving import PROBES, log_access
 from market.settings import Settings, get_settings
 from market.ticker import ticker
 
@@ -108,7 +109,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return db_session_as_stored
 
     app = Litestar(
-        route_handlers=[*PAGE_HANDLERS, api, static],
+        route_handlers=[*PAGE_HANDLERS, api, static, *PROBES],
         # HtmlErrorPages wraps the problem-details handlers, so it comes after them.
         plugins=[
             SQLAlchemyPlugin(config=alchemy),
@@ -131,7 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         },
         stores=stores,
         # HTTP caching wraps the rest, so a 304 is answered before sessions or sign-in are looked at.
-        middleware=[rate_limit.middleware, HttpCaching(alchemy, clock)],
+        middleware=[rate_limit.middleware, HttpCaching(alchemy, clock, session_cookie=auth.session_backend_config.key)],
         exception_handlers={Exception: internal_error},
         csrf_config=CSRFConfig(
             secret=settings.effective_secret(),
@@ -157,4 +158,4 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         state=State({"settings": settings, "alchemy": alchemy}),
     )
     document_api(app)
-    return app
+    return log_access(app) if settings.access_log else app

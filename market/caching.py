@@ -50,8 +50,6 @@ PUBLIC = b"public, max-age=0, must-revalidate"
 PRIVATE_REVALIDATE = b"private, max-age=0, must-revalidate"
 NO_STORE = b"private, no-store"
 
-_SESSION_COOKIE = "jiebang_session"
-_CSRF_COOKIE = "jiebang_csrf"
 _LANG_COOKIE = "lang"
 _ROOT = Path(__file__).resolve().parent.parent
 _NOT_CACHED_PREFIXES = ("/static/", "/schema")
@@ -114,9 +112,11 @@ class HttpCaching(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, alchemy: SQLAlchemyAsyncConfig, clock: Clock) -> None:
+    def __init__(self, alchemy: SQLAlchemyAsyncConfig, clock: Clock, session_cookie: str) -> None:
         self.alchemy = alchemy
         self.clock = clock
+        # The session cookie as configured (over HTTPS it has a `__Host-` prefix): its presence means "signed in".
+        self.session_cookie = session_cookie
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         """Decide, before the handler runs, whether the client's copy is current."""
@@ -133,7 +133,7 @@ class HttpCaching(ASGIMiddleware):
             or handler.opt.get(HTTP_CACHE) is False
             # What does not read the database (the sign-in form, the language switch) has no data version to tag.
             or "db_session" not in handler.parsed_fn_signature.parameters
-            or _SESSION_COOKIE in cookies
+            or self.session_cookie in cookies
             or _is_personal(scope["query_string"])
         ):
             await next_app(scope, receive, _stamped(send, None, path))
@@ -154,7 +154,7 @@ class HttpCaching(ASGIMiddleware):
                 path,
                 scope["query_string"].decode("latin-1"),
                 cookies.get(_LANG_COOKIE, ""),
-                cookies.get(_CSRF_COOKIE, ""),
+                cookies.get(csrf.cookie_name, "") if (csrf := scope["litestar_app"].csrf_config) else "",
                 headers.get("accept-language", ""),
                 headers.get("accept", ""),
             )

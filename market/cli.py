@@ -27,17 +27,37 @@ async def _with_session(fn: Callable[[AsyncSession], Awaitable[int]]) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    """Serve the app with uvicorn (any number of workers share the one database)."""
-    import uvicorn
-
+    """Serve the app on Granian or Uvicorn; any number of workers share the one database (docs/serving.md)."""
+    if not args.access_log:
+        # Workers read their settings afresh from the environment.
+        os.environ["JIEBANG_ACCESS_LOG"] = "0"
+        get_settings.cache_clear()
     settings = get_settings()
     settings.var_dir.mkdir(parents=True, exist_ok=True)
+    if args.server == "granian":
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        # The server's own access log stays off: ours (market/serving.py) is one JSON line with the worker's pid.
+        Granian(
+            "market.asgi:app",
+            address=args.host,
+            port=args.port,
+            interface=Interfaces.ASGI,
+            workers=args.workers,
+            log_access=False,
+            respawn_failed_workers=True,
+        ).serve()
+        return 0
+    import uvicorn
+
     uvicorn.run(
         "market.asgi:app",
         host=args.host,
         port=args.port,
         workers=args.workers,
         log_level="info",
+        access_log=False,
         proxy_headers=True,
     )
     return 0
@@ -147,6 +167,14 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WORKERS", "1")))
+    serve.add_argument("--server", choices=["granian", "uvicorn"], default=os.environ.get("JIEBANG_SERVER", "granian"))
+    serve.add_argument(
+        "--no-access-log",
+        dest="access_log",
+        action="store_false",
+        default=True,
+        help="no JSON line per request (also JIEBANG_ACCESS_LOG=0)",
+    )
     serve.set_defaults(func=cmd_serve)
 
     db = sub.add_parser("db", help="database schema").add_subparsers(dest="db_command", required=True)

@@ -41,6 +41,8 @@ class Settings:
     login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
     # One JSON line per request on standard output (market/serving.py); 0 turns it off.
     access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
+    # One JSON line per request on standard output (market/serving.py); 0 turns it off.
+    access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
     # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's
     # sign-up link, the one sent by SMS) are built from it. Unset, pages use the request's own address, and no
     # SMS is sent (a link built from a request's Host header must not go out to a phone).

@@ -4,13 +4,27 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 import httpx
 from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from sqlalchemy import event
 
-from tests.factories import Api, finance_project, mobile, night_class, posted_task, project_under_way, sign_up
+from market.app import create_app
+from market.clock import ManualClock
+from market.settings import Settings
+from tests.factories import (
+    PASSWORD,
+    Api,
+    finance_project,
+    mobile,
+    night_class,
+    posted_task,
+    project_under_way,
+    sign_up,
+)
 
 PUBLIC = "public, max-age=0, must-revalidate"
 NO_STORE = "private, no-store"
@@ -155,3 +169,18 @@ async def test_resident_feedback_changes_the_project_page_tag(api: Api) -> None:
     r = await _get(api, url, etag, jiebang_csrf="t0")
     assert _tagged(r) != etag
     assert "很好" in r.text
+
+
+async def test_over_https_the_prefixed_session_cookie_still_means_signed_in(
+    api: Api, settings: Settings, clock: ManualClock
+) -> None:
+    await posted_task(api)
+    app = create_app(replace(settings, secure_cookies=True), clock)
+    async with AsyncTestClient(app=app, base_url="https://127.0.0.1") as client:
+        signed_in = await client.post("/api/v1/auth/login", json={"username": "committee", "password": PASSWORD})
+        assert signed_in.status_code == 200, signed_in.text
+        assert client.cookies
+        for url in ("/api/v1/tasks", "/tasks"):
+            r = await client.get(url)
+            assert (r.status_code, r.headers["cache-control"]) == (200, NO_STORE), url
+            assert "etag" not in r.headers

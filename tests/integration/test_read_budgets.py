@@ -122,6 +122,8 @@ BUDGETS: dict[str, Read] = {
     "/lang/{code:str}": Read(lambda _: "/lang/en?next=/tasks", 0, status=303),
     "/login": Read(lambda _: "/login", 0),
     "/favicon.ico": Read(lambda _: "/favicon.ico", 0),
+    "/healthz": Read(lambda _: "/healthz", 0),
+    "/readyz": Read(lambda _: "/readyz", 2),
     "/tasks": Read(lambda _: "/tasks?status=posted&category=elderly_care&alliance=new-orgs&q=%E8%80%81&page=1", 8),
     "/tasks/{task_id:int}": Read(lambda d: f"/tasks/{d['task']}", 10),
     "/projects": Read(lambda _: "/projects", 6),
