@@ -8,7 +8,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency, Provide
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
@@ -19,6 +19,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
+from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.db import row_clock
@@ -29,13 +30,14 @@ from market.clock import Clock, SystemClock
 from market.contract import StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
+from market.crossorigin import check_api_write
 from market.db import create_engine
 from market.decoding import StrictJSONRequest
 from market.flows import catch_up
 from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
-from market.security import session_auth
+from market.security import cookie_name, session_auth
 from market.serving import PROBES, log_access
 from market.settings import Settings, get_settings
 from market.ticker import ticker
@@ -49,6 +51,11 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def _is_login(request: Any) -> bool:
     # The API's sign-in and the sign-in page's form.
     return request.method == "POST" and (request.url.path.endswith("/auth/login") or request.url.path == "/login")
+
+
+async def _strict_transport(message: Message, scope: Scope) -> None:
+    if message["type"] == "http.response.start":
+        MutableScopeHeaders.from_message(message)["Strict-Transport-Security"] = "max-age=31536000"
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
@@ -92,6 +99,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def before_each_request(request: Request[Any, Any, Any]) -> Redirect | None:
         # New rows get `created_at` from this app's clock (see alliances.db.row_clock).
         row_clock.set(clock.now)
+        # An API write from another site, or in a format a browser form can send, is refused before it is read.
+        check_api_write(request, settings)
         # A temporary password from a committee reset is changed before any signed-in page is used.
         return password_change_first(request)
 
@@ -131,12 +140,15 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "audit": Provide(lambda: record, sync_to_thread=False),
         },
         stores=stores,
+        # Over HTTPS browsers are told to use nothing else for a year (settings.secure_cookies). A send hook, not
+        # response_headers: those are resolved onto the shared route handlers, so they would leak between apps.
+        before_send=[_strict_transport] if settings.secure_cookies else [],
         # HTTP caching wraps the rest, so a 304 is answered before sessions or sign-in are looked at.
         middleware=[rate_limit.middleware, HttpCaching(alchemy, clock, session_cookie=auth.session_backend_config.key)],
         exception_handlers={Exception: internal_error},
         csrf_config=CSRFConfig(
             secret=settings.effective_secret(),
-            cookie_name="jiebang_csrf",
+            cookie_name=cookie_name("jiebang_csrf", settings),
             cookie_samesite="lax",
             cookie_secure=settings.secure_cookies,
             # The JSON API authenticates with the same SameSite=Lax cookie, which browsers do not send on

@@ -44,10 +44,11 @@ class Problem(msgspec.Struct):
 WHY = {
     400: "Malformed request: unparsable JSON, a wrong type, an unknown field, a value outside the documented limits",
     401: "Not signed in",
-    403: "Signed in, but this role or organisation may not do this",
+    403: "Signed in, but this role or organisation may not do this; or a write sent from another site",
     404: "No such thing, or nothing this user may see",
     409: "Conflicts with the current state (a task already posted, a seat already taken, a duplicate)",
     413: "The request body is larger than allowed",
+    415: "A write whose body is not application/json (multipart/form-data where the operation takes a file)",
     422: "Well-formed, but breaks a rule the document cannot express (a date in the past, a budget above the task's)",
     429: "Too many sign-in attempts from this address; wait a minute",
     503: "The database stayed busy past its timeout; retry",
@@ -85,7 +86,8 @@ def problems_of(handler: HTTPRouteHandler, method: str, route: HTTPRoute) -> lis
     if path_ids:
         statuses.add(404)
     if method in WRITES:
-        statuses |= {409, 503}
+        # Every write refuses another site and a body a browser form could send (market/crossorigin.py).
+        statuses |= {403, 409, 415, 503}
     if body or query:
         statuses.add(422)
     if body:

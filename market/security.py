@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -13,12 +14,15 @@ from advanced_alchemy.extensions.litestar import SQLAlchemyAsyncConfig
 from advanced_alchemy.extensions.litestar.session import SESSION_ID_MAX_LENGTH, SQLAlchemyAsyncSessionBackend
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
+from litestar import Request
 from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.stores.base import Store
 from litestar.types import Empty, Message, ScopeSession
+from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -90,26 +94,70 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
         return bytes(data)
 
     async def load_from_connection(self, connection: ASGIConnection[Any, Any, Any, Any]) -> dict[str, Any]:
-        """Load the session and remember what it was, so an unchanged one is not stored again."""
-        data = await super().load_from_connection(connection)
-        connection.scope.setdefault("state", {})[_LOADED] = dict(data)
+        """Load the session and remember what it was and under which id, so an unchanged one is not stored again.
+
+        Only an id this server issued and still holds is remembered: a cookie naming any other id starts afresh,
+        and a session past its absolute lifetime (counted from when its id was issued) is ended however busy it was.
+        """
+        state = connection.scope.setdefault("state", {})
+        data: dict[str, Any] = {}
+        session_id = connection.cookies.get(self.config.key)
+        if session_id and session_id != "null":
+            store = self.config.get_store_from_app(connection.scope["app"])
+            raw = await self.get(session_id, store=store)
+            if raw is not None:
+                data = self.deserialize_data(raw)
+                issued = data.get(_ISSUED)
+                lifetime = getattr(self.config, "absolute_max_age", None) or 0
+                if lifetime and (not isinstance(issued, int | float) or time.time() - issued >= lifetime):
+                    await self.delete(session_id, store)
+                    data = {}
+                else:
+                    state[_LOADED_ID] = session_id
+        state[_LOADED] = dict(data)
         return data
 
     async def store_in_message(
         self, scope_session: ScopeSession, message: Message, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> None:
-        """Write the session only if the request changed it (sign-in, sign-out)."""
-        loaded = connection.scope.get("state", {}).get(_LOADED, {})
-        if scope_session is Empty:
+        """Write the session only if the request changed it; under a new id when it was not one we issued or when
+        who is signed in changed (sign-in, sign-out), so an id known before sign-in is worthless after it."""
+        state = connection.scope.get("state", {})
+        loaded = state.get(_LOADED, {})
+        loaded_id = state.get(_LOADED_ID)
+        if not isinstance(scope_session, dict):  # Empty: signed out, or nothing ever stored
             if connection.cookies.get(self.config.key):
                 await super().store_in_message(scope_session, message, connection)
             return
-        if scope_session == loaded:
+        if scope_session == loaded and (loaded_id is not None or not scope_session):
             return
-        await super().store_in_message(scope_session, message, connection)
+        store = self.config.get_store_from_app(connection.scope["app"])
+        headers = MutableScopeHeaders.from_message(message)
+        session_id = loaded_id
+        if session_id is None or state.get(_ROTATE) or scope_session.get("user_id") != loaded.get("user_id"):
+            if session_id is not None:
+                await self.delete(session_id, store)
+            session_id = self.generate_session_id()
+            scope_session[_ISSUED] = int(time.time())
+            # A new session gets a new CSRF token too: a token seen before sign-in is not good after it.
+            csrf_cookie = getattr(self.config, "csrf_cookie", None)
+            if csrf_cookie:
+                headers.add("Set-Cookie", _expired(csrf_cookie, self.config))
+        cookie_params = dict(extract_dataclass_items(self.config, exclude_none=True, include=Cookie.__dict__.keys()))
+        await self.set(session_id=session_id, data=self.serialize_data(scope_session, connection.scope), store=store)
+        headers.add("Set-Cookie", Cookie(value=session_id, key=self.config.key, **cookie_params).to_header(header=""))
+
+
+def _expired(key: str, config: ServerSideSessionConfig) -> str:
+    params = {"path": "/", "secure": config.secure, "samesite": config.samesite}
+    return Cookie(key=key, value="", max_age=0, expires=0, **params).to_header(header="")  # type: ignore[arg-type]
 
 
 _LOADED = "jiebang_session_loaded"
+_LOADED_ID = "jiebang_session_loaded_id"
+_ROTATE = "jiebang_session_rotate"
+# When the session's id was issued (seconds since the epoch), for its absolute lifetime.
+_ISSUED = "issued_at"
 
 
 @dataclass
@@ -117,6 +165,10 @@ class DatabaseSessionConfig(ServerSideSessionConfig):
     """Server-side sessions stored in our database, so every worker sees the same ones."""
 
     alchemy: SQLAlchemyAsyncConfig | None = None
+    # Seconds from sign-in after which the session ends however active it is (0: only the idle `max_age`).
+    absolute_max_age: int = 0
+    # The CSRF cookie, expired whenever a new session id is issued.
+    csrf_cookie: str = ""
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -166,12 +218,26 @@ async def load_user(session_data: dict[str, Any], connection: ASGIConnection[Any
         return user
 
 
+def begin_session(request: Request[Any, Any, Any], user_id: int) -> None:
+    """Sign `user_id` in on a session with a new id (whatever id the request came with) and a new CSRF token."""
+    request.clear_session()
+    request.set_session({"user_id": user_id})
+    request.scope.setdefault("state", {})[_ROTATE] = True
+
+
+def cookie_name(name: str, settings: Settings) -> str:
+    """Over HTTPS the cookie is `__Host-` prefixed: browsers then keep it Secure, on path / and to this host only."""
+    return f"__Host-{name}" if settings.secure_cookies else name
+
+
 def session_auth(settings: Settings, alchemy: SQLAlchemyAsyncConfig) -> SessionAuth[User, Any]:
     """Cookie sessions for pages and the JSON API alike; public routes opt out with `exclude_from_auth`."""
     backend = DatabaseSessionConfig(
         alchemy=alchemy,
-        key="jiebang_session",
+        key=cookie_name("jiebang_session", settings),
         max_age=settings.session_max_age,
+        absolute_max_age=settings.session_lifetime,
+        csrf_cookie=cookie_name("jiebang_csrf", settings),
         httponly=True,
         samesite="lax",
         secure=settings.secure_cookies,

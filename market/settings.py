@@ -35,12 +35,14 @@ class Settings:
     # Deadline transitions are also applied by `jiebang tick`; 0 turns the in-process ticker off.
     tick_seconds: int = field(default_factory=lambda: int(_env("TICK_SECONDS", "60")))
     session_max_age: int = field(default_factory=lambda: int(_env("SESSION_MAX_AGE", str(8 * 3600))))
+    # A session also ends this long after sign-in, however active (the idle limit above is `session_max_age`).
+    session_lifetime: int = field(default_factory=lambda: int(_env("SESSION_LIFETIME", str(12 * 3600))))
+    # Served over HTTPS (directly or behind a TLS proxy): cookies become `__Host-`-prefixed and Secure, and every
+    # answer carries Strict-Transport-Security.
     secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")
     debug: bool = field(default_factory=lambda: _env("DEBUG", "0") == "1")
     demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "jiebang-demo"))
     login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
-    # One JSON line per request on standard output (market/serving.py); 0 turns it off.
-    access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
     # One JSON line per request on standard output (market/serving.py); 0 turns it off.
     access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
     # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's

@@ -17,7 +17,7 @@ from market.errors import NotAuthenticated
 from market.i18n import choose_accept_language
 from market.models import User as UserModel
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
-from market.security import requires_committee
+from market.security import begin_session, requires_committee
 from market.services import _accounts as accounts
 
 
@@ -40,8 +40,7 @@ class AuthController(Controller):
         user = await accounts.authenticate(db_session, data.username, data.password, now=clock.now())
         if user is None:
             raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
-        request.clear_session()
-        request.set_session({"user_id": user.id})
+        begin_session(request, user.id)
         return User.of(user)
 
     @post("/logout", exclude_from_auth=True, status_code=HTTP_204_NO_CONTENT, no_problems=[409])

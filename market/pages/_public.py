@@ -69,6 +69,7 @@ from market.pages._base import (
 from market.schemas._awards import ObjectionCreate
 from market.schemas._classes import SignupCreate
 from market.schemas._projects import FeedbackCreate
+from market.security import begin_session
 from market.services import _accounts as accounts
 from market.services import _awards as awards
 from market.services import _classes as classes
@@ -113,8 +114,7 @@ async def login(request: Request[Any, Any, Any], db_session: Db, clock: Now) -> 
         state = FormState(values, {}, None)
         state.general = _t(request, "login.failed")
         return form_page("market/login.html.j2", None, state)
-    request.clear_session()
-    request.set_session({"user_id": user.id})
+    begin_session(request, user.id)
     say(request, "login.welcome", name=user.username)
     if user.must_change_password:
         # A temporary password from a committee reset: the owner chooses their own before going on.
