@@ -1,7 +1,7 @@
 """What a request costs besides its statements: no read hands work to a thread pool and waits for it to come back.
 
-On a busy worker every such hop waits for the GIL behind the requests the event loop is serving, which made the
-hop, not the work, the larger part of a cheap read (docs/PERFORMANCE.md, "Per-request overhead").
+On a busy worker such a hop waits for the GIL behind the requests the event loop is serving; the profile of the
+browse read found one per request (docs/PERFORMANCE.md, "Per-request overhead").
 """
 
 from __future__ import annotations
