@@ -10,7 +10,6 @@ from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import NamedDependency, Provide
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
@@ -48,11 +47,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-def _is_login(request: Any) -> bool:
-    # The API's sign-in and the sign-in page's form.
-    return request.method == "POST" and (request.url.path.endswith("/auth/login") or request.url.path == "/login")
-
-
 async def _strict_transport(message: Message, scope: Scope) -> None:
     if message["type"] == "http.response.start":
         MutableScopeHeaders.from_message(message)["Strict-Transport-Security"] = "max-age=31536000"
@@ -77,12 +71,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 
     stores = StoreRegistry(default_factory=lambda name: SQLAlchemyStore(alchemy, model=KeyValue, namespace=name))
-    rate_limit = RateLimitConfig(
-        rate_limit=("minute", settings.login_rate_per_minute),
-        store="rate_limit",
-        # Only sign-in is throttled: it is the one endpoint worth guessing at.
-        check_throttle_handler=_is_login,
-    )
     auth = session_auth(settings, alchemy)
     # The JSON API decodes bodies strictly (a string is not a number or a boolean); see market/decoding.py.
     api = Router(path="/api/v1", route_handlers=API_HANDLERS, request_class=StrictJSONRequest)
@@ -144,7 +132,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         # response_headers: those are resolved onto the shared route handlers, so they would leak between apps.
         before_send=[_strict_transport] if settings.secure_cookies else [],
         # HTTP caching wraps the rest, so a 304 is answered before sessions or sign-in are looked at.
-        middleware=[rate_limit.middleware, HttpCaching(alchemy, clock, session_cookie=auth.session_backend_config.key)],
+        middleware=[HttpCaching(alchemy, clock, session_cookie=auth.session_backend_config.key)],
         exception_handlers={Exception: internal_error},
         csrf_config=CSRFConfig(
             secret=settings.effective_secret(),

@@ -58,7 +58,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
         access_log=False,
-        proxy_headers=True,
+        # X-Forwarded-For is weighed by the app against JIEBANG_TRUSTED_PROXIES (market/throttle.py), never here.
+        proxy_headers=False,
     )
     return 0
 

@@ -21,7 +21,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.stores.base import Store
-from litestar.types import Empty, Message, ScopeSession
+from litestar.types import Message, ScopeSession
 from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession

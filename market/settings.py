@@ -42,7 +42,14 @@ class Settings:
     secure_cookies: bool = field(default_factory=lambda: _env("SECURE_COOKIES", "0") == "1")
     debug: bool = field(default_factory=lambda: _env("DEBUG", "0") == "1")
     demo_password: str = field(default_factory=lambda: _env("DEMO_PASSWORD", "jiebang-demo"))
-    login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "20")))
+    # Sign-in attempts (market/throttle.py): per client address a minute, generous because a training room shares
+    # one address; per account name in a window, the real limit (a correct password clears it).
+    login_rate_per_minute: int = field(default_factory=lambda: int(_env("LOGIN_RATE_PER_MINUTE", "60")))
+    login_attempts_per_account: int = field(default_factory=lambda: int(_env("LOGIN_ATTEMPTS_PER_ACCOUNT", "10")))
+    login_account_window: int = field(default_factory=lambda: int(_env("LOGIN_ACCOUNT_WINDOW", "900")))
+    # Proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated). None by default: the
+    # client is the socket's peer, whatever a request claims.
+    trusted_proxies: str = field(default_factory=lambda: _env("TRUSTED_PROXIES", ""))
     # One JSON line per request on standard output (market/serving.py); 0 turns it off.
     access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
     # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's

@@ -19,6 +19,8 @@ from market.models import User as UserModel
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
 from market.security import begin_session, requires_committee
 from market.services import _accounts as accounts
+from market.settings import Settings
+from market.throttle import admit_login, client_address, login_succeeded
 
 
 class AuthController(Controller):
@@ -36,10 +38,17 @@ class AuthController(Controller):
         clock: NamedDependency[Clock],
         data: JSONBody[LoginRequest],
     ) -> User:
-        """Sign in; a wrong username or password gets the same 401. Every attempt is audited."""
+        """Sign in; a wrong username or password gets the same 401. Every attempt is audited.
+
+        Attempts are limited per account name and per client address (429 beyond them, whether or not the name
+        exists); a correct password clears the account's count.
+        """
+        settings: Settings = request.app.state["settings"]
+        await admit_login(db_session, data.username, client_address(request, settings), settings, now=clock.now())
         user = await accounts.authenticate(db_session, data.username, data.password, now=clock.now())
         if user is None:
             raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
+        await login_succeeded(db_session, data.username)
         begin_session(request, user.id)
         return User.of(user)
 

@@ -244,6 +244,7 @@ ZH_CN: dict[str, str] = {
     "login.password": "密码",
     "login.submit": "登录",
     "login.failed": "用户名或密码错误",
+    "login.throttled": "登录尝试过多，请稍后再试。",
     "login.welcome": "欢迎，{name}",
     "logout.done": "您已退出登录。",
     # Passwords (market/passwords.py) and changing one's own
@@ -619,6 +620,7 @@ EN: dict[str, str] = {
     "login.password": "Password",
     "login.submit": "Sign in",
     "login.failed": "Wrong username or password",
+    "login.throttled": "Too many sign-in attempts. Please try again later.",
     "login.welcome": "Welcome, {name}",
     "logout.done": "You are signed out.",
     # Passwords (market/passwords.py) and changing one's own

@@ -11,7 +11,7 @@ from alliances.models import (
     OrganizationApplication,
     Street,
 )
-from market.models._accounts import KeyValue, Notification, Role, User, UserSession
+from market.models._accounts import KeyValue, Notification, Role, User, UserSession, login_throttle
 from market.models._audit import AuditEntry, AuditHead
 from market.models._awards import Award, Feedback, Milestone, Objection, ProgressReport, Project
 from market.models._classes import ClassSession, Signup
@@ -71,6 +71,7 @@ __all__ = [
     "TaskQuestion",
     "User",
     "UserSession",
+    "login_throttle",
     "meeting_offerings",
     "task_alliances",
     "task_communities",

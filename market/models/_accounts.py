@@ -9,11 +9,11 @@ from typing import Any
 from advanced_alchemy.extensions.litestar.session import SessionModelMixin
 from advanced_alchemy.extensions.litestar.store import StoreModelMixin
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, false
+from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer, String, Table, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community, Organization
-from market.db import Base
+from market.db import Base, metadata
 
 
 class Role(StrEnum):
@@ -73,3 +73,15 @@ class Notification(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     link: Mapped[str] = mapped_column(String(200), default="")
     read_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
+
+
+# Sign-in attempts counted per account name and per client address in fixed windows (market/throttle.py). A plain
+# table, not a mapped class: it is only ever changed by one INSERT … ON CONFLICT DO UPDATE statement per count.
+login_throttle = Table(
+    "login_throttle",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("window_start", DateTimeUTC(timezone=True), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+)

@@ -80,6 +80,7 @@ from market.services import _stats as stats
 from market.services import _tasks as tasks
 from market.settings import Settings
 from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
+from market.throttle import TooManyAttempts, admit_login, client_address, login_succeeded
 
 # Language, sign-in -------------------------------------------------------------------------------------------
 
@@ -108,12 +109,23 @@ async def login(request: Request[Any, Any, Any], db_session: Db, clock: Now) -> 
     target = safe_next(values.get("next"))
     values["next"] = target
     username, password = values.get("username", "")[:100], values.get("password", "")[:200]
+    settings: Settings = request.app.state["settings"]
+    try:
+        await admit_login(db_session, username, client_address(request, settings), settings, now=clock.now())
+    except TooManyAttempts:
+        values.pop("password", None)
+        state = FormState(values, {}, None)
+        state.general = _t(request, "login.throttled")
+        throttled = form_page("market/login.html.j2", None, state)
+        throttled.status_code = 429
+        return throttled
     user = await accounts.authenticate(db_session, username, password, now=clock.now())
     if user is None:
         values.pop("password", None)
         state = FormState(values, {}, None)
         state.general = _t(request, "login.failed")
         return form_page("market/login.html.j2", None, state)
+    await login_succeeded(db_session, username)
     begin_session(request, user.id)
     say(request, "login.welcome", name=user.username)
     if user.must_change_password:

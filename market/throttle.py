@@ -1,0 +1,106 @@
+"""Sign-in throttling, counted by the database so that every worker shares one count (ASVS 5.0 V6.3.1).
+
+Two counters, each one row changed by a single INSERT … ON CONFLICT DO UPDATE … RETURNING, so concurrent attempts on
+any number of workers each get a distinct count and no more than the limit get through:
+
+- per account name (as typed, case-folded, whether or not such an account exists, so the answer says nothing about
+  which names exist): the real limit, a few attempts in a window; a successful sign-in clears it;
+- per client address: a generous limit, so a training room of secretaries behind one address is not locked out
+  while one guesser cannot try many names from one place.
+
+The client address is the socket's peer, unless that peer is a configured proxy (`JIEBANG_TRUSTED_PROXIES`): then
+the nearest `X-Forwarded-For` entry that is not itself a trusted proxy.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import datetime, timedelta
+from typing import Any
+
+from litestar import Request
+from sqlalchemy import case, delete
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from market.db import writing
+from market.errors import ApplicationError
+from market.models import login_throttle
+from market.settings import Settings
+
+
+class TooManyAttempts(ApplicationError):
+    """Too many sign-in attempts for this account or from this address (429)."""
+
+    status_code = 429
+    title = "Too many sign-in attempts"
+    type_slug = "too-many-attempts"
+
+
+_Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def trusted_networks(settings: Settings) -> list[_Network]:
+    """The configured proxies as networks (an address is a /32 or /128)."""
+    return [ipaddress.ip_network(p.strip(), strict=False) for p in settings.trusted_proxies.split(",") if p.strip()]
+
+
+def _is_trusted(address: str, networks: list[_Network]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in net for net in networks)
+
+
+def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
+    """Who is asking: the peer, or what a trusted proxy says the client was."""
+    peer = request.client.host if request.client else ""
+    networks = trusted_networks(settings)
+    if not networks or not _is_trusted(peer, networks):
+        return peer or "unknown"
+    hops = [h.strip() for h in ",".join(request.headers.getall("x-forwarded-for", [])).split(",") if h.strip()]
+    # From the nearest hop outwards: the first one no trusted proxy vouches for is the client.
+    for hop in reversed(hops):
+        if not _is_trusted(hop, networks):
+            return hop
+    return hops[0] if hops else peer
+
+
+async def _count(db: AsyncSession, key: str, now: datetime, window: timedelta) -> int:
+    """Add one attempt to `key`'s window (a new window if the last one is over) and return the window's count."""
+    dialect = (await db.connection()).dialect.name
+    insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(login_throttle)
+    table = login_throttle.c
+    expired = table.window_start <= now - window
+    stmt = (
+        insert.values(key=key, window_start=now, attempts=1)
+        .on_conflict_do_update(
+            index_elements=[table.key],
+            set_={
+                "attempts": case((expired, 1), else_=table.attempts + 1),
+                "window_start": case((expired, now), else_=table.window_start),
+            },
+        )
+        .returning(table.attempts)
+    )
+    return int((await db.execute(stmt)).scalar_one())
+
+
+def _account_key(username: str) -> str:
+    return "account:" + username.strip().casefold()[:150]
+
+
+async def admit_login(db: AsyncSession, username: str, address: str, settings: Settings, *, now: datetime) -> None:
+    """Count this sign-in attempt; refuse it (429) before any password is checked when a limit is passed."""
+    async with writing(db):
+        by_address = await _count(db, "address:" + address[:150], now, timedelta(minutes=1))
+        by_account = await _count(db, _account_key(username), now, timedelta(seconds=settings.login_account_window))
+    if by_account > settings.login_attempts_per_account or by_address > settings.login_rate_per_minute:
+        raise TooManyAttempts("登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)")
+
+
+async def login_succeeded(db: AsyncSession, username: str) -> None:
+    """A correct password clears the account's count: its owner is not held back by earlier typos."""
+    async with writing(db):
+        await db.execute(delete(login_throttle).where(login_throttle.c.key == _account_key(username)))
