@@ -27,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alliances.credit_code import make_credit_code
 from market.clock import ManualClock, SystemClock
 from market.db import create_engine, writing
 from market.demo._loader import Year
-from market.models import Role, Score
+from market.models import Project, Role, Score
 from market.scoring import DEFAULT_RUBRIC
 from market.services._accounts import ensure_account
 from market.settings import get_settings
@@ -178,14 +179,16 @@ async def _make(year: Year, stamp: str) -> dict[str, Any]:
 
     # The notice period ends with no objection: the next request stores the project.
     clock.set(deadline + (year.settings.notice_days + 1) * DAY)
-    page = await year.anon.call("GET", "/projects?limit=100")
-    project = next(p for p in page["items"] if p["task_id"] == finance)
+    await year.anon.call("GET", f"/tasks/{finance}")
+    async with _session(year) as db:
+        # Looked up, not listed: at city scale a hundred newer projects can push it off the first page.
+        project_id = await db.scalar(select(Project.id).where(Project.task_id == finance))
     organiser = await year.login(orgs[0])
     classes = []
     for k in range(CLASSES):
         c = await organiser.call(
             "POST",
-            f"/projects/{project['id']}/classes",
+            f"/projects/{project_id}/classes",
             {
                 "topic": f"基准测试夜校第{k + 1}讲",
                 "community_id": community["id"],
