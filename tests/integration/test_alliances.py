@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from litestar import Litestar
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market import db as market_db
 from market.audit import verify
 from market.models import AuditEntry
 from tests.factories import Api, credit_code, problem
+from tests.statements import statements
 
 
 def assert_problem(r: Any, status: int, field: str | None = None) -> dict[str, Any]:
@@ -325,28 +324,14 @@ async def test_organization_list_filters_by_alliance_category_residency_and_name
 
 async def test_organization_list_does_not_query_per_row(api: Api, app: Litestar) -> None:
     engine = app.state["alchemy"].get_engine()
-
-    @contextmanager
-    def counting() -> Iterator[list[str]]:
-        statements: list[str] = []
-
-        def on_execute(*args: Any) -> None:
-            statements.append(args[2])
-
-        event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-        try:
-            yield statements
-        finally:
-            event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
-
     await api.org("legal")
-    with counting() as few:
+    with statements(engine) as few:
         assert len(await api.anon.ok("GET", "/organizations")) == 1
         await api.anon.ok("GET", "/alliances")
         await api.anon.ok("GET", "/alliances/legal")
     for n in range(8):
         await api.org(["new-orgs", "volunteers", "legal", "media"][n % 4])
-    with counting() as many:
+    with statements(engine) as many:
         assert len(await api.anon.ok("GET", "/organizations")) == 9
         await api.anon.ok("GET", "/alliances")
         await api.anon.ok("GET", "/alliances/legal")

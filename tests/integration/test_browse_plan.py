@@ -8,18 +8,17 @@ to mean something.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from market.db import create_engine
 from market.models import Alliance, Task
 from market.models._tasks import task_alliances
 from tests.factories import Api
+from tests.statements import caught
 
 TASKS = 20_000
 CATEGORIES = (
@@ -76,21 +75,6 @@ async def _fill(api: Api, engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         await conn.exec_driver_sql("ANALYZE")
         await conn.commit()
-
-
-@contextmanager
-def caught(engine: AsyncEngine) -> Iterator[list[tuple[str, Any]]]:
-    """Each statement the engine runs inside the block, with its parameters."""
-    seen: list[tuple[str, Any]] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 async def _plan_of_page(api: Api, engine: AsyncEngine, params: dict[str, Any]) -> str:

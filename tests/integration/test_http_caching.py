@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import replace
-from typing import Any
 
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy import event
 
 from market.app import create_app
 from market.clock import ManualClock
@@ -25,6 +22,7 @@ from tests.factories import (
     project_under_way,
     sign_up,
 )
+from tests.statements import statements
 
 PUBLIC = "public, max-age=0, must-revalidate"
 NO_STORE = "private, no-store"
@@ -50,21 +48,9 @@ def _tagged(r: httpx.Response) -> str:
     return etag
 
 
-@contextmanager
-def _statements(app: Litestar) -> Iterator[list[str]]:
+def _statements(app: Litestar) -> AbstractContextManager[list[str]]:
     """The SQL statements the app sends while the block runs (transaction control left out)."""
-    engine = app.state["alchemy"].get_engine().sync_engine
-    seen: list[str] = []
-
-    def count(_c: Any, _cur: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK")):
-            seen.append(statement)
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
+    return statements(app.state["alchemy"].get_engine(), transaction_control=False)
 
 
 async def test_a_repeated_anonymous_read_is_answered_304_for_one_small_query(api: Api, app: Litestar) -> None:

@@ -10,14 +10,12 @@ N+1; a public route missing from the table fails the test, so a new read cannot 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Litestar
 from litestar.routes import HTTPRoute
-from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.factories import (
@@ -35,6 +33,7 @@ from tests.factories import (
     sign_up,
     submitted_proposal,
 )
+from tests.statements import statements
 
 
 @dataclass
@@ -198,21 +197,6 @@ def public_reads(app: Litestar) -> set[str]:
         for h in r.route_handlers
         if "GET" in h.http_methods and h.opt.get("exclude_from_auth") and not r.path.startswith(("/static", "/schema"))
     }
-
-
-@contextmanager
-def statements(engine: AsyncEngine) -> Iterator[list[str]]:
-    """Every SQL statement the app's engine runs inside the block."""
-    seen: list[str] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(engine.sync_engine, "before_cursor_execute", on_execute)
 
 
 async def _count_all(api: Api, d: District) -> dict[str, tuple[int, int]]:

@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
-
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from tests.factories import (
     Api,
@@ -22,6 +17,7 @@ from tests.factories import (
     secretary,
     service_body,
 )
+from tests.statements import statements
 
 
 async def listed(who: As, **params: Any) -> list[dict[str, Any]]:
@@ -37,21 +33,6 @@ async def listed_ids(who: As, **params: Any) -> list[int]:
 async def service_total(api: Api) -> int:
     page = await api.anon.ok("GET", "/services", params={"limit": 1, "include_inactive": True})
     return int(page["total"])
-
-
-@contextmanager
-def counting_queries() -> Iterator[list[str]]:
-    """Every SQL statement any engine runs inside the block."""
-    seen: list[str] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", on_execute)
 
 
 # Publishing -------------------------------------------------------------------------------------------------
@@ -245,7 +226,7 @@ async def test_the_resource_list_costs_the_same_queries_however_long_it_is(api: 
     sec = await secretary(api)
 
     async def queries_for_list() -> int:
-        with counting_queries() as seen:
+        with statements() as seen:
             await api.anon.ok("GET", "/services", params={"limit": 100})
         return len(seen)
 

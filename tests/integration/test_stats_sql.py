@@ -6,13 +6,8 @@ same varied district (the demo's year plus the corners it lacks) over several pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, timedelta
-from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market.clock import local
@@ -34,21 +29,7 @@ from tests.factories import (
     sign_up,
     submitted_proposal,
 )
-
-
-@contextmanager
-def counting_statements() -> Iterator[list[str]]:
-    """Every SQL statement any engine runs inside the block."""
-    seen: list[str] = []
-
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", on_execute)
-    try:
-        yield seen
-    finally:
-        event.remove(Engine, "before_cursor_execute", on_execute)
+from tests.statements import statements
 
 
 async def _corners(api: Api) -> None:
@@ -149,7 +130,7 @@ BUDGET = {"/api/v1/stats": 3, "/stats": 4, "/": 13}
 async def _statements(api: Api) -> dict[str, int]:
     out = {}
     for path in BUDGET:
-        with counting_statements() as seen:
+        with statements() as seen:
             r = await api.client.get(path)
         assert r.status_code == 200, (path, r.status_code)
         out[path] = len(seen)
