@@ -176,7 +176,7 @@ async def load_demo(settings: Settings, password: str, *, now: datetime | None =
         return DemoReport(loaded=False, accounts=_static_accounts() + _people_accounts(), password=password)
     await _bootstrap_committee(settings, password, now)
     clock = ManualClock(now - timedelta(days=350))
-    quiet = dataclasses.replace(settings, tick_seconds=0, login_rate_per_minute=100_000)
+    quiet = dataclasses.replace(settings, tick_seconds=0, login_rate_per_minute=100_000, access_log=False)
     app = create_app(quiet, clock)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as http:
         year = Year(http, clock, quiet, password, random.Random(20191231))
