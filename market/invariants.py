@@ -69,9 +69,7 @@ async def check(db: AsyncSession, now: datetime) -> list[Violation]:
 async def _behind_time(db: AsyncSession, now: datetime) -> list[Violation]:
     tasks = (
         await db.execute(
-            select(Task.id, Task.claim_deadline, Task.submitted_count)
-            .where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
-            .order_by(Task.id)
+            due_tasks(now).with_only_columns(Task.id, Task.claim_deadline, Task.submitted_count).order_by(Task.id)
         )
     ).all()
     out = [
