@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from market import attachments as files
 from market import notify
-from market.audit import Actor, record, record_many
+from market.audit import Actor, record, record_many, record_read
 from market.clock import as_utc
 from market.db import lock, writing
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
@@ -474,9 +474,8 @@ async def attachment_for(
     attachment = next((a for a in p.attachments if a.id == attachment_id), None)
     if attachment is None or viewer is None:
         raise NotFound("附件不存在 (no such attachment)")
-    async with writing(db):
-        data = {"attachment": attachment.id, "sha256": attachment.sha256}
-        await record(db, at=now, actor=viewer, entity="proposal", entity_id=p.id, action="download", data=data)
+    data = {"attachment": attachment.id, "sha256": attachment.sha256}
+    await record_read(db, at=now, actor=viewer, entity="proposal", entity_id=p.id, action="download", data=data)
     return attachment
 
 
