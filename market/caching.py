@@ -34,10 +34,10 @@ from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 
 from market.clock import Clock, local
-from market.flows import due_awards, due_tasks
+from market.flows import due_now
 from market.models import AuditHead, ClassSession, Feedback
 
 # A route handler's opt key: False keeps its answers out of every cache (health and readiness, for instance).
@@ -74,7 +74,7 @@ def data_version(now: datetime) -> Select[Any]:
         select(AuditHead.last_hash).order_by(AuditHead.id).limit(1).scalar_subquery().label("last_hash"),
         select(func.max(Feedback.id)).scalar_subquery().label("feedback"),
         select(func.max(ClassSession.starts_at)).where(ClassSession.starts_at <= now).scalar_subquery().label("began"),
-        or_(due_tasks(now).exists(), due_awards(now).exists()).label("due"),
+        due_now(now).label("due"),
     )
 
 

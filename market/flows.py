@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, exists, or_, select
+from sqlalchemy import ColumnElement, Select, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
@@ -170,9 +170,14 @@ def due_tasks(now: datetime) -> Select[int]:
     return select(Task.id).where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
 
 
+def due_now(now: datetime) -> ColumnElement[bool]:
+    """Whether time has made any transition due that is not stored yet, as SQL: two index probes."""
+    return or_(due_tasks(now).exists(), due_awards(now).exists())
+
+
 async def anything_due(db: AsyncSession, now: datetime) -> bool:
-    """Whether time has made any transition due that is not stored yet: one statement, two index probes."""
-    return bool(await db.scalar(select(or_(due_tasks(now).exists(), due_awards(now).exists()))))
+    """Whether time has made any transition due that is not stored yet: one statement."""
+    return bool(await db.scalar(select(due_now(now))))
 
 
 async def catch_up(db: AsyncSession, now: datetime) -> bool:
