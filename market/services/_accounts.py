@@ -100,21 +100,13 @@ async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: d
     return user
 
 
-async def get_user(db: AsyncSession, user_id: int) -> User:
-    """One account, for the committee's pages."""
-    user = (await db.execute(select(User).where(User.id == user_id))).unique().scalar_one_or_none()
-    if user is None:
-        raise NotFound("账号不存在 (no such account)")
-    return user
-
-
-async def _locked_user(db: AsyncSession, user_id: int) -> User:
-    # FOR UPDATE on the users row alone: the joined organisation and community are outer joins PostgreSQL won't lock.
-    user = (
-        (await db.execute(select(User).where(User.id == user_id).with_for_update(of=User)))
-        .unique()
-        .scalar_one_or_none()
-    )
+async def get_user(db: AsyncSession, user_id: int, *, for_update: bool = False) -> User:
+    """One account (for the committee's pages), its row locked when it is about to change."""
+    stmt = select(User).where(User.id == user_id)
+    if for_update:
+        # The users row alone: the joined organisation and community are outer joins PostgreSQL won't lock.
+        stmt = stmt.with_for_update(of=User)
+    user = (await db.execute(stmt)).unique().scalar_one_or_none()
     if user is None:
         raise NotFound("账号不存在 (no such account)")
     return user
@@ -128,7 +120,7 @@ async def change_password(
     Every other session of the account ends (`keep_session` is the one asking); the audit says it happened, with
     how many sessions ended, and never what either password was.
     """
-    user = await _locked_user(db, user_id)
+    user = await get_user(db, user_id, for_update=True)
     if not verify_password(user.password_hash, current):
         raise InvalidInput("当前密码不正确 (the current password is wrong)", field="current_password")
     check_password(new, user.username, field="new_password")
@@ -159,7 +151,7 @@ async def reset_password(db: AsyncSession, user_id: int, temporary: str, *, acto
     """
     if user_id == actor.id:
         raise Forbidden("自己的密码请在“修改密码”中修改 (change your own password with your current one instead)")
-    user = await _locked_user(db, user_id)
+    user = await get_user(db, user_id, for_update=True)
     check_password(temporary, user.username)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
