@@ -20,7 +20,7 @@ from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.services._awards import org_ids_on
 from market.services._projects import start
-from market.services._tasks import apply_deadline, due_task_ids, need_ids_of
+from market.services._tasks import apply_deadline, need_ids_of
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.transitions import move
 
@@ -135,7 +135,7 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
     never deadlocks against a request that holds one task and waits for the audit chain.
     """
     report = TickReport()
-    deadline_ids = await due_task_ids(db, now)
+    deadline_ids = list((await db.scalars(due_tasks(now).order_by(Task.id))).all())
     award_ids = await _due_award_task_ids(db, now)
     ids = sorted(set(deadline_ids) | set(award_ids))
     if not ids:

@@ -361,12 +361,6 @@ async def apply_deadline(db: AsyncSession, task: Task, now: datetime) -> bool:
     return True
 
 
-async def due_task_ids(db: AsyncSession, now: datetime) -> list[int]:
-    """Posted tasks whose deadline has passed."""
-    stmt = select(Task.id).where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now).order_by(Task.id)
-    return list((await db.scalars(stmt)).all())
-
-
 async def go_unclaimed(db: AsyncSession, task: Task, *, now: datetime, actor: Actor) -> None:
     """No qualified proposal is left after review: the task goes unclaimed (流榜) and its needs reopen."""
     task.closed_at = now
