@@ -460,7 +460,8 @@ async def _under_limit(request: Request[Any, Any, Any], settings: Settings, phon
     worker shares the count); False once either is reached. Keys are keyed hashes: the store holds no numbers."""
     store = request.app.stores.get("lost_links")
     secret = settings.effective_secret().encode()
-    address = request.client.host if request.client else "-"
+    # The client as the sign-in throttle sees it: behind a configured proxy, each resident is not the proxy.
+    address = client_address(request, settings)
     checks = (
         ("n:" + hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest(), settings.sms_per_number_per_hour),
         ("a:" + hmac.new(secret, address.encode(), hashlib.sha256).hexdigest(), settings.sms_per_address_per_hour),

@@ -6,6 +6,7 @@ The gateway here is a real HTTP server on 127.0.0.1 that records what it is sent
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import threading
@@ -16,7 +17,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from litestar import Litestar, Request
+from litestar.stores.memory import MemoryStore
+from litestar.stores.registry import StoreRegistry
 
+from market.pages._public import _under_limit
 from market.settings import Settings
 from tests.browser import Browser
 from tests.factories import Api, finance_project, mobile, night_class, sign_up
@@ -140,3 +145,22 @@ async def test_asking_for_a_lost_link_is_rate_limited_per_number(api: Api, gatew
     # A mistyped number is refused beside the field and counts for nothing.
     r = await browser.submit("/signups/lost", "/signups/lost", {"phone": "12345"})
     assert r.status_code == 422
+
+
+def _asking_from(app: Litestar, forwarded: str) -> Request[Any, Any, Any]:
+    """A request for a lost link that reached the service through the proxy at 127.0.0.1."""
+    headers = [(b"x-forwarded-for", forwarded.encode())]
+    scope = {"type": "http", "method": "POST", "path": "/signups/lost", "headers": headers}
+    return Request({**scope, "client": ("127.0.0.1", 5000), "litestar_app": app})  # type: ignore[arg-type]
+
+
+async def test_behind_a_configured_proxy_the_per_address_limit_counts_each_resident_not_the_proxy(
+    settings: Settings,
+) -> None:
+    # The count alone, in a store of its own (the service's stores live in its database, on the app's own loop).
+    counting = Litestar(stores=StoreRegistry({"lost_links": MemoryStore()}))
+    proxied = dataclasses.replace(settings, trusted_proxies="127.0.0.1", sms_per_address_per_hour=1)
+    one, other = _asking_from(counting, "198.51.100.7"), _asking_from(counting, "198.51.100.8")
+    assert await _under_limit(one, proxied, mobile(41))
+    assert not await _under_limit(one, proxied, mobile(42))  # the same resident, another number: their limit
+    assert await _under_limit(other, proxied, mobile(43))  # another resident through the same proxy
