@@ -155,10 +155,9 @@ async def create_class(
         found["project_id"] = t("orgclass.pick", lang)
     body = {k: v for k, v in aware.items() if k != "project_id"}
     data = parse_form(body, ClassCreate, lang, ints=("community_id", "seats"), found=found)
-    if isinstance(data, FormState) or project is None:
-        # (A missing project is a found error, so parse_form has refused the form with it.)
-        errors, general = (data.errors, data.general) if isinstance(data, FormState) else (found, None)
-        return await _new_form(db_session, user, viewer, FormState(values, errors, general))
+    if isinstance(data, FormState):
+        return await _new_form(db_session, user, viewer, FormState(values, data.errors, data.general))
+    assert project is not None  # noqa: S101 - a missing project is a found error: parse_form refused the form
     try:
         async with writing(db_session):
             made = await classes.create_class(db_session, project.id, data, actor=user, now=clock.now())
