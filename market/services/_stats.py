@@ -54,7 +54,7 @@ from market.models import (
     task_alliances,
     task_communities,
 )
-from market.services._tasks import effective_status_sql
+from market.services._tasks import effective_status_sql, proposals_sealed_sql
 from market.states import NeedStatus, OrderStatus, SignupStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
@@ -151,10 +151,7 @@ def claimed_sql(status: ColumnElement[str]) -> ColumnElement[bool]:
 
     `status` is the task's effective status; a task cancelled while its claims were open keeps them sealed.
     """
-    cancelled_while_open = and_(
-        status == TaskStatus.CANCELLED.value, Task.closed_at.is_not(None), Task.closed_at < Task.claim_deadline
-    )
-    return and_(Task.submitted_count > 0, status != TaskStatus.POSTED.value, not_(cancelled_while_open))
+    return and_(Task.submitted_count > 0, not_(proposals_sealed_sql(status)))
 
 
 def _flag(condition: ColumnElement[bool]) -> ColumnElement[int]:

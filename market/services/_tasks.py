@@ -10,7 +10,7 @@ from typing import Any
 from msgspec import UNSET
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import QueryableAttribute, selectinload
 
 from market import notify
 from market.audit import SYSTEM, Actor, record
@@ -64,14 +64,18 @@ def proposals_sealed(task: Task, status: TaskStatus) -> bool:
     return status is TaskStatus.CANCELLED and cancelled_before_deadline(task.closed_at, task.claim_deadline)
 
 
+def proposals_sealed_sql(status: ColumnElement[Any] | QueryableAttribute[Any]) -> ColumnElement[bool]:
+    """`proposals_sealed` as SQL, for a task whose status (stored or effective) is `status`."""
+    return or_(
+        status.in_([TaskStatus.DRAFT.value, TaskStatus.POSTED.value]),
+        and_(status == TaskStatus.CANCELLED.value, Task.closed_at.is_not(None), Task.closed_at < Task.claim_deadline),
+    )
+
+
 def sealed_proposal_ids() -> Select[int]:
     """The ids of every proposal `proposals_sealed` keeps sealed, as a subquery (on stored statuses, which reads
     bring up to date before they look)."""
-    sealed = or_(
-        Task.status.in_([TaskStatus.DRAFT, TaskStatus.POSTED]),
-        and_(Task.status == TaskStatus.CANCELLED, Task.closed_at < Task.claim_deadline),
-    )
-    return select(Proposal.id).join(Task, Task.id == Proposal.task_id).where(sealed)
+    return select(Proposal.id).join(Task, Task.id == Proposal.task_id).where(proposals_sealed_sql(Task.status))
 
 
 def cancelled_before_deadline(closed_at: datetime | None, deadline: datetime) -> bool:
