@@ -169,7 +169,7 @@ async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
             key=lambda p: (p.delivered_at is None, p.delivered_at or now),
         ),
         open_needs=open_needs,
-        park_orders=sum(1 for o in park),
+        park_orders=len(park),
         late_park_orders=sum(1 for o in park if order_lateness(o.status, o.ordered_at, o.service_month, now)),
         applications=len(pending),
         violations=await invariants.check(db_session, now),
