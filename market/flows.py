@@ -18,6 +18,7 @@ from market.clock import as_utc
 from market.db import writing
 from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
+from market.models._tasks import past_deadline
 from market.services._awards import org_ids_on
 from market.services._projects import start
 from market.services._tasks import apply_deadline, need_ids_of
@@ -167,7 +168,7 @@ def due_awards(now: datetime) -> Select[int]:
 
 def due_tasks(now: datetime) -> Select[int]:
     """Posted tasks past their claim deadline: due to enter review or go unclaimed."""
-    return select(Task.id).where(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    return select(Task.id).where(past_deadline(now))
 
 
 def due_now(now: datetime) -> ColumnElement[bool]:

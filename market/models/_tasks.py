@@ -97,9 +97,14 @@ class Task(Base):
     communities: Mapped[list[Community]] = relationship(secondary=task_communities, order_by="Community.id")
 
 
+def past_deadline(now: datetime) -> ColumnElement[bool]:
+    """A task still stored as posted whose claim deadline has passed: time has moved it on (to review or unclaimed)."""
+    return and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+
+
 def effective_status_sql(now: datetime) -> ColumnElement[str]:
     """`market.states.effective_task_status` as SQL, so queries filter, count and join on what readers see."""
-    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    due = past_deadline(now)
     return case(
         (and_(due, Task.submitted_count > 0), literal(TaskStatus.REVIEWING.value)),
         (due, literal(TaskStatus.UNCLAIMED.value)),
@@ -110,7 +115,7 @@ def effective_status_sql(now: datetime) -> ColumnElement[str]:
 def effective_status_is(status: TaskStatus, now: datetime) -> ColumnElement[bool]:
     """`effective_status_sql(now) == status`, written so that the planner can estimate it and use the status indexes:
     only a posted task past its deadline reads as another status."""
-    due = and_(Task.status == TaskStatus.POSTED, Task.claim_deadline <= now)
+    due = past_deadline(now)
     if status is TaskStatus.POSTED:
         return and_(Task.status == TaskStatus.POSTED, Task.claim_deadline > now)
     if status is TaskStatus.REVIEWING:
