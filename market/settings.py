@@ -68,6 +68,13 @@ class Settings:
     audit_key: str = field(default_factory=lambda: _env("AUDIT_KEY", ""))
     # Where `jiebang audit anchor` appends the chain's head, one JSON line each (default var/anchors/audit.jsonl).
     audit_anchor_file: str = field(default_factory=lambda: _env("AUDIT_ANCHOR_FILE", ""))
+    # Residents' mobile numbers are sealed and hashed with keys derived from this secret (market/privacy.py); like
+    # the audit key it never enters the database. Unset: a key kept in var/phone_key (development only).
+    phone_key: str = field(default_factory=lambda: _env("PHONE_KEY", ""))
+    # Secrets used before a rotation, comma-separated: numbers sealed under them still open until re-sealed.
+    phone_previous_keys: str = field(default_factory=lambda: _env("PHONE_PREVIOUS_KEYS", ""))
+    # Days after a class starts at which its residents' numbers are erased by the tick.
+    phone_retention_days: int = field(default_factory=lambda: int(_env("PHONE_RETENTION_DAYS", "90")))
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,6 +98,10 @@ class Settings:
     def effective_audit_key(self) -> bytes:
         """The audit chain's HMAC key: the configured one, or one generated once and kept in var/audit_key."""
         return (self.audit_key or _stored_secret(self.var_dir / "audit_key")).encode()
+
+    def effective_phone_key(self) -> str:
+        """The secret residents' numbers are sealed with: the configured one, or one kept in var/phone_key."""
+        return self.phone_key or _stored_secret(self.var_dir / "phone_key")
 
     @property
     def anchor_path(self) -> Path:

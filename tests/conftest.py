@@ -14,6 +14,8 @@ os.environ["JIEBANG_PASSWORD_HASHING"] = "cheapest-for-tests"
 # One audit key for the app under test and for what tests write directly (accounts, the demo), so their entries
 # join one chain; set here so that no test run writes a key file into the checkout's var/.
 os.environ.setdefault("JIEBANG_AUDIT_KEY", "test-audit-key-kept-outside-the-database")
+# Likewise the key residents' numbers are sealed with (market/privacy.py), for the app and for direct sessions.
+os.environ.setdefault("JIEBANG_PHONE_KEY", "test-phone-key-kept-outside-the-database")
 
 import asyncio
 import shutil
