@@ -280,6 +280,12 @@ ZH_CN: dict[str, str] = {
     "error.500.body": "很抱歉，服务器出现问题，请稍后再试。",
     "error.503.title": "系统繁忙",
     "error.503.body": "系统繁忙，请稍后再试。",
+    "error.503.unavailable.title": "暂时无法连接数据库",
+    "error.503.unavailable.body": "系统暂时无法连接数据库，请稍后再试。如有提交，内容未被保存。",
+    "error.503.read_only.title": "系统暂时只读",
+    "error.503.read_only.body": "系统暂时只能查看、不能保存更改，请稍后再试。如有提交，内容未被保存。",
+    "error.507.title": "存储空间已满",
+    "error.507.body": "服务器存储空间已满，您的操作未被保存。请联系管理员。",
     "error.home": "返回首页",
     # Enum labels
     "task_status.draft": "草稿",
@@ -659,6 +665,17 @@ EN: dict[str, str] = {
     "error.500.body": "Sorry, the server ran into a problem. Please try again later.",
     "error.503.title": "Busy",
     "error.503.body": "The system is busy; please try again shortly.",
+    "error.503.unavailable.title": "Database unavailable",
+    "error.503.unavailable.body": (
+        "The database cannot be reached just now; try again shortly. Anything you submitted was not saved."
+    ),
+    "error.503.read_only.title": "Read-only for now",
+    "error.503.read_only.body": (
+        "The system can show pages but not save changes just now; try again later. "
+        "Anything you submitted was not saved."
+    ),
+    "error.507.title": "Storage full",
+    "error.507.body": "The server's storage is full and nothing was saved. Please tell the administrator.",
     "error.home": "Back to the home page",
     # Enum labels
     "task_status.draft": "Draft",
