@@ -8,7 +8,7 @@ from typing import Any
 from advanced_alchemy.extensions.litestar import AsyncSessionConfig, SQLAlchemyAsyncConfig, SQLAlchemyPlugin
 from litestar import Litestar, Request, Router
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
@@ -18,10 +18,10 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
-from litestar.types import Message, Scope
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.db import row_clock
+from market import privacy
 from market.audit import KEY_INFO as AUDIT_KEY_INFO
 from market.audit import record
 from market.caching import NOTHING_DUE_AT, HttpCaching
@@ -33,6 +33,7 @@ from market.crossorigin import check_api_write
 from market.db import create_engine
 from market.decoding import StrictJSONRequest
 from market.flows import catch_up
+from market.headers import security_headers, strict_transport
 from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
@@ -47,11 +48,6 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
-async def _strict_transport(message: Message, scope: Scope) -> None:
-    if message["type"] == "http.response.start":
-        MutableScopeHeaders.from_message(message)["Strict-Transport-Security"] = "max-age=31536000"
-
-
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> Litestar:
     """Build the app; tests pass their own settings and a clock they control."""
     settings = settings or get_settings()
@@ -59,9 +55,12 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     engine = create_engine(settings.database_url, echo=False)
     alchemy = SQLAlchemyAsyncConfig(
         engine_instance=engine,
-        # The audit chain is keyed with this app's key (market/audit.py), which never goes into the database.
+        # The audit chain is keyed with this app's key (market/audit.py), residents' numbers sealed with its phone
+        # keys (market/privacy.py); neither ever goes into the database.
         session_config=AsyncSessionConfig(
-            expire_on_commit=False, autoflush=True, info={AUDIT_KEY_INFO: settings.effective_audit_key()}
+            expire_on_commit=False,
+            autoflush=True,
+            info={AUDIT_KEY_INFO: settings.effective_audit_key(), privacy.INFO: privacy.of_settings(settings)},
         ),
         # Handlers take `db_session`, which is this session once time-due transitions are stored (below); the
         # session as stored is for the two tools that must see the store itself: the tick and the list check.
@@ -128,9 +127,11 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "audit": Provide(lambda: record, sync_to_thread=False),
         },
         stores=stores,
-        # Over HTTPS browsers are told to use nothing else for a year (settings.secure_cookies). A send hook, not
-        # response_headers: those are resolved onto the shared route handlers, so they would leak between apps.
-        before_send=[_strict_transport] if settings.secure_cookies else [],
+        # Every response, whoever answers it (a 304 from the caching middleware, a 404, a problem body, a static
+        # file), carries the security headers (market/headers.py); over HTTPS, HSTS too (settings.secure_cookies).
+        # Send hooks, not response_headers: those are resolved onto the shared route handlers, so they would leak
+        # between apps.
+        before_send=[security_headers, strict_transport] if settings.secure_cookies else [security_headers],
         # HTTP caching wraps the rest, so a 304 is answered before sessions or sign-in are looked at.
         middleware=[HttpCaching(alchemy, clock, session_cookie=auth.session_backend_config.key)],
         exception_handlers={Exception: internal_error},
