@@ -50,7 +50,7 @@ WHY = {
     413: "The request body is larger than allowed",
     415: "A write whose body is not application/json (multipart/form-data where the operation takes a file)",
     422: "Well-formed, but breaks a rule the document cannot express (a date in the past, a budget above the task's)",
-    429: "Too many sign-in attempts for this account name or from this address; wait and try again",
+    429: "Too many sign-in attempts for this account name or from this address; wait the seconds `Retry-After` says",
     503: "The database stayed busy past its timeout; retry",
 }
 

@@ -12,11 +12,20 @@ class ApplicationError(Exception):
     title: ClassVar[str] = "Bad request"
     type_slug: ClassVar[str] = "bad-request"
 
-    def __init__(self, detail: str, *, field: str | None = None, extra: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        field: str | None = None,
+        extra: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
         self.extra = extra or {}
+        # Response headers the answer must carry (a 429's Retry-After, for instance).
+        self.headers = headers or {}
 
 
 class InvalidInput(ApplicationError):

@@ -17,6 +17,9 @@ from market.i18n import t
 MIN_LENGTH: Final = 8
 # ASVS asks that at least 64 characters be allowed; argon2 hashes any length, the cap only bounds the work.
 MAX_LENGTH: Final = 128
+# The longest password an account can hold (older rules allowed up to 200 characters), so the longest one signing in
+# or proving the current password takes: longer input is refused, never cut to this length and then compared.
+LONGEST_HELD: Final = 200
 COMMON_PASSWORDS: Final = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
 

@@ -40,7 +40,7 @@ def from_application_error(exc: ApplicationError) -> ProblemDetailsException:
     extra = dict(exc.extra)
     if exc.field:
         extra["field"] = exc.field
-    return _problem(exc.status_code, exc.type_slug, exc.title, exc.detail, extra)
+    return _problem(exc.status_code, exc.type_slug, exc.title, exc.detail, extra, exc.headers)
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:

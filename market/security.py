@@ -129,7 +129,7 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
             if connection.cookies.get(self.config.key):
                 await super().store_in_message(scope_session, message, connection)
             return
-        if scope_session == loaded and (loaded_id is not None or not scope_session):
+        if scope_session == loaded and (loaded_id is not None or not scope_session) and not state.get(_ROTATE):
             return
         store = self.config.get_store_from_app(connection.scope["app"])
         headers = MutableScopeHeaders.from_message(message)
@@ -222,6 +222,14 @@ def begin_session(request: Request[Any, Any, Any], user_id: int) -> None:
     """Sign `user_id` in on a session with a new id (whatever id the request came with) and a new CSRF token."""
     request.clear_session()
     request.set_session({"user_id": user_id})
+    request.scope.setdefault("state", {})[_ROTATE] = True
+
+
+def renew_session(request: Request[Any, Any, Any]) -> None:
+    """Keep whoever is signed in on this device, under a new session id and a new CSRF token.
+
+    For a change of credentials (a new password): an id that leaked before the change is worthless after it.
+    """
     request.scope.setdefault("state", {})[_ROTATE] = True
 
 

@@ -15,6 +15,7 @@ the nearest `X-Forwarded-For` entry that is not itself a trusted proxy.
 from __future__ import annotations
 
 import ipaddress
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,6 +24,7 @@ from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market.clock import as_utc
 from market.db import writing
 from market.errors import ApplicationError
 from market.models import login_throttle
@@ -35,6 +37,11 @@ class TooManyAttempts(ApplicationError):
     status_code = 429
     title = "Too many sign-in attempts"
     type_slug = "too-many-attempts"
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+        # Seconds until an attempt can get through again; the sign-in page sends the same header.
+        self.retry_after = retry_after
 
 
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -67,8 +74,8 @@ def client_address(request: Request[Any, Any, Any], settings: Settings) -> str:
     return hops[0] if hops else peer
 
 
-async def _count(db: AsyncSession, key: str, now: datetime, window: timedelta) -> int:
-    """Add one attempt to `key`'s window (a new window if the last one is over) and return the window's count."""
+async def _count(db: AsyncSession, key: str, now: datetime, window: timedelta) -> tuple[int, datetime]:
+    """Add one attempt to `key`'s window (a new window if the last one is over); the window's count and start."""
     dialect = (await db.connection()).dialect.name
     insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(login_throttle)
     table = login_throttle.c
@@ -82,9 +89,15 @@ async def _count(db: AsyncSession, key: str, now: datetime, window: timedelta) -
                 "window_start": case((expired, now), else_=table.window_start),
             },
         )
-        .returning(table.attempts)
+        .returning(table.attempts, table.window_start)
     )
-    return int((await db.execute(stmt)).scalar_one())
+    attempts, started = (await db.execute(stmt)).one()
+    return int(attempts), as_utc(started)
+
+
+def _seconds_until(moment: datetime, now: datetime) -> int:
+    """Whole seconds from now until `moment`, rounded up, at least one (the value of a `Retry-After`)."""
+    return max(1, math.ceil((moment - now).total_seconds()))
 
 
 def _account_key(username: str) -> str:
@@ -93,11 +106,24 @@ def _account_key(username: str) -> str:
 
 async def admit_login(db: AsyncSession, username: str, address: str, settings: Settings, *, now: datetime) -> None:
     """Count this sign-in attempt; refuse it (429) before any password is checked when a limit is passed."""
+    address_window, account_window = timedelta(minutes=1), timedelta(seconds=settings.login_account_window)
     async with writing(db):
-        by_address = await _count(db, "address:" + address[:150], now, timedelta(minutes=1))
-        by_account = await _count(db, _account_key(username), now, timedelta(seconds=settings.login_account_window))
-    if by_account > settings.login_attempts_per_account or by_address > settings.login_rate_per_minute:
-        raise TooManyAttempts("登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)")
+        by_address, address_since = await _count(db, "address:" + address[:150], now, address_window)
+        by_account, account_since = await _count(db, _account_key(username), now, account_window)
+    # An attempt gets through again once every window it is over has ended: the answer says when (Retry-After).
+    frees_at = [
+        since + window
+        for count, limit, since, window in (
+            (by_address, settings.login_rate_per_minute, address_since, address_window),
+            (by_account, settings.login_attempts_per_account, account_since, account_window),
+        )
+        if count > limit
+    ]
+    if frees_at:
+        raise TooManyAttempts(
+            "登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)",
+            retry_after=_seconds_until(max(frees_at), now),
+        )
 
 
 async def login_succeeded(db: AsyncSession, username: str) -> None:

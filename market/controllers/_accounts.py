@@ -17,7 +17,7 @@ from market.errors import NotAuthenticated
 from market.i18n import choose_accept_language
 from market.models import User as UserModel
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
-from market.security import begin_session, requires_committee
+from market.security import begin_session, renew_session, requires_committee
 from market.services import _accounts as accounts
 from market.settings import Settings
 from market.throttle import admit_login, client_address, login_succeeded
@@ -81,7 +81,8 @@ class MeController(Controller):
         The new password must have 8 to 128 characters, not be one of the most common passwords (a list of about
         20,000 shipped with the service), not be the username, and differ from the current one (422 naming
         `current_password` or `new_password` otherwise). Every other session of the account ends; this one stays
-        signed in. A temporary password from a committee reset is replaced and `must_change_password` clears.
+        signed in under a new session id (a new cookie in the answer). A temporary password from a committee reset
+        is replaced and `must_change_password` clears.
         """
         async with writing(db_session):
             await accounts.change_password(
@@ -92,6 +93,8 @@ class MeController(Controller):
                 keep_session=request.get_session_id(),
                 now=clock.now(),
             )
+        # This device stays signed in, under a new session id (its Set-Cookie comes with this answer).
+        renew_session(request)
 
     @get("/inbox")
     async def get_inbox(

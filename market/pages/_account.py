@@ -26,7 +26,8 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
+from market.passwords import LONGEST_HELD, MAX_LENGTH, MIN_LENGTH, password_fault
+from market.security import renew_session
 from market.services import _accounts as accounts
 
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
@@ -76,6 +77,9 @@ async def change_password(request: Me, db_session: Db, clock: Now) -> Template |
     errors: dict[str, str] = {}
     if not current:
         errors["current_password"] = t("form.required", lang)
+    elif len(current) > LONGEST_HELD:
+        # As the API does: no account holds a password this long, so it is refused rather than hashed.
+        errors["current_password"] = t("password.too_long", lang, max=LONGEST_HELD)
     if not new:
         errors["new_password"] = t("form.required", lang)
     elif fault := password_fault(new, viewer.username):
@@ -92,6 +96,7 @@ async def change_password(request: Me, db_session: Db, clock: Now) -> Template |
             )
     except ApplicationError as exc:
         return _page(viewer, refused(kept, exc, lang, FIELDS))
+    renew_session(request)
     say(request, "account.password.changed")
     return see_other(target)
 

@@ -12,6 +12,7 @@ from market.models import Notification as NotificationModel
 from market.models import Role
 from market.models import User as UserModel
 from market.notify import ParamValue, render
+from market.passwords import LONGEST_HELD
 from market.schemas._base import Id, Password, Schema, ShortName, Username
 
 
@@ -19,7 +20,8 @@ class LoginRequest(Schema):
     """Credentials."""
 
     username: str
-    password: str
+    # Refused beyond the longest password an account can hold (market/passwords.py), never cut to it.
+    password: Annotated[str, Meta(max_length=LONGEST_HELD)]
 
 
 class UserCreate(Schema):
@@ -36,8 +38,8 @@ class UserCreate(Schema):
 class PasswordChange(Schema):
     """A new password for the signed-in account; the current one proves that its owner is asking."""
 
-    # Bounded by what passwords could be before today's rule (200), not by it: an older one must still work here.
-    current_password: Annotated[str, Meta(min_length=1, max_length=200)]
+    # Bounded by what passwords could be before today's rule, not by it: an older one must still work here.
+    current_password: Annotated[str, Meta(min_length=1, max_length=LONGEST_HELD)]
     new_password: Password
 
 

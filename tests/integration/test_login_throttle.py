@@ -102,6 +102,40 @@ async def test_the_sign_in_page_says_when_attempts_are_throttled(
         assert "jiebang_session" not in browser.jar
 
 
+async def test_a_throttled_sign_in_says_how_many_seconds_until_the_window_frees(
+    api: Api, settings: Settings, clock: ManualClock
+) -> None:
+    window = settings.login_account_window
+    async with app_with(settings, clock, login_attempts_per_account=2, login_rate_per_minute=50) as client:
+        assert [await _attempt(client, "committee", "wrong password") for _ in range(2)] == [401] * 2
+        clock.advance(seconds=100)
+        client.cookies.clear()
+        r = await client.post(LOGIN, json={"username": "committee", "password": PASSWORD})
+        problem(r, 429)
+        assert r.headers["retry-after"] == str(window - 100)
+        # The sign-in page answers the same, with the same header.
+        clock.advance(seconds=0.5)
+        browser = Browser(client)
+        r = await browser.submit("/login", "/login", {"username": "committee", "password": PASSWORD})
+        assert r.status_code == 429
+        assert r.headers["retry-after"] == str(window - 100)  # a part of a second counts as a whole one
+        clock.advance(seconds=window - 100)
+        assert await _attempt(client, "committee", PASSWORD) == 200
+
+
+async def test_a_throttled_address_is_told_to_wait_for_its_minute(
+    api: Api, settings: Settings, clock: ManualClock
+) -> None:
+    clock.advance(minutes=1, seconds=1)  # past the window of the fixture's own sign-ins
+    async with app_with(settings, clock, login_attempts_per_account=100, login_rate_per_minute=2) as client:
+        assert [await _attempt(client, f"guess-{i}", "wrong password") for i in range(2)] == [401] * 2
+        clock.advance(seconds=15)
+        client.cookies.clear()
+        r = await client.post(LOGIN, json={"username": "guess-3", "password": "wrong password"})
+        problem(r, 429)
+        assert r.headers["retry-after"] == "45"
+
+
 async def test_the_limit_holds_across_two_apps_on_one_database(
     api: Api, settings: Settings, clock: ManualClock
 ) -> None:

@@ -10,8 +10,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import async_sessionmaker
+
+from market.db import create_engine, writing
+from market.models import User
+from market.passwords import LONGEST_HELD
+from market.security import hash_password
 from tests.browser import Browser, field_error, signed_in
-from tests.factories import PASSWORD, Api, As, problem
+from tests.factories import COOKIE, PASSWORD, Api, As, problem
 
 NEW = "a quiet river at dusk"
 FIELDS = ("current_password", "new_password", "new_password_again")
@@ -101,7 +108,10 @@ async def test_changing_my_password_needs_the_current_one_and_ends_my_other_sess
 
     r = await me.post("/me/password", json={"current_password": PASSWORD, "new_password": NEW})
     assert r.status_code == 204, r.text
-    assert (await me.get("/me")).status_code == 200  # this session stays signed in
+    problem(await me.get("/me"), 401)  # this device's old session id is worthless...
+    renewed = As(api.client, r.cookies.get(COOKIE), me.username)
+    renewed.user, me = me.user, renewed
+    assert (await me.get("/me")).status_code == 200  # ...but it stays signed in, under the id the answer set
     problem(await other_device.get("/me"), 401)  # the others end
     problem(await api.anon.post("/auth/login", json={"username": me.username, "password": PASSWORD}), 401)
     await api.login(me.username, NEW)
@@ -138,10 +148,14 @@ async def test_password_page_flags_each_refused_field_and_keeps_this_session(api
         url, url, {"current_password": "wrong one!", "new_password": NEW, "new_password_again": NEW}
     )
     assert r.status_code == 422 and field_error(r.text, "current_password") == "当前密码不正确"
-    # Passwords are compared exactly as typed: a long input does not match by its first characters.
-    longer = {"current_password": PASSWORD + "x" * 300, "new_password": NEW, "new_password_again": NEW}
+    # Passwords are compared exactly as typed: a longer input does not match by its first characters, and one
+    # longer than any account holds is refused as such, never cut down and compared.
+    longer = {"current_password": PASSWORD + "x", "new_password": NEW, "new_password_again": NEW}
     r = await browser.submit(url, url, longer)
     assert r.status_code == 422 and field_error(r.text, "current_password") == "当前密码不正确"
+    longest = {"current_password": PASSWORD + "x" * 300, "new_password": NEW, "new_password_again": NEW}
+    r = await browser.submit(url, url, longest)
+    assert r.status_code == 422 and field_error(r.text, "current_password") == "密码最多 200 个字符"
     r = await browser.submit(
         url, url, {"current_password": PASSWORD, "new_password": "Zhang.Laoshi", "new_password_again": "Zhang.Laoshi"}
     )
@@ -161,6 +175,34 @@ async def test_password_page_flags_each_refused_field_and_keeps_this_session(api
     assert "every other device and browser is signed out" in await browser.page("/org")
     problem(await elsewhere.get("/me"), 401)
     await api.login(member.username, NEW)
+
+
+async def _hold_password(api: Api, user_id: int, password: str) -> None:
+    """Give an account a password straight in the database, as an older, laxer rule could have (up to 200)."""
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db, writing(db):
+            await db.execute(update(User).where(User.id == user_id).values(password_hash=hash_password(password)))
+    finally:
+        await engine.dispose()
+
+
+async def test_signing_in_compares_the_password_as_sent_and_refuses_one_longer_than_any_held(api: Api) -> None:
+    member = await api.org_member()
+    held = "长夜" * 10 + "x" * (LONGEST_HELD - 20)  # as long as an account's password can be, in characters
+    await _hold_password(api, member.user["id"], held)
+    await api.login(member.username, held)
+    # Longer than any password is refused as it is (400, the documented limit), not cut to 200 and let in.
+    r = await api.anon.post("/auth/login", json={"username": member.username, "password": held + "x"})
+    problem(r, 400)
+    problem(await api.anon.post("/auth/login", json={"username": member.username, "password": held[:128]}), 401)
+
+    browser = Browser(api.client)
+    r = await browser.submit("/login", "/login", {"username": member.username, "password": held + "x"})
+    assert r.status_code == 422 and field_error(r.text, "password") == "密码最多 200 个字符"
+    assert COOKIE not in browser.jar
+    r = await browser.submit("/login", "/login", {"username": member.username, "password": held})
+    assert r.status_code == 303 and COOKIE in browser.jar
 
 
 # The committee's reset ------------------------------------------------------------------------------------------
