@@ -22,6 +22,7 @@ from typing import Any, cast
 
 from alliances.credit_code import make_credit_code
 from alliances.models import ServiceCategory
+from alliances.phones import mask_name
 from market import audit
 from market.audit import GENESIS
 from market.audit import _fields as audit_fields  # the chain's exact canonical form, so `audit verify` agrees
@@ -50,6 +51,8 @@ NOTICE = timedelta(days=5)
 RUBRIC = [{"name": c.name, "maximum": c.maximum} for c in DEFAULT_RUBRIC]
 FIRST_CRITERION = DEFAULT_RUBRIC[0].name
 MAX_PROPOSALS_PER_TASK = 12
+# Residents' numbers are kept this long after their class (the default of JIEBANG_PHONE_RETENTION_DAYS).
+RETENTION_DAYS = 90
 # Finance education is weighted up: its projects carry the night classes, and so the sign-ups.
 CATEGORY_WEIGHTS = {c.value: (3 if c is ServiceCategory.FINANCE_EDUCATION else 1) for c in ServiceCategory}
 
@@ -960,6 +963,10 @@ class Plan:
                 waiting.remove(k)
             statuses[k], cancelled[k] = SignupStatus.CANCELLED, at
         confirmed = statuses.count(SignupStatus.CONFIRMED)
+        # A class past the retention period has had its residents' numbers erased by the tick (market/privacy.py).
+        erased_at = s.starts_at + timedelta(days=RETENTION_DAYS)
+        if erased_at > self.now:
+            erased_at = None
         rows: list[Row] = [
             (
                 "class_sessions",
@@ -974,6 +981,7 @@ class Plan:
                     "created_by_id": self.member_of[org],
                     "confirmed_count": confirmed,
                     "waitlist_count": len(waiting),
+                    "numbers_erased_at": erased_at,
                     "created_at": s.created_at,
                     "updated_at": max([s.created_at, *arrivals, *cancelled.values()]),
                 },
@@ -986,14 +994,17 @@ class Plan:
             signup_id = self._id("signups")
             status = statuses[k]
             at = arrivals[k]
+            resident = _RESIDENTS[int(rng.random() * len(_RESIDENTS))]
             rows.append(
                 (
                     "signups",
                     {
                         "id": signup_id,
                         "session_id": session_id,
-                        "name": _RESIDENTS[int(rng.random() * len(_RESIDENTS))],
-                        "phone": f"13{(base + k * 104_729) % 10**9:09d}",
+                        "name": mask_name(resident) if erased_at else resident,
+                        # In clear here, as residents type it; the writer seals and hashes it as the service does.
+                        "phone": None if erased_at else f"13{(base + k * 104_729) % 10**9:09d}",
+                        "erased_at": erased_at,
                         "status": status.value,
                         "token_hash": hashlib.sha256(f"bench:{self.seed}:{signup_id}".encode()).hexdigest(),
                         "signed_up_at": at,

@@ -20,6 +20,7 @@ from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.models._tasks import past_deadline
 from market.services._awards import org_ids_on
+from market.services._classes import purge_numbers
 from market.services._projects import start
 from market.services._tasks import apply_deadline, need_ids_of
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
@@ -28,16 +29,18 @@ from market.transitions import move
 
 @dataclass(slots=True)
 class TickReport:
-    """What one tick moved: tasks past their deadline (into review, or unclaimed) and awards confirmed."""
+    """What one tick moved: tasks past their deadline (into review, or unclaimed), awards confirmed, and residents'
+    numbers erased after their retention period."""
 
     reviewing: int = 0
     unclaimed: int = 0
     confirmed: int = 0
+    erased: int = 0
 
     @property
     def moved(self) -> int:
         """Everything the tick changed."""
-        return self.reviewing + self.unclaimed + self.confirmed
+        return self.reviewing + self.unclaimed + self.confirmed + self.erased
 
 
 async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetime) -> Project:
@@ -130,7 +133,8 @@ async def _due_award_task_ids(db: AsyncSession, now: datetime) -> list[int]:
 
 
 async def tick(db: AsyncSession, now: datetime) -> TickReport:
-    """Apply every transition time has made due: claim deadlines, then ends of notice periods. Idempotent.
+    """Apply every transition time has made due: claim deadlines, then ends of notice periods; then erase the
+    numbers of residents whose class is past its retention period (a bounded batch). Idempotent.
 
     Run it inside one write transaction. All the tasks it will touch are locked up front in id order, so a tick
     never deadlocks against a request that holds one task and waits for the audit chain.
@@ -140,6 +144,7 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
     award_ids = await _due_award_task_ids(db, now)
     ids = sorted(set(deadline_ids) | set(award_ids))
     if not ids:
+        report.erased = await purge_numbers(db, now)
         return report
     stmt = (
         select(Task)
@@ -157,6 +162,7 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
                 report.unclaimed += 1
         if await apply_due_award(db, task, now):
             report.confirmed += 1
+    report.erased = await purge_numbers(db, now)
     return report
 
 

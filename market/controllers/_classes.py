@@ -12,7 +12,7 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
-from market import phones
+from market import phones, privacy
 from market.clock import Clock
 from market.controllers._base import PathId
 from market.db import writing
@@ -28,6 +28,7 @@ from market.schemas._classes import (
     ClassUpdate,
     SignupCancel,
     SignupCreate,
+    SignupErase,
     SignupList,
     SignupReceipt,
     SignupRow,
@@ -79,24 +80,27 @@ async def page(db: AsyncSession, f: classes.ClassFilter, clock: Clock) -> ClassP
     return ClassPage(total=total, items=[session_view(s, projects[s.project_id], clock) for s in rows])
 
 
-def signup_row(s: SignupModel, position: int | None, *, masked: bool) -> SignupRow:
+def signup_row(s: SignupModel, position: int | None, *, masked: bool, keys: privacy.PhoneKeys) -> SignupRow:
     """A sign-up in a list: masked (name 张**, phone 138****0000) for everyone but the organiser."""
+    number = keys.open(s.phone_sealed) if s.phone_sealed else ""
     return SignupRow(
         id=s.id,
         name=phones.mask_name(s.name) if masked else s.name,
-        phone=phones.mask(s.phone) if masked else s.phone,
+        phone=phones.mask(number) if masked and number else number,
         status=SignupStatus(s.status),
         waitlist_position=position,
         signed_up_at=s.signed_up_at,
         promoted_at=s.promoted_at,
         cancelled_at=s.cancelled_at,
         attended=s.attended,
+        erased_at=s.erased_at,
     )
 
 
-def signup_view(s: SignupModel, position: int | None) -> SignupView:
+def signup_view(s: SignupModel, position: int | None, settings: privacy.Privacy) -> SignupView:
     """The holder's view of their own sign-up (the number masked: the link may be shared or logged)."""
     c = s.session.community
+    number = settings.keys.open(s.phone_sealed) if s.phone_sealed else ""
     return SignupView(
         id=s.id,
         class_id=s.session_id,
@@ -105,12 +109,14 @@ def signup_view(s: SignupModel, position: int | None) -> SignupView:
         venue=s.session.venue,
         community=ClassCommunity(c.id, c.name, c.street_id, c.street.name),
         name=s.name,
-        phone=phones.mask(s.phone),
+        phone=phones.mask(number) if number else "",
         status=SignupStatus(s.status),
         waitlist_position=position,
         signed_up_at=s.signed_up_at,
         promoted_at=s.promoted_at,
         cancelled_at=s.cancelled_at,
+        erase_after=settings.erase_after(s.session.starts_at),
+        erased_at=s.erased_at,
     )
 
 
@@ -218,6 +224,7 @@ class ClassController(Controller):
         """Sign-ups in arrival order; names and numbers are masked for everyone but the organiser, whose reading of
         the full numbers is audited."""
         s, masked, rows = await classes.signups_of(db_session, class_id, viewer=viewer, status=status)
+        keys = privacy.of(db_session).keys
         if not masked and viewer is not None and rows:
             await classes.record_numbers_shown(
                 db_session, class_id, viewer=viewer, numbers=len(rows), via="api", now=clock.now()
@@ -228,7 +235,7 @@ class ClassController(Controller):
             seats=s.seats,
             confirmed=s.confirmed_count,
             waitlisted=s.waitlist_count,
-            items=[signup_row(row, position, masked=masked) for row, position in rows],
+            items=[signup_row(row, position, masked=masked, keys=keys) for row, position in rows],
         )
 
     @post("/{class_id:int}/attendance", guards=[requires_org], status_code=HTTP_200_OK)
@@ -243,7 +250,7 @@ class ClassController(Controller):
         """Record whether a confirmed resident came (the organiser, once the class has started)."""
         async with writing(db_session):
             s = await classes.set_attendance(db_session, class_id, data, actor=request.user, now=clock.now())
-        return signup_row(s, None, masked=False)
+        return signup_row(s, None, masked=False, keys=privacy.of(db_session).keys)
 
 
 class SignupController(Controller):
@@ -258,11 +265,20 @@ class SignupController(Controller):
     ) -> SignupView:
         """Status and waitlist position (a wrong token answers 404, like a missing sign-up)."""
         s, position = await classes.view_signup(db_session, signup_id, token)
-        return signup_view(s, position)
+        return signup_view(s, position, privacy.of(db_session))
 
     @post("/{signup_id:int}/cancel", exclude_from_auth=True, status_code=HTTP_200_OK)
     async def cancel(self, db_session: Db, clock: Now, signup_id: PathId, data: JSONBody[SignupCancel]) -> SignupView:
         """Give the place up; a confirmed place passes to the head of the waitlist at once."""
         async with writing(db_session):
             s = await classes.cancel(db_session, signup_id, data.token, now=clock.now())
-        return signup_view(s, None)
+        return signup_view(s, None, privacy.of(db_session))
+
+    @post("/{signup_id:int}/erase", exclude_from_auth=True, status_code=HTTP_200_OK)
+    async def erase(self, db_session: Db, clock: Now, signup_id: PathId, data: JSONBody[SignupErase]) -> SignupView:
+        """Delete the sign-up: cancel it if the class is still to come, and erase the holder's name and number now.
+
+        A place at a class already held keeps its status and attendance (the class's counts stay right)."""
+        async with writing(db_session):
+            s = await classes.erase(db_session, signup_id, data.token, now=clock.now())
+        return signup_view(s, None, privacy.of(db_session))

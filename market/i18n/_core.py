@@ -212,6 +212,17 @@ ZH_CN: dict[str, str] = {
     "signup.lost_sent": "已受理。如果该号码报名了尚未开始的课程，几分钟内会收到短信；没有收到，请联系主办组织。",
     "signup.lost_too_often": "请求过于频繁，请一小时后再试，或联系主办组织。",
     "signup.sms_text": "【揭榜】您报名的“{topic}”（{at}，{venue}）：查看或取消报名请打开 {link} （旧链接已失效）",
+    "signup.stored_title": "我们保存的您的信息",
+    "signup.stored_help": "手机号加密保存，只有主办组织能看到完整号码。",
+    "signup.erase_after": "课程开始 {days} 天后（{at}）自动删除您的手机号。",
+    "signup.erased_on": "您的个人信息已于 {at} 删除。",
+    "signup.erased_value": "（已删除）",
+    "signup.erase": "删除我的报名和个人信息",
+    "signup.erase_warning": (
+        "将立即删除您的姓名和手机号；如课程尚未开始，报名同时取消，名额让给候补名单中的下一位。此操作不能撤销。"
+    ),
+    "signup.erase_confirm": "确认删除",
+    "signup.erase_done": "您的姓名和手机号已删除。",
     # Alliances and organisations
     "alliances.title": "四大联盟",
     "alliances.leading_unit": "牵头单位",
@@ -594,6 +605,18 @@ EN: dict[str, str] = {
         "jiebang: your sign-up for “{topic}” ({at}, {venue}). To see or cancel it open {link} "
         "(earlier links no longer work)"
     ),
+    "signup.stored_title": "What we keep about you",
+    "signup.stored_help": "Your number is stored encrypted; only the class's organiser sees it in full.",
+    "signup.erase_after": "Your mobile number is erased automatically {days} days after the class starts ({at}).",
+    "signup.erased_on": "Your personal data was erased on {at}.",
+    "signup.erased_value": "(erased)",
+    "signup.erase": "Delete my sign-up and personal data",
+    "signup.erase_warning": (
+        "Your name and mobile number are erased now; if the class is still to come, your sign-up is cancelled too "
+        "and your seat passes to the next person on the waitlist. This cannot be undone."
+    ),
+    "signup.erase_confirm": "Yes, delete",
+    "signup.erase_done": "Your name and mobile number have been erased.",
     # Alliances and organisations
     "alliances.title": "The four alliances",
     "alliances.leading_unit": "Led by",

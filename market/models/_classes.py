@@ -20,6 +20,13 @@ class ClassSession(Base):
     __table_args__ = (
         CheckConstraint("seats >= 1 AND seats <= 1000", name="seats_range"),
         Index("ix_class_sessions_community_start", "community_id", "starts_at"),
+        # The tick's purge finds the classes whose residents' numbers are due for erasure on this index alone.
+        Index(
+            "ix_class_sessions_numbers_held",
+            "starts_at",
+            sqlite_where=text("numbers_erased_at IS NULL"),
+            postgresql_where=text("numbers_erased_at IS NULL"),
+        ),
     )
 
     project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), index=True)
@@ -32,6 +39,8 @@ class ClassSession(Base):
     # Kept with every sign-up change in the same transaction, under the session's row lock.
     confirmed_count: Mapped[int] = mapped_column(default=0)
     waitlist_count: Mapped[int] = mapped_column(default=0)
+    # When the tick erased its residents' numbers (market/privacy.py: a set time after the class).
+    numbers_erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
     community: Mapped[Community] = relationship(lazy="joined")
 
@@ -41,11 +50,12 @@ class Signup(Base):
 
     __tablename__ = "signups"
     __table_args__ = (
-        # One live sign-up per mobile number per session, whatever the requests race to do.
+        # One live sign-up per mobile number per session, whatever the requests race to do (by the number's keyed
+        # hash: the number itself is stored only sealed).
         Index(
             "uq_signups_live_phone_per_session",
             "session_id",
-            "phone",
+            "phone_hash",
             unique=True,
             sqlite_where=text("status <> 'cancelled'"),
             postgresql_where=text("status <> 'cancelled'"),
@@ -56,8 +66,11 @@ class Signup(Base):
     )
 
     session_id: Mapped[int] = mapped_column(ForeignKey("class_sessions.id", ondelete="CASCADE"))
+    # Empty once the resident erased their sign-up; reduced to its masked form (张**) when the numbers are purged.
     name: Mapped[str] = mapped_column(String(50))
-    phone: Mapped[str] = mapped_column(String(11))
+    # The mobile number sealed with AES-GCM and its HMAC (market/privacy.py); both NULL once erased.
+    phone_sealed: Mapped[str | None] = mapped_column(String(100))
+    phone_hash: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[SignupStatus] = mapped_column(String(20))
     # SHA-256 of the secret cancel token handed out once at sign-up.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -65,5 +78,7 @@ class Signup(Base):
     promoted_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
     attended: Mapped[bool | None]
+    # When the name and number were erased: by the resident, or by the purge after the class.
+    erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 
     session: Mapped[ClassSession] = relationship(lazy="joined")

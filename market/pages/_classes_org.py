@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
 from alliances.models import ServiceCategory
+from market import privacy
 from market.clock import SHANGHAI, Clock, local
 from market.controllers import _classes as class_views
 from market.controllers._base import PathId
@@ -229,7 +230,8 @@ async def _roster(
     _, masked, rows = await classes.signups_of(db, class_id, viewer=user, status=None)
     if masked:
         raise Forbidden("仅项目承办组织可以查看报名名单 (only the organiser sees the roster)")
-    items = [class_views.signup_row(s, position, masked=False) for s, position in rows]
+    keys = privacy.of(db).keys
+    items = [class_views.signup_row(s, position, masked=False, keys=keys) for s, position in rows]
     # Full numbers on screen: a recorded read (docs/design.md, "Audit").
     if items:
         await classes.record_numbers_shown(db, class_id, viewer=user, numbers=len(items), via="roster", now=clock.now())
@@ -313,7 +315,7 @@ async def reissue_link(
         viewer,
         session=session,
         name=signup.name,
-        phone=signup.phone,
+        phone=classes.number_of(db_session, signup) or "",
         link=public_url(request, settings, signup_path(signup_id, token)),
     )
 
@@ -339,7 +341,10 @@ async def cancel_for_resident(
             values=values,
             back=roster_url,
             button=t("orgclass.cancel_for_confirm", lang),
-            facts=[(t("class.name", lang), signup.name), (t("class.phone", lang), signup.phone)],
+            facts=[
+                (t("class.name", lang), signup.name),
+                (t("class.phone", lang), classes.number_of(db_session, signup) or ""),
+            ],
         )
     try:
         async with writing(db_session):

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.services import local_date
-from market import phones, sms
+from market import phones, privacy, sms
 from market.clock import Clock
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
@@ -50,6 +50,8 @@ from market.pages._base import (
     Paging,
     Query,
     Viewer,
+    confirm_page,
+    confirmed,
     date_or_none,
     enum_or_none,
     form_page,
@@ -444,7 +446,8 @@ async def signup_page(
     return page(
         "market/classes/signup.html.j2",
         viewer,
-        signup=class_views.signup_view(s, position),
+        signup=class_views.signup_view(s, position, privacy.of(db_session)),
+        retention_days=privacy.of(db_session).retention_days,
         token=token,
         link=public_url(request, settings, signup_path(s.id, token)),
         organiser=project.organization.name,
@@ -521,7 +524,8 @@ async def send_lost_link(
 async def cancel_form(db_session: Db, viewer: Viewer, signup_id: PathId, token: Token) -> Template:
     """Confirm before giving the place up (it cannot be undone)."""
     s, position = await classes.view_signup(db_session, signup_id, token)
-    return page("market/classes/cancel.html.j2", viewer, signup=class_views.signup_view(s, position), token=token)
+    signup = class_views.signup_view(s, position, privacy.of(db_session))
+    return page("market/classes/cancel.html.j2", viewer, signup=signup, token=token)
 
 
 @post("/signups/{signup_id:int}/cancel", **PUBLIC)
@@ -531,6 +535,48 @@ async def cancel_signup(request: Request[Any, Any, Any], db_session: Db, clock: 
     async with writing(db_session):
         await classes.cancel(db_session, signup_id, token, now=clock.now())
     say(request, "signup.cancelled")
+    return see_other(signup_path(signup_id, token))
+
+
+async def _erase_confirm(db: AsyncSession, viewer: User | None, signup_id: int, token: str, lang: str) -> Template:
+    s, _ = await classes.view_signup(db, signup_id, token)
+    shown = class_views.signup_view(s, None, privacy.of(db))
+    return confirm_page(
+        viewer,
+        title=t("signup.erase", lang),
+        warning=t("signup.erase_warning", lang),
+        action=f"/signups/{signup_id}/erase",
+        values={"token": token},
+        back=signup_path(signup_id, token),
+        button=t("signup.erase_confirm", lang),
+        facts=[
+            (t("classes.title", lang), shown.class_topic),
+            (t("class.name", lang), shown.name),
+            (t("class.phone", lang), shown.phone),
+        ],
+    )
+
+
+@get("/signups/{signup_id:int}/erase", **PUBLIC)
+async def erase_form(
+    request: Request[Any, Any, Any], db_session: Db, viewer: Viewer, signup_id: PathId, token: Token
+) -> Template:
+    """Confirm before deleting the sign-up and erasing the resident's name and number (it cannot be undone)."""
+    return await _erase_confirm(db_session, viewer, signup_id, token, lang_of(request))
+
+
+@post("/signups/{signup_id:int}/erase", **PUBLIC)
+async def erase_signup(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, signup_id: PathId
+) -> Template | Redirect:
+    """Delete the sign-up (cancelled if the class is to come) and erase the name and number, once confirmed."""
+    values = await form_values(request)
+    token = values.get("token", "")[:200]
+    if not confirmed(values):
+        return await _erase_confirm(db_session, viewer, signup_id, token, lang_of(request))
+    async with writing(db_session):
+        await classes.erase(db_session, signup_id, token, now=clock.now())
+    say(request, "signup.erase_done")
     return see_other(signup_path(signup_id, token))
 
 
@@ -659,6 +705,8 @@ PUBLIC_PAGES: list[ControllerRouterHandler] = [
     send_lost_link,
     cancel_form,
     cancel_signup,
+    erase_form,
+    erase_signup,
     alliance_list,
     organization,
     need_list,

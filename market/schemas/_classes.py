@@ -129,6 +129,16 @@ class SignupView(Schema):
     signed_up_at: datetime
     promoted_at: datetime | None
     cancelled_at: datetime | None
+    # When the number is erased (a set time after the class; docs/privacy.md), and when it was, if it has been:
+    # then name and phone are empty (erased by the holder) or the name masked (erased after the class).
+    erase_after: datetime | None = None
+    erased_at: datetime | None = None
+
+
+class SignupErase(Schema):
+    """The secret token handed out at sign-up, to delete the sign-up and erase the holder's name and number."""
+
+    token: Token
 
 
 class SignupRow(Schema):
@@ -143,6 +153,8 @@ class SignupRow(Schema):
     promoted_at: datetime | None
     cancelled_at: datetime | None
     attended: bool | None
+    # Set once the name and number were erased (phone then empty).
+    erased_at: datetime | None = None
 
 
 class SignupList(Schema):

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from msgspec import UNSET
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, ServiceCategory
-from market import notify, phones
+from market import notify, phones, privacy
 from market.audit import SYSTEM, Actor, SystemActor, record, record_read
 from market.clock import SHANGHAI, as_utc, local
 from market.db import lock
@@ -333,8 +333,12 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
     session = await _lock_session(db, class_id)
     if not signups_open(session, now):
         raise StateConflict("课程已开始，报名已截止 (the class has started; sign-ups are closed)")
+    keys = privacy.of(db).keys
+    # By the number's keyed hash, under every configured key (a rotation may not have re-hashed every row yet).
     taken = await db.scalar(
-        select(Signup.id).where(Signup.session_id == session.id, Signup.phone == phone, Signup.status.in_(LIVE))
+        select(Signup.id).where(
+            Signup.session_id == session.id, Signup.phone_hash.in_(keys.digests(phone)), Signup.status.in_(LIVE)
+        )
     )
     if taken is not None:
         raise StateConflict(
@@ -348,7 +352,8 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
     signup = Signup(
         session_id=session.id,
         name=name,
-        phone=phone,
+        phone_sealed=keys.seal(phone),
+        phone_hash=keys.digest(phone),
         status=status,
         token_hash=token_hash,
         signed_up_at=now,
@@ -379,6 +384,17 @@ async def _with_token(db: AsyncSession, signup_id: int, token: str) -> Signup:
     return signup
 
 
+def number_of(db: AsyncSession, signup: Signup) -> str | None:
+    """The resident's number in clear, for its holder and the organiser (None once erased)."""
+    return privacy.of(db).keys.open(signup.phone_sealed) if signup.phone_sealed else None
+
+
+def masked_number(db: AsyncSession, signup: Signup) -> str:
+    """The number as everyone else sees it (138****0000); empty once erased."""
+    number = number_of(db, signup)
+    return phones.mask(number) if number else ""
+
+
 async def view_signup(db: AsyncSession, signup_id: int, token: str) -> tuple[Signup, int | None]:
     """The holder's own sign-up and waitlist position."""
     signup = await _with_token(db, signup_id, token)
@@ -389,6 +405,34 @@ async def cancel(db: AsyncSession, signup_id: int, token: str, *, now: datetime)
     """The holder cancels; a confirmed place goes to the head of the waitlist in the same transaction."""
     found = await _with_token(db, signup_id, token)
     return await _cancel(db, found, actor=RESIDENT, action="cancel", now=now)
+
+
+async def erase(db: AsyncSession, signup_id: int, token: str, *, now: datetime) -> Signup:
+    """The holder deletes their sign-up: cancelled first if still live and the class is to come (the place passes
+    on), then their name and number erased at once. A place at a class already held keeps its status and
+    attendance, so the class's counts stay right. Audited without the number."""
+    found = await _with_token(db, signup_id, token)
+    if found.erased_at is not None:
+        raise StateConflict("该报名的个人信息已删除 (this sign-up's personal data is already erased)")
+    if found.status in LIVE and not has_started(found.session, now):
+        await _cancel(db, found, actor=RESIDENT, action="cancel", now=now)
+    else:
+        await _lock_session(db, found.session_id)
+    stmt = select(Signup).where(Signup.id == found.id).execution_options(populate_existing=True)
+    signup = (await db.scalars(stmt)).one()
+    signup.name, signup.phone_sealed, signup.phone_hash, signup.erased_at = "", None, None, now
+    await record(
+        db,
+        at=now,
+        actor=RESIDENT,
+        entity="signup",
+        entity_id=signup.id,
+        action="erase",
+        before=signup.status,
+        after=signup.status,
+        data={"class": signup.session_id},
+    )
+    return signup
 
 
 async def _organisers_signup(db: AsyncSession, signup_id: int, class_id: int, actor: User) -> Signup:
@@ -454,7 +498,7 @@ async def _new_link(db: AsyncSession, signup: Signup, *, actor: Actor, action: s
         action=action,
         before=signup.status,
         after=signup.status,
-        data={"class": signup.session_id, "phone": phones.mask(signup.phone)},
+        data={"class": signup.session_id, "phone": masked_number(db, signup)},
     )
     return token
 
@@ -478,7 +522,11 @@ async def links_for_number(db: AsyncSession, phone: str, *, now: datetime) -> li
     stmt = (
         select(Signup)
         .join(ClassSession, ClassSession.id == Signup.session_id)
-        .where(Signup.phone == phone, Signup.status.in_(LIVE), ClassSession.starts_at > now)
+        .where(
+            Signup.phone_hash.in_(privacy.of(db).keys.digests(phone)),
+            Signup.status.in_(LIVE),
+            ClassSession.starts_at > now,
+        )
         .order_by(ClassSession.starts_at, Signup.id)
         .limit(MOST_LINKS_BY_SMS)
     )
@@ -535,7 +583,7 @@ async def _fill_seats(
         )
     if promoted:
         # Masked: inbox rows outlive the class; the organiser sees full numbers on the sign-up list itself.
-        people = [f"{phones.mask_name(s.name)} ({phones.mask(s.phone)})" for s in promoted[:10]]
+        people = [f"{phones.mask_name(s.name)} ({masked_number(db, s)})" for s in promoted[:10]]
         about: notify.Params = {"topic": session.topic, "starts": f"{local(session.starts_at):%m-%d %H:%M}"}
         if len(promoted) > 10:
             key, about = "waitlist_promoted.many", {**about, "people": people, "count": len(promoted)}
@@ -617,3 +665,58 @@ async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *
         data={"class": session.id, "attended": data.attended, "was": before},
     )
     return signup
+
+
+# Privacy: numbers are erased a set time after the class (market/privacy.py, docs/privacy.md) ---------------------
+
+# Classes per purge: bounded so one tick stays short (a class holds at most 11,000 sign-ups, usually a few dozen).
+PURGE_CLASSES = 20
+
+
+async def purge_numbers(db: AsyncSession, now: datetime, *, classes: int = PURGE_CLASSES) -> int:
+    """Erase the numbers of sign-ups to classes that started more than the retention period ago; names keep only
+    their masked form (张**), so an old roster still reads as a list of people. Statuses and attendance stay, so
+    statistics do not change. One audit entry per batch; returns how many sign-ups were erased.
+
+    Runs in the caller's write transaction (the tick). The classes are taken on the partial index of those still
+    holding numbers and locked, so two workers ticking together erase and record each class once.
+    """
+    cutoff = now - timedelta(days=privacy.of(db).retention_days)
+    due = (
+        select(ClassSession.id)
+        .where(ClassSession.numbers_erased_at.is_(None), ClassSession.starts_at <= cutoff)
+        .order_by(ClassSession.starts_at, ClassSession.id)
+        .limit(classes)
+        .with_for_update()
+    )
+    class_ids = list((await db.scalars(due)).all())
+    if not class_ids:
+        return 0
+    held = select(Signup.id, Signup.name).where(Signup.session_id.in_(class_ids), Signup.phone_sealed.is_not(None))
+    rows = (await db.execute(held)).all()
+    if rows:
+        erased = [
+            {
+                "id": r.id,
+                "name": phones.mask_name(r.name),
+                "phone_sealed": None,
+                "phone_hash": None,
+                "erased_at": now,
+                "updated_at": now,
+            }
+            for r in rows
+        ]
+        await db.execute(update(Signup), erased)
+    await db.execute(
+        update(ClassSession).where(ClassSession.id.in_(class_ids)).values(numbers_erased_at=now, updated_at=now)
+    )
+    await record(
+        db,
+        at=now,
+        actor=SYSTEM,
+        entity="privacy",
+        entity_id=0,
+        action="purge",
+        data={"classes": class_ids, "signups": len(rows), "started_before": cutoff.isoformat()},
+    )
+    return len(rows)
