@@ -233,16 +233,21 @@ def viewport(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def browse(browser: Browser, live: LiveServer, viewport: str) -> Iterator[Callable[[], Page]]:
-    """`browse()`: a new person — a fresh, guarded browser context at the test's viewport — and their page."""
+def browse(browser: Browser, live: LiveServer, viewport: str) -> Iterator[Callable[..., Page]]:
+    """`browse()`: a new person — a fresh, guarded browser context at the test's viewport — and their page.
+
+    `browse(bypass_csp=True)` lets a page break the content policy, for tests that inject faults into it."""
     contexts: list[tuple[BrowserContext, Guard]] = []
 
-    def new_page() -> Page:
+    def new_page(*, bypass_csp: bool = False) -> Page:
         context = browser.new_context(
             base_url=live.url,
             locale="zh-CN",
             timezone_id="Asia/Shanghai",
             service_workers="block",
+            # Only for tests that inject faults into a page (tests/e2e/test_checks.py): the content policy would
+            # refuse their inline styles and outside images before the checks could see them.
+            bypass_csp=bypass_csp,
             **VIEWPORTS[viewport],
         )
         context.set_default_timeout(TIMEOUT_MS)
@@ -262,7 +267,7 @@ def browse(browser: Browser, live: LiveServer, viewport: str) -> Iterator[Callab
 
 
 @pytest.fixture
-def page(browse: Callable[[], Page]) -> Page:
+def page(browse: Callable[..., Page]) -> Page:
     """The test's first person: a page in a fresh guarded context."""
     return browse()
 

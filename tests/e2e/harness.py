@@ -94,9 +94,19 @@ def same_origin(url: str, origin: str) -> bool:
     return (a.scheme, a.hostname, a.port) == (b.scheme, b.hostname, b.port)
 
 
+# Run in every document before its own content: each CSP violation becomes one console error naming what was refused.
+REPORT_CSP_VIOLATIONS = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  const what = e.blockedURI || 'inline';
+  console.error(`CSP violation: ${e.effectiveDirective} refused ${what} (${e.sourceFile || '?'}:${e.lineNumber})`);
+}, true);
+"""
+
+
 @dataclass
 class Guard:
-    """What a browser context did that no page of ours may do: reach for another origin, throw, log an error.
+    """What a browser context did that no page of ours may do: reach for another origin, throw, log an error,
+    break the content policy.
 
     A listener records every request for another origin (the browser is launched with a proxy that refuses them,
     so they fail at once instead of waiting on the closed network). `problems()` says what happened; the fixtures
@@ -110,6 +120,9 @@ class Guard:
     def attach(self, context: BrowserContext) -> None:
         context.on("request", self._request)
         context.on("page", self.watch)
+        # Whatever the content policy refuses (an inline style, a script, an image from elsewhere) is logged as a
+        # console error, which fails the test like any other; Chromium's own "Refused to…" line may be terser.
+        context.add_init_script(script=REPORT_CSP_VIOLATIONS)
 
     def watch(self, page: Page) -> None:
         page.on("console", self._console)

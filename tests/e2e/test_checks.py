@@ -7,6 +7,7 @@ on the database or the viewport beyond what each says, so they run once, on SQLi
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from playwright.sync_api import Page
@@ -16,6 +17,12 @@ from tests.e2e.harness import guard_of
 
 pytestmark = [pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)]
 phone_only = pytest.mark.parametrize("viewport", ["phone"], indirect=True)
+
+
+@pytest.fixture
+def page(browse: Callable[..., Page]) -> Page:
+    """A page whose content policy lets the injected faults through (our pages' own policy would refuse them)."""
+    return browse(bypass_csp=True)
 
 
 def _failures(page: Page, **kw: object) -> str:
@@ -156,6 +163,19 @@ def test_a_javascript_error_fails(page: Page) -> None:
     text = _failures(page)
     assert "uncaught JavaScript error" in text and "坏了" in text
     assert "console error" in text and "也坏了" in text
+    guard = guard_of(page)
+    assert guard is not None
+    guard.clear()
+
+
+@phone_only
+def test_a_content_policy_violation_fails(browse: Callable[..., Page]) -> None:
+    page = browse()  # under the policy our pages are served with
+    page.goto("/login")
+    _inject(page, '<p id="red" style="color:#c00">行内样式</p>')
+    page.wait_for_timeout(100)
+    text = _failures(page, skip={"focus"})
+    assert "CSP violation: style-src-attr refused inline" in text
     guard = guard_of(page)
     assert guard is not None
     guard.clear()
