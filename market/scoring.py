@@ -176,10 +176,10 @@ def member_total(marks: Mapping[str, Decimal]) -> Decimal:
     return sum(marks.values(), Decimal("0.0"))
 
 
-def _exact(value: Decimal | int) -> Fraction:
+def _number(value: Decimal | int) -> Decimal | int:
     if isinstance(value, bool) or not isinstance(value, Decimal | int):
         raise TypeError(f"expected Decimal or int, got {type(value).__name__}")
-    return Fraction(value)
+    return value
 
 
 def _round_half_up(value: Fraction, places: int) -> Decimal:
@@ -190,7 +190,15 @@ def _round_half_up(value: Fraction, places: int) -> Decimal:
 
 
 def _mean(values: Sequence[Decimal | int]) -> Fraction:
-    return sum((_exact(value) for value in values), Fraction(0)) / len(values)
+    # Summed as one integer ratio over a common denominator and reduced once: the same exact value as adding
+    # Fractions, without normalising every partial sum (a ranking takes some 2,400 of these per request).
+    numerator, denominator = 0, 1
+    for value in values:
+        n, d = _number(value).as_integer_ratio()
+        common = math.lcm(denominator, d)
+        numerator = numerator * (common // denominator) + n * (common // d)
+        denominator = common
+    return Fraction(numerator, denominator * len(values))
 
 
 def proposal_score(totals: Sequence[Decimal]) -> Decimal | None:

@@ -58,7 +58,7 @@ def _queue(q: scoring.Queue) -> ScoringQueue:
     items = [
         QueueItem(
             proposal_id=e.proposal.id,
-            lead_org_name=e.proposal.lead_org.name,
+            lead_org_name=e.proposal.lead_org_name,
             status=ProposalStatus(e.proposal.status),
             state=e.state,
             marks=scoring.marks_text(e.own.marks_tenths, rubric) if e.own else None,
@@ -101,7 +101,7 @@ def _ranking(board: scoring.Board, standings: list[scoring.Standing] | None) -> 
             RankingRow(
                 proposal_id=p.id,
                 lead_org_id=p.lead_org_id,
-                lead_org_name=p.lead_org.name,
+                lead_org_name=p.lead_org_name,
                 status=ProposalStatus(p.status),
                 submitted_at=p.submitted_at,
                 scores_in=len(board.scores_for(p)),

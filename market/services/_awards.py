@@ -102,8 +102,9 @@ async def award(
         raise InvalidInput(
             "该榜单没有这份合格意向书 (no qualified proposal with this id on the task)", field="proposal_id"
         )
-    proposal = chosen.proposal
-    if proposal.status != ProposalStatus.QUALIFIED:
+    # The board holds the proposal's columns; its state moves on the row itself (the task is locked).
+    proposal = await db.get(Proposal, chosen.proposal.id, populate_existing=True)
+    if proposal is None or proposal.status != ProposalStatus.QUALIFIED:
         raise StateConflict("该意向书已不能承榜 (this proposal's award was revoked or decided; it cannot be awarded)")
     top = next(s for s in standings if s.proposal.status == ProposalStatus.QUALIFIED)
     why = (reason or "").strip()
@@ -148,7 +149,7 @@ async def award(
     ends = f"{local(a.notice_ends_at):%Y-%m-%d %H:%M}"
     notice = {"task": task.title, "ends": ends}
     await notify.to_orgs(db, await org_ids_on(db, [proposal.id]), "award.notice", notice, link=f"/awards/{a.id}")
-    others = [s.proposal.id for s in standings if s.proposal.status == ProposalStatus.QUALIFIED]
+    others = [s.proposal.id for s in standings if s.proposal.status == ProposalStatus.QUALIFIED and s is not chosen]
     await notify.to_orgs(db, await org_ids_on(db, others), "award.notice_others", notice, link=f"/awards/{a.id}")
     return a
 
