@@ -4,8 +4,8 @@ Both keys are derived (HKDF-SHA256) from one secret kept outside the database, `
 development a key generated once into var/phone_key): one key encrypts, the other keys the HMAC-SHA256 that the
 one-sign-up-per-number rule and the lost-link lookup compare. A sealed value names the key that sealed it
 (`v1:<key id>:<base64 of nonce, ciphertext and tag>`), so after a rotation values sealed under a previous key
-(`JIEBANG_PHONE_PREVIOUS_KEYS`) still open, and lookups try the hash under every key until `jiebang privacy rekey`
-has re-sealed and re-hashed the rows under the current one. See docs/privacy.md.
+(`JIEBANG_PHONE_PREVIOUS_KEYS`) still open, and lookups try the hash under every configured key, until the purge
+has erased every number sealed under the old one. See docs/privacy.md.
 """
 
 from __future__ import annotations
