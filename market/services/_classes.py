@@ -420,6 +420,8 @@ async def erase(db: AsyncSession, signup_id: int, token: str, *, now: datetime) 
         await _lock_session(db, found.session_id)
     stmt = select(Signup).where(Signup.id == found.id).execution_options(populate_existing=True)
     signup = (await db.scalars(stmt)).one()
+    if signup.erased_at is not None:  # a second click that waited on the lock
+        raise StateConflict("该报名的个人信息已删除 (this sign-up's personal data is already erased)")
     signup.name, signup.phone_sealed, signup.phone_hash, signup.erased_at = "", None, None, now
     await record(
         db,
