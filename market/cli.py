@@ -1,4 +1,4 @@
-"""The `jiebang` command: serve, db upgrade, demo, tick, lists check, audit verify and anchor."""
+"""The `jiebang` command: serve, db upgrade, demo, tick, lists check, audit verify and anchor, backup and restore."""
 
 from __future__ import annotations
 
@@ -159,6 +159,44 @@ def cmd_lists_check(args: argparse.Namespace) -> int:
     return asyncio.run(_with_session(run))
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Back up the database while the app runs: SQLite's online backup, or pg_dump on PostgreSQL."""
+    from market.backup import BackupError, backup_sqlite, pg_dump, sqlite_file
+
+    settings = get_settings()
+    stamp = SystemClock().now().strftime("%Y%m%dT%H%M%SZ")
+    suffix = "sqlite3" if settings.is_sqlite else "dump"
+    target = Path(args.file) if args.file else settings.var_dir / "backups" / f"jiebang-{stamp}.{suffix}"
+    try:
+        if settings.is_sqlite:
+            print(f"backed up {backup_sqlite(sqlite_file(settings.database_url), target, force=args.force).describe()}")
+        else:
+            print(f"backed up to {pg_dump(settings.database_url, target, force=args.force)} (pg_dump custom format)")
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Restore a backup into the configured SQLite database, migrated to this code's schema; stop the app first."""
+    from market.backup import BackupError, pg_instructions, restore_sqlite, sqlite_file
+
+    settings = get_settings()
+    if not settings.is_sqlite:
+        print(pg_instructions(settings.database_url, Path(args.file)), file=sys.stderr)
+        return 2
+    try:
+        restored = restore_sqlite(Path(args.file), sqlite_file(settings.database_url), force=args.force)
+    except BackupError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print(f"restored {restored.describe()}")
+    # A backup is older than the newest published anchor unless nothing was anchored since: verify says which.
+    print("next: `jiebang lists check` and `jiebang audit verify`, then start the app")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     """The argument parser."""
     p = argparse.ArgumentParser(prog="jiebang", description="发榜–揭榜–承榜 marketplace")
@@ -196,6 +234,15 @@ def parser() -> argparse.ArgumentParser:
     pin = audit.add_parser("anchor", help="publish the chain's head to the append-only anchor file")
     pin.add_argument("--file", help="the anchor file (default: JIEBANG_AUDIT_ANCHOR_FILE or var/anchors/audit.jsonl)")
     pin.set_defaults(func=cmd_audit_anchor)
+
+    backup = sub.add_parser("backup", help="back up the database (the app may keep running)")
+    backup.add_argument("file", nargs="?", help="where to write it (default: var/backups/jiebang-<UTC time>.sqlite3)")
+    backup.add_argument("--force", action="store_true", help="replace the file if it exists")
+    backup.set_defaults(func=cmd_backup)
+    restore = sub.add_parser("restore", help="restore a backup into the configured database (stop the app first)")
+    restore.add_argument("file", help="a file made by `jiebang backup`")
+    restore.add_argument("--force", action="store_true", help="replace a database that is already there")
+    restore.set_defaults(func=cmd_restore)
     return p
 
 
