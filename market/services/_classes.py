@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from msgspec import UNSET
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, and_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, ServiceCategory
@@ -326,40 +326,76 @@ async def waitlist_position(db: AsyncSession, signup: Signup) -> int | None:
 WAITLIST_PER_SEAT = 10
 
 
+async def _take_place(db: AsyncSession, class_id: int, now: datetime) -> tuple[SignupStatus, int]:
+    """Count one more sign-up on the session: a seat while one is free, else a place on the waitlist while it has
+    room. Answers the status and the waitlist's new length (the newcomer's position when waitlisted).
+
+    Each try is one conditional UPDATE, so the seat check and the count happen together on the database: the row
+    is locked from that statement to the commit, never for a read before it, and confirmed cannot pass seats.
+    """
+    counters = (
+        (SignupStatus.CONFIRMED, ClassSession.confirmed_count, ClassSession.confirmed_count < ClassSession.seats),
+        (
+            SignupStatus.WAITLISTED,
+            ClassSession.waitlist_count,
+            # Never waitlisted while a seat is free; and a waitlist far longer than the class can never clear.
+            and_(
+                ClassSession.confirmed_count >= ClassSession.seats,
+                ClassSession.waitlist_count < ClassSession.seats * WAITLIST_PER_SEAT,
+            ),
+        ),
+    )
+    # A cancellation can free a seat between the two tries; a third pass then sees the locked row's final say.
+    for _ in range(3):
+        for status, counter, room in counters:
+            taken = await db.execute(
+                update(ClassSession)
+                .where(ClassSession.id == class_id, ClassSession.starts_at > now, room)
+                .values({counter: counter + 1})
+                .returning(ClassSession.waitlist_count)
+            )
+            waiting = taken.scalar_one_or_none()
+            if waiting is not None:
+                return status, waiting
+        # Neither: say why, from the locked row.
+        session = await _lock_session(db, class_id)
+        if not signups_open(session, now):
+            raise StateConflict("课程已开始，报名已截止 (the class has started; sign-ups are closed)")
+        if session.confirmed_count >= session.seats and session.waitlist_count >= session.seats * WAITLIST_PER_SEAT:
+            raise StateConflict("候补名额已满 (the waitlist is full)")
+    raise StateConflict("报名人数变动中，请重试 (places are changing; try again)")
+
+
 async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: datetime) -> NewSignup:
-    """A resident signs up (no account): confirmed while seats remain, then waitlisted in arrival order."""
+    """A resident signs up (no account): confirmed while seats remain, then waitlisted in arrival order.
+
+    The place is taken first (`_take_place`); the one-per-number check follows under the row lock that took it,
+    and a refusal rolls the count back with the transaction.
+    """
     name = clean_name(data.name)
     phone = phones.validate(data.phone)
-    session = await _lock_session(db, class_id)
-    if not signups_open(session, now):
-        raise StateConflict("课程已开始，报名已截止 (the class has started; sign-ups are closed)")
     keys = privacy.of(db).keys
+    token, token_hash = new_token()
+    signup = Signup(
+        session_id=class_id,
+        name=name,
+        phone_sealed=keys.seal(phone),
+        phone_hash=keys.digest(phone),
+        token_hash=token_hash,
+        signed_up_at=now,
+    )
+    signup.status, waiting = await _take_place(db, class_id, now)
     # By the number's keyed hash, under every configured key (a rotation may not have re-hashed every row yet).
     taken = await db.scalar(
         select(Signup.id).where(
-            Signup.session_id == session.id, Signup.phone_hash.in_(keys.digests(phone)), Signup.status.in_(LIVE)
+            Signup.session_id == class_id, Signup.phone_hash.in_(keys.digests(phone)), Signup.status.in_(LIVE)
         )
     )
     if taken is not None:
         raise StateConflict(
             "该手机号已报名本次课程 (this mobile number is already signed up for this class)", field="phone"
         )
-    status = SignupStatus.CONFIRMED if session.confirmed_count < session.seats else SignupStatus.WAITLISTED
-    if status is SignupStatus.WAITLISTED and session.waitlist_count >= session.seats * WAITLIST_PER_SEAT:
-        # A waitlist far longer than the class can never clear; refusing keeps the public list bounded too.
-        raise StateConflict("候补名额已满 (the waitlist is full)")
-    token, token_hash = new_token()
-    signup = Signup(
-        session_id=session.id,
-        name=name,
-        phone_sealed=keys.seal(phone),
-        phone_hash=keys.digest(phone),
-        status=status,
-        token_hash=token_hash,
-        signed_up_at=now,
-    )
     db.add(signup)
-    _count(session, None, status)
     await db.flush()
     await record(
         db,
@@ -368,10 +404,11 @@ async def sign_up(db: AsyncSession, class_id: int, data: SignupCreate, *, now: d
         entity="signup",
         entity_id=signup.id,
         action="sign_up",
-        after=status,
-        data={"class": session.id, "phone": phones.mask(phone)},
+        after=signup.status,
+        data={"class": class_id, "phone": phones.mask(phone)},
     )
-    return NewSignup(signup, token, await waitlist_position(db, signup))
+    # The newcomer is the waitlist's last: the row lock orders sign-ups to one class, and the count is the rows'.
+    return NewSignup(signup, token, waiting if signup.status == SignupStatus.WAITLISTED else None)
 
 
 async def _with_token(db: AsyncSession, signup_id: int, token: str) -> Signup:

@@ -179,3 +179,25 @@ async def test_the_same_number_racing_itself_gets_exactly_one_place(api: Api) ->
     assert Counter(r.status_code for r in responses) == {201: 1, 409: 39}
     rows = await assert_in_step(api, organiser, session["id"])
     assert [(r["phone"], r["status"]) for r in rows] == [("13900000001", "confirmed")]
+
+
+async def test_a_burst_past_the_waitlist_cap_fills_the_seats_and_the_waitlist_and_refuses_only_the_rest(
+    api: Api,
+) -> None:
+    # 3 seats keep at most 30 waiting; 60 residents at once over two workers.
+    organiser, project = await finance_project(api)
+    session = await night_class(api, organiser, project["id"], seats=3)
+    async with workers(api, 2) as pool:
+        responses = await all_at_once(pool, [signup_request(session["id"], n) for n in range(60)])
+    pool.assert_overlapped(20)
+
+    assert Counter(r.status_code for r in responses) == {201: 33, 409: 27}
+    assert all("候补名额已满" in r.json()["detail"] for r in responses if r.status_code == 409)
+    receipts = sorted((r.json() for r in responses if r.status_code == 201), key=lambda r: r["id"])
+    assert [r["status"] for r in receipts] == ["confirmed"] * 3 + ["waitlisted"] * 30
+    assert [r["waitlist_position"] for r in receipts[3:]] == list(range(1, 31))
+    rows = await signups(organiser, session["id"])
+    assert [(r["id"], r["status"]) for r in rows] == [(r["id"], r["status"]) for r in receipts]
+    shown = await api.anon.ok("GET", f"/classes/{session['id']}")
+    assert (shown["confirmed"], shown["waitlisted"], shown["remaining"]) == (3, 30, 0)
+    assert (await api.committee.ok("GET", "/audit/verify"))["ok"]
