@@ -19,6 +19,7 @@ from market.clock import as_utc
 from market.flows import due_awards, due_tasks
 from market.lists import link_states, need_state_from_links
 from market.models import Award, ClassSession, Need, Offering, Project, Proposal, ServiceOrder, Signup, Task
+from market.services._stats import rollup_out_of_step
 from market.states import (
     CAPACITY_ORDER_STATES,
     AwardStatus,
@@ -63,6 +64,7 @@ async def check(db: AsyncSession, now: datetime) -> list[Violation]:
     found += await _claims(db)
     found += await _capacity(db)
     found += await _seats(db)
+    found += await _statistics(db)
     return found
 
 
@@ -252,6 +254,14 @@ async def _seats(db: AsyncSession) -> list[Violation]:
                 )
             )
     return out
+
+
+async def _statistics(db: AsyncSession) -> list[Violation]:
+    """The statistics' daily rollup counts what the rows count (entity id: the day's ordinal)."""
+    return [
+        Violation("statistics_out_of_step", kind, day.toordinal(), f"the {kind} of {day} differ from their rows")
+        for kind, day in await rollup_out_of_step(db)
+    ]
 
 
 async def due_transitions(db: AsyncSession, now: datetime) -> int:

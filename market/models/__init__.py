@@ -24,6 +24,7 @@ from market.models._resources import (
     ServiceOrder,
     meeting_offerings,
 )
+from market.models._stats import stats_days
 from market.models._tasks import (
     FundingMode,
     Task,
@@ -73,6 +74,7 @@ __all__ = [
     "UserSession",
     "login_throttle",
     "meeting_offerings",
+    "stats_days",
     "task_alliances",
     "task_communities",
     "task_needs",

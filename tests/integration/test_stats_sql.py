@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import local
+from bench.generate import SCALES, generate
+from market.clock import ManualClock, local
 from market.db import create_engine
 from market.demo import load_demo
+from market.invariants import check
+from market.models import stats_days
 from market.services import _stats as stats
 from tests import stats_reference as reference
 from tests.factories import (
@@ -117,6 +121,31 @@ async def test_database_statistics_equal_counting_row_by_row_over_every_period(a
     assert year.by_alliance["park"].orders["requested"] >= 1 and total.orders["declined"] >= 1
     assert year.by_street["none"].needs.raised >= 1
     assert total.classes.attended >= 1 and total.projects_closed >= 1
+
+
+async def test_database_statistics_equal_counting_row_by_row_on_generated_years(
+    database_url: str, clock: ManualClock
+) -> None:
+    # Two years of generated history, loaded around the service: its rollup is counted by the generator.
+    await generate(database_url, SCALES["smoke"], now=clock.now(), say=lambda _: None)
+    now = clock.now()
+    engine = create_engine(database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            for start, end in _periods(local(now).date()):
+                want = await reference.report(db, start, end, now=now)
+                assert await stats.report(db, start, end, now=now) == want, (start, end)
+                assert await stats.headline(db, start, end, now=now) == want.total.tasks
+                assert await stats.by_month(db, start, end, now=now) == await reference.by_month(
+                    db, start, end, now=now
+                ), (start, end)
+            assert (await stats.report(db, *stats.default_period(now), now=now)).total.tasks.posted > 0
+            assert not [v for v in await check(db, now) if v.rule == "statistics_out_of_step"]
+            # A rollup that no longer counts what its rows count is a violation of the lists check.
+            await db.execute(update(stats_days).where(stats_days.c.kind == stats.NEEDS).values(n0=stats_days.c.n0 + 1))
+            assert {v.rule for v in await check(db, now)} == {"statistics_out_of_step"}
+    finally:
+        await engine.dispose()
 
 
 # Statements ----------------------------------------------------------------------------------------------------
