@@ -38,7 +38,7 @@ from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
 from market.security import cookie_name, session_auth
-from market.serving import PROBES, log_access
+from market.serving import PROBES, log_access, survive_lost_connections
 from market.settings import Settings, get_settings
 from market.ticker import ticker
 
@@ -67,6 +67,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         session_dependency_key=STORED_SESSION,
         set_default_exception_handler=False,
     )
+    # A connection lost after the answer was made (a database restart) does not break that answer.
+    survive_lost_connections(alchemy)
     from advanced_alchemy.extensions.litestar.store import SQLAlchemyStore
 
     stores = StoreRegistry(default_factory=lambda name: SQLAlchemyStore(alchemy, model=KeyValue, namespace=name))

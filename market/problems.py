@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException, ValidationException
 from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetailsException, ProblemDetailsPlugin
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
 from market.errors import ApplicationError
 
@@ -81,18 +86,139 @@ def from_data_error(exc: DataError) -> ProblemDetailsException:
     return _problem(422, "invalid-input", "Invalid input", "数据超出允许范围 (a value is out of range)")
 
 
+@dataclass(frozen=True)
+class Fault:
+    """A failure of the database or the disk under it, not of the request: what the client is told about it."""
+
+    status: int
+    slug: str
+    title: str
+    detail: str
+    # Seconds a client should wait before trying again; every 503 has one.
+    retry_after: int | None = None
+
+    def problem(self) -> ProblemDetailsException:
+        """The fault as problem details, with `Retry-After` when there is one."""
+        headers = {"Retry-After": str(self.retry_after)} if self.retry_after else None
+        return _problem(self.status, self.slug, self.title, self.detail, None, headers)
+
+
+BUSY = Fault(503, "busy", "Busy", "系统繁忙，请稍后重试 (busy, try again)", retry_after=2)
+UNAVAILABLE = Fault(
+    503,
+    "database-unavailable",
+    "Database unavailable",
+    "暂时无法连接数据库，请稍后重试 (the database cannot be reached just now; try again shortly)",
+    retry_after=5,
+)
+READ_ONLY = Fault(
+    503,
+    "read-only",
+    "Read-only",
+    "数据库暂时只读，更改未保存，请稍后重试 (the database is read-only for now; nothing was saved, try again later)",
+    retry_after=30,
+)
+STORAGE_FULL = Fault(
+    507,
+    "storage-full",
+    "Insufficient storage",
+    "存储空间已满，更改未保存，请联系管理员 (storage is full; nothing was saved, tell the administrator)",
+)
+
+# SQLite's primary result codes (`sqlite3.Error.sqlite_errorname` carries the extended name, e.g.
+# SQLITE_BUSY_SNAPSHOT, so prefixes match), and the English text of the same codes for a driver that gives only it.
+_SQLITE_FAULTS = (
+    ("SQLITE_BUSY", "database is locked", BUSY),
+    ("SQLITE_LOCKED", "database table is locked", BUSY),
+    ("SQLITE_CANTOPEN", "unable to open database file", UNAVAILABLE),
+    ("SQLITE_FULL", "database or disk is full", STORAGE_FULL),
+    ("SQLITE_READONLY", "attempt to write a readonly database", READ_ONLY),
+)
+# PostgreSQL SQLSTATEs (asyncpg's exceptions and SQLAlchemy's wrappers of them carry `sqlstate`).
+_PG_FAULTS = {
+    "53100": STORAGE_FULL,  # disk_full
+    "25006": READ_ONLY,  # read_only_sql_transaction: a standby, or default_transaction_read_only
+    "57P01": UNAVAILABLE,  # admin_shutdown: the server is stopping or restarting
+    "57P02": UNAVAILABLE,  # crash_shutdown
+    "57P03": UNAVAILABLE,  # cannot_connect_now: the server is starting up
+    "53300": BUSY,  # too_many_connections
+}
+_OS_FAULTS = {errno.ENOSPC: STORAGE_FULL, errno.EDQUOT: STORAGE_FULL, errno.EROFS: READ_ONLY}
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    """The exception, the driver's error SQLAlchemy wraps, and what they were raised from."""
+    seen: set[int] = set()
+    todo: list[BaseException | None] = [exc]
+    while todo:
+        e = todo.pop(0)
+        if e is None or id(e) in seen:
+            continue
+        seen.add(id(e))
+        yield e
+        orig = getattr(e, "orig", None)
+        todo += [orig if isinstance(orig, BaseException) else None, e.__cause__]
+
+
+def _fault_of_one(e: BaseException) -> Fault | None:
+    if isinstance(e, DBAPIError) and e.connection_invalidated:
+        # SQLAlchemy saw the connection die under the statement (a restart, a cut): the pool drops it.
+        return UNAVAILABLE
+    if isinstance(e, PoolTimeoutError):
+        return BUSY  # every pooled connection stayed in use past the pool's timeout
+    if isinstance(e, sqlite3.Error):
+        name, message = getattr(e, "sqlite_errorname", "") or "", str(e)
+        for prefix, text, fault in _SQLITE_FAULTS:
+            if name.startswith(prefix) or text in message:
+                return fault
+        return None
+    sqlstate = getattr(e, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        # Class 08 is a connection exception (the server went away, or refused us).
+        return UNAVAILABLE if sqlstate.startswith("08") else _PG_FAULTS.get(sqlstate)
+    if isinstance(e, OSError):
+        if e.errno in _OS_FAULTS:
+            return _OS_FAULTS[e.errno]
+        # Refused, reset, aborted, timed out: the one peer this service talks to is its database.
+        if isinstance(e, ConnectionError | TimeoutError):
+            return UNAVAILABLE
+    return None
+
+
+def fault_of(exc: BaseException) -> Fault | None:
+    """Which fault of the database (unreachable, busy, read-only, full) or its disk an error is, if any."""
+    for e in _causes(exc):
+        fault = _fault_of_one(e)
+        if fault is not None:
+            return fault
+    # Any other OperationalError is, by PEP 249, the database's trouble rather than the request's: taken as busy.
+    return BUSY if isinstance(exc, OperationalError) else None
+
+
+def _log_fault(fault: Fault, exc: BaseException) -> None:
+    # A fault is the environment's, not a bug: one line each, no traceback, however many requests meet it.
+    log.warning("database fault %s (%s): %s: %s", fault.status, fault.slug, type(exc).__name__, exc)
+
+
 def from_operational_error(exc: OperationalError) -> ProblemDetailsException:
-    """The database was busy beyond our timeout: ask the client to retry rather than report a fault."""
-    log.warning("database busy: %s", exc.orig)
-    return _problem(503, "busy", "Busy", "系统繁忙，请稍后重试 (busy, try again)", None)
+    """A database fault (busy beyond our timeout, unreachable, read-only, full): its status, and when to retry."""
+    fault = fault_of(exc) or BUSY
+    _log_fault(fault, exc)
+    return fault.problem()
 
 
 def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
-    """Anything unexpected: logged in full, reported without internals."""
+    """Anything unexpected: logged in full, reported without internals; a database or disk fault says which."""
     if isinstance(exc, RecursionError):
         # The JSON decoder gives up on absurdly nested bodies; that is the client's malformed input.
         detail = "请求内容嵌套过深 (request body nested too deeply)"
         return _problem(400, "malformed-request", "Malformed request", detail).to_response(request)
+    # Raised past SQLAlchemy's OperationalError: the driver's own connect errors (asyncpg raises OSError and
+    # PostgresError while connecting), a dead connection SQLAlchemy wraps as InterfaceError, a full disk.
+    fault = fault_of(exc)
+    if fault is not None:
+        _log_fault(fault, exc)
+        return fault.problem().to_response(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(500, "internal", "Internal error", "服务器内部错误 (internal error)").to_response(request)
 

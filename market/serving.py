@@ -21,6 +21,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy import text
 
 from market.caching import HTTP_CACHE
+from market.problems import fault_of
 
 ACCESS_LOGGER = "jiebang.access"
 # A probe that cannot reach the database in this long answers "not ready" rather than hang the orchestrator.
@@ -84,6 +85,34 @@ def _not_ready(detail: str, error: str, heads: frozenset[str], current: frozense
 
 
 PROBES = [healthz, readyz]
+
+
+def survive_lost_connections(alchemy: SQLAlchemyAsyncConfig) -> None:
+    """Let the request's session close, as its answer starts, survive a connection that died meanwhile.
+
+    advanced-alchemy closes the session before the answer is sent, which rolls back what the request left open;
+    writes were committed (or not) by `writing` before the answer was made. When PostgreSQL restarts between the
+    handler's last statement and that rollback, the server has rolled back already, and failing here would break
+    an answer that is complete and true: the fault is logged and the dead connection left for the pool to drop
+    (SQLAlchemy has invalidated it). Any other error is raised as before.
+    """
+    close = alchemy.before_send_handler
+    # Set by the config itself (for its own session key, unique per config), never one of its string shorthands.
+    if not callable(close):
+        raise TypeError(f"expected the config's session handler, got {close!r}")
+
+    async def close_session(message: Message, scope: Scope) -> None:
+        try:
+            closing = close(message, scope)
+            if closing is not None:
+                await closing
+        except Exception as exc:
+            fault = fault_of(exc)
+            if fault is None:
+                raise
+            logging.getLogger("jiebang").warning("session close met a database fault (%s): %r", fault.slug, exc)
+
+    alchemy.before_send_handler = close_session
 
 
 class AccessLog:

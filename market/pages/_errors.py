@@ -2,7 +2,8 @@
 
 `HtmlErrorPages` wraps every exception handler the app has (the problem-details plugin's included), so it must be
 listed after that plugin: for a page path it renders `templates/errors/<status>.html.j2`; a page that needs a
-signed-in user (401) redirects to `/login?next=<the page>` instead.
+signed-in user (401) redirects to `/login?next=<the page>` instead. A fault of the database or its disk
+(market.problems.fault_of) gets its own wording on the 503 page, or the 507 page, and the same `Retry-After`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,17 @@ from litestar.config.app import AppConfig
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.plugins import InitPlugin
 from litestar.response import Redirect, Template
-from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from market.errors import ApplicationError
 from market.i18n import localize_detail
 from market.pages._base import lang_of
+from market.problems import fault_of
 
 log = logging.getLogger("jiebang")
 
 # Statuses with a page of their own; any other 4xx uses 400's, any other 5xx 500's.
-PAGES = frozenset({400, 403, 404, 409, 422, 500, 503})
+PAGES = frozenset({400, 403, 404, 409, 422, 500, 503, 507})
 _MACHINE_PATHS = ("/api/", "/schema")
 
 
@@ -40,6 +42,9 @@ def status_of(exc: Exception) -> int:
     """The HTTP status an exception stands for, as the problem-details mapping decides it."""
     if isinstance(exc, ApplicationError):
         return exc.status_code
+    fault = fault_of(exc)
+    if fault is not None:
+        return fault.status
     if isinstance(exc, ValidationException):
         return 400
     if isinstance(exc, HTTPException):
@@ -48,8 +53,6 @@ def status_of(exc: Exception) -> int:
         return 409
     if isinstance(exc, DataError):
         return 422
-    if isinstance(exc, OperationalError):
-        return 503
     return 500
 
 
@@ -60,7 +63,11 @@ def html_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         url = request.url
         here = url.path + (f"?{url.query}" if url.query else "")
         return Redirect(f"/login?next={quote(here, safe='/')}", status_code=303)
-    if status >= 500:
+    fault = fault_of(exc) if status >= 500 else None
+    if fault is not None:
+        # A fault of the environment, not a bug: one line, as the API's problem details log it.
+        log.warning("page fault %s (%s) on %s %s: %r", status, fault.slug, request.method, request.url.path, exc)
+    elif status >= 500:
         log.error("page error on %s %s", request.method, request.url.path, exc_info=exc)
     template = status if status in PAGES else (500 if status >= 500 else 400)
     detail = ""
@@ -68,8 +75,9 @@ def html_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
         detail = localize_detail(str(getattr(exc, "detail", "") or ""), lang_of(request))
     return Template(
         f"errors/{template}.html.j2",
-        context={"status": status, "detail": detail, "viewer": None},
+        context={"status": status, "detail": detail, "viewer": None, "fault": fault.slug if fault else ""},
         status_code=status,
+        headers={"Retry-After": str(fault.retry_after)} if fault and fault.retry_after else None,
     )
 
 
