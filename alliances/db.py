@@ -40,6 +40,10 @@ def _stamp_new_rows(session: Session, _flush: UOWTransaction, _instances: object
             row.created_at = row.updated_at = now()
 
 
+# How long opening a PostgreSQL connection may take: a database host that has gone silent (not refusing, just not
+# answering) would otherwise hold each request for asyncpg's default of 60 s before it is told 503.
+PG_CONNECT_TIMEOUT_SECONDS = 10.0
+
 # Execution option that asks our SQLite "begin" hook for BEGIN IMMEDIATE.
 _SQLITE_BEGIN = "jiebang_sqlite_begin"
 
@@ -50,7 +54,15 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         _configure_sqlite(engine)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # pool_pre_ping: a pooled connection a database restart has killed is found out before use, not by a request.
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=True,
+        connect_args={"timeout": PG_CONNECT_TIMEOUT_SECONDS},
+    )
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

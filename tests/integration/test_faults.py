@@ -20,6 +20,7 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import event, text
 
+import alliances.db
 from market.app import create_app
 from market.clock import ManualClock
 from market.db import create_engine
@@ -105,6 +106,40 @@ async def test_an_unreachable_database_is_503_with_retry_after_on_reads_writes_a
         ready = await client.get("/readyz")
         assert problem(ready, 503)["detail"] == "database unreachable"
         assert ready.headers["retry-after"] == "5"
+
+
+class Silent:
+    """A database host that accepts connections and never answers (a partition, a hung server)."""
+
+    def __init__(self) -> None:
+        self.held: list[asyncio.StreamWriter] = []
+
+    async def __aenter__(self) -> int:
+        async def hold(_reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            self.held.append(writer)
+
+        self.server = await asyncio.start_server(hold, "127.0.0.1", 0)
+        port: int = self.server.sockets[0].getsockname()[1]
+        return port
+
+    async def __aexit__(self, *_: object) -> None:
+        self.server.close()
+        for writer in self.held:
+            writer.transport.abort()
+
+
+@only_postgresql
+async def test_a_silent_database_is_503_after_the_connect_timeout_not_a_hang(
+    settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(alliances.db, "PG_CONNECT_TIMEOUT_SECONDS", 0.5)
+    async with Silent() as port:
+        silent = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/jiebang"
+        async with serving(replace(settings, database_url=silent), clock) as (_, client):
+            started = time.monotonic()
+            fault(await client.get("/api/v1/tasks"), 503, "database-unavailable", 5)
+            fault_page(await client.get("/tasks"), 503, "暂时无法连接数据库", 5)
+            assert time.monotonic() - started < 10
 
 
 # Disk full -----------------------------------------------------------------------------------------------------
