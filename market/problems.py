@@ -179,7 +179,8 @@ def _fault_of_one(e: BaseException) -> Fault | None:
     if isinstance(e, OSError):
         if e.errno in _OS_FAULTS:
             return _OS_FAULTS[e.errno]
-        # Refused, reset, aborted, timed out: the one peer this service talks to is its database.
+        # Refused, reset, aborted, timed out: the one peer whose errors reach here is the database (market/sms.py,
+        # the only other, never raises).
         if isinstance(e, ConnectionError | TimeoutError):
             return UNAVAILABLE
     return None
