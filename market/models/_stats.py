@@ -10,7 +10,8 @@ from market.db import metadata
 # street's id as text ('' for none: the park's services, an organisation's own need). The counts n0… are those of
 # `market.services._stats` (a task's posted, claimed, awarded, unclaimed; a need's raised and each state; an order's
 # each state; a closed project's count and score sum), from each row's stored state. It is rewritten for every day a
-# transaction touched, in that transaction, from the rows themselves (`market.services._stats.refresh_days`).
+# transaction touched, in that transaction, from the rows themselves (`market.services._stats.refresh_days`), and so
+# is the day's month: a row of kind `<kind>:m` dated the month's first day, the sum of its days.
 STATS_WIDTH = 6
 
 stats_days = Table(

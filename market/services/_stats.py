@@ -45,8 +45,10 @@ from sqlalchemy import (
     func,
     insert,
     inspect,
+    literal,
     literal_column,
     not_,
+    or_,
     select,
     text,
     true,
@@ -166,6 +168,9 @@ BY_ALLIANCE_ID, BY_STREET_ID = "alliance_id", "street_id"
 # What the daily rollup keeps. Classes are counted live: each sign-up moves a session's confirmed places, and the
 # sign-up burst should not queue on a rollup row; a year of held sessions is one indexed range.
 ROLLED = (TASKS, NEEDS, ORDERS, PROJECTS)
+# A month's sum of a kind's days is kept too, as the kind with this suffix dated the month's first day: a year's
+# report reads some twelve months and the days of the months it only partly covers.
+MONTHLY = ":m"
 Column = ColumnElement[Any] | QueryableAttribute[Any]
 
 
@@ -407,12 +412,31 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
     return slices
 
 
+def _month_after(day: date) -> date:
+    """The first day of the month after `day`'s."""
+    return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
+
+
+def _rolled_rows(start: date, until: date, kinds: Sequence[str]) -> ColumnElement[bool]:
+    """The rollup rows of `kinds` that add up to the days from `start` to before `until`: a month's row for each whole
+    month, a day's row for each day of a month only partly in."""
+    d = stats_days.c
+    whole_from = start if start.day == 1 else _month_after(start)
+    whole_to = until.replace(day=1)
+    if whole_from >= whole_to:
+        return and_(d.kind.in_(kinds), d.day >= start, d.day < until)
+    return or_(
+        and_(d.kind.in_(kinds), or_(and_(d.day >= start, d.day < whole_from), and_(d.day >= whole_to, d.day < until))),
+        and_(d.kind.in_([k + MONTHLY for k in kinds]), d.day >= whole_from, d.day < whole_to),
+    )
+
+
 def _rolled(start: date, until: date) -> Select[Any]:
-    """The rollup's days from `start` to before `until`, summed per kind and slice."""
+    """The rollup's days from `start` to before `until`, summed per kind and slice (a month's kind ends in MONTHLY)."""
     d = stats_days.c
     return (
         select(d.kind, d.dim, d.key, *(func.sum(d[f"n{i}"]).label(f"n{i}") for i in range(WIDTH)))
-        .where(d.kind.in_(ROLLED), d.day >= start, d.day < until)
+        .where(_rolled_rows(start, until, ROLLED))
         .group_by(d.kind, d.dim, d.key)
     )
 
@@ -594,7 +618,25 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
 
 
 _COLUMNS = ["kind", "day", "dim", "key", *(f"n{i}" for i in range(STATS_WIDTH))]
-_LOCK_CLASS = 0x57A7  # PostgreSQL advisory locks of the rollup: (this, day ordinal × 8 + the kind's place)
+_LOCK_CLASS = 0x57A7  # PostgreSQL advisory locks of the rollup: (this, month ordinal × 8 + the kind's place)
+
+
+def _sum_month(conn: Connection | Session, kind: str, month: date) -> None:
+    """Rewrite a kind's month row from its days' rows."""
+    d = stats_days.c
+    conn.execute(delete(stats_days).where(d.kind == kind + MONTHLY, d.day == month))
+    summed = (
+        select(
+            literal(kind + MONTHLY, String).label("kind"),
+            literal(month, Date).label("day"),
+            d.dim,
+            d.key,
+            *(func.sum(d[f"n{i}"]).label(f"n{i}") for i in range(STATS_WIDTH)),
+        )
+        .where(d.kind == kind, d.day >= month, d.day < _month_after(month))
+        .group_by(d.dim, d.key)
+    )
+    conn.execute(insert(stats_days).from_select(_COLUMNS, summed))
 
 
 def rebuild(conn: Connection | Session, kinds: Sequence[str] = ROLLED) -> None:
@@ -604,23 +646,33 @@ def rebuild(conn: Connection | Session, kinds: Sequence[str] = ROLLED) -> None:
     if dialect == "postgresql":
         conn.execute(text("LOCK TABLE stats_days IN SHARE ROW EXCLUSIVE MODE"))
     for kind in kinds:
-        conn.execute(delete(stats_days).where(stats_days.c.kind == kind))
+        conn.execute(delete(stats_days).where(stats_days.c.kind.in_([kind, kind + MONTHLY])))
         conn.execute(insert(stats_days).from_select(_COLUMNS, _days_of(kind, None, None, dialect)))
+        days = conn.execute(select(stats_days.c.day).where(stats_days.c.kind == kind).distinct()).scalars()
+        for month in sorted({day.replace(day=1) for day in days}):
+            _sum_month(conn, kind, month)
 
 
 def refresh_days(session: Session, days: set[tuple[str, date]]) -> None:
-    """Rewrite the rollup of each (kind, day) from that day's rows, in the session's transaction.
+    """Rewrite the rollup of each (kind, day) from that day's rows, and its month from its days, in the session's
+    transaction.
 
-    On PostgreSQL each (kind, day) is first locked, in a fixed order (so two transactions never wait on each other in
-    a cycle), and the rewrite reads after the lock: a concurrent transaction's committed change to the day is in it.
+    On PostgreSQL each (kind, month) is first locked, in a fixed order (so two transactions never wait on each other
+    in a cycle), and the rewrite reads after the lock: a concurrent transaction's committed change to it is in it.
     """
     dialect = session.get_bind().dialect.name
+    months: dict[tuple[str, date], list[date]] = defaultdict(list)
     for kind, day in sorted(days):
+        months[(kind, day.replace(day=1))].append(day)
+    for (kind, month), in_month in sorted(months.items()):
         if dialect == "postgresql":
-            session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, day.toordinal() * 8 + ROLLED.index(kind))))
-        lo, hi = period_bounds(day, day)
-        session.execute(delete(stats_days).where(stats_days.c.kind == kind, stats_days.c.day == day))
-        session.execute(insert(stats_days).from_select(_COLUMNS, _days_of(kind, lo, hi, dialect)))
+            lock = month.toordinal() * 8 + ROLLED.index(kind)
+            session.execute(select(func.pg_advisory_xact_lock(_LOCK_CLASS, lock)))
+        for day in in_month:
+            lo, hi = period_bounds(day, day)
+            session.execute(delete(stats_days).where(stats_days.c.kind == kind, stats_days.c.day == day))
+            session.execute(insert(stats_days).from_select(_COLUMNS, _days_of(kind, lo, hi, dialect)))
+        _sum_month(session, kind, month)
 
 
 # Which rows count on which day, and which changes move whole kinds.
@@ -722,7 +774,7 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
     """The statistics for tasks, needs, orders, classes and projects in the period, in one statement."""
     result = await db.execute(_report_statement(start, end, now))
     # PostgreSQL sums a bigint into a numeric: every count comes back a Python int.
-    rows = [(kind, dim, key, [int(v or 0) for v in n]) for kind, dim, key, *n in result]
+    rows = [(kind.removesuffix(MONTHLY), dim, key, [int(v or 0) for v in n]) for kind, dim, key, *n in result]
     out = Report(start, end)
     alliances = {"": PARK}
     streets = {"": NO_STREET}
@@ -766,10 +818,8 @@ async def headline(db: AsyncSession, start: date, end: date, *, now: datetime) -
         d = stats_days.c
         parts.append(
             select(*(func.sum(d[f"n{i}"]).label(f"n{i}") for i in range(4))).where(
-                d.kind == TASKS,
+                _rolled_rows(start, _rolled_until(end, today), [TASKS]),
                 d.dim == BY_CATEGORY,
-                d.day >= start,
-                d.day < _rolled_until(end, today),
             )
         )
     got = TaskCounts()
@@ -859,10 +909,8 @@ async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -
         d = (
             select(_month_index(stats_days.c.day, months, days=True).label("month"), *stats_days.c)
             .where(
-                stats_days.c.kind.in_([TASKS, NEEDS]),
+                _rolled_rows(start, until, [TASKS, NEEDS]),
                 stats_days.c.dim == BY_CATEGORY,
-                stats_days.c.day >= start,
-                stats_days.c.day < until,
             )
             .subquery()
         )
@@ -873,6 +921,7 @@ async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -
             ).group_by(d.c.kind, d.c.month),
         ]
     for kind, _, month, *counts in await db.execute(union_all(*parts)):
+        kind = kind.removesuffix(MONTHLY)
         m, got = out[int(month)], [int(v or 0) for v in counts]
         if kind == TASKS:
             _add_tasks(m.tasks, got)
@@ -894,4 +943,16 @@ async def rollup_out_of_step(db: AsyncSession) -> list[tuple[str, date]]:
         for difference in (counted.except_(kept), kept.except_(counted)):
             rows = difference.subquery()
             found.update((k, d) for k, d in await db.execute(select(rows.c.kind, rows.c.day)))
+        # Each month row is the sum of its days' rows.
+        summed: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0] * STATS_WIDTH)
+        kept_months: dict[tuple[date, str, str], list[int]] = {}
+        for row in await db.execute(select(stats_days).where(stats_days.c.kind.in_([kind, kind + MONTHLY]))):
+            counts = [int(row._mapping[f"n{i}"]) for i in range(STATS_WIDTH)]
+            if row.kind == kind:
+                total = summed[(row.day.replace(day=1), row.dim, row.key)]
+                total[:] = [a + b for a, b in zip(total, counts, strict=True)]
+            else:
+                kept_months[(row.day, row.dim, row.key)] = counts
+        for month, _, _ in {*summed, *kept_months} - {k for k in summed if summed[k] == kept_months.get(k)}:
+            found.add((kind + MONTHLY, month))
     return sorted(found)
