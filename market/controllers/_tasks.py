@@ -64,29 +64,28 @@ def _question(q: TaskQuestion) -> Question:
 
 
 async def detail(db: AsyncSession, task_id: int, viewer: User | None, clock: Clock) -> Task:
-    """A task in full, as this viewer may see it."""
-    t = await tasks.get_task(db, task_id, viewer=viewer)
-    s = summary(t, tasks.status_of(t, clock.now()), viewer)
+    """A task in full, as this viewer may see it (read as columns: three statements)."""
+    t = await tasks.task_row(db, task_id, now=clock.now(), viewer=viewer)
     return Task(
         id=t.id,
         title=t.title,
         description=t.description,
-        category=s.category,
-        status=s.status,
+        category=ServiceCategory(t.category),
+        status=TaskStatus(t.status),
         posting_unit=t.posting_unit,
         budget_fen=t.budget_fen,
         funding_mode=t.funding_mode,
         claim_deadline=t.claim_deadline,
         allow_joint=t.allow_joint,
-        alliances=s.alliances,
-        communities=s.communities,
-        need_ids=await tasks.need_ids_of(db, t.id),
+        alliances=tasks.alliance_refs(t.alliances),
+        communities=tasks.community_refs(t.communities),
+        need_ids=sorted(n for (n,) in t.need_ids or ()),
         rubric=[Criterion(c["name"], c["maximum"]) for c in t.rubric],
         posted_at=t.posted_at,
         closed_at=t.closed_at,
         cancel_reason=t.cancel_reason,
         reposted_from_id=t.reposted_from_id,
-        claims=s.claims,
+        claims=t.claims,
         questions=[_question(q) for q in await tasks.questions_of(db, t.id, viewer=viewer)],
         amendments=[
             Amendment(a.number, a.reason, a.changes, a.material, a.made_at) for a in await tasks.amendments_of(db, t.id)
@@ -118,8 +117,8 @@ class TaskController(Controller):
         """Browse tasks (drafts only for the committee); status is what it is now, deadlines included."""
         now = clock.now()
         f = tasks.TaskFilter(status, category, alliance, community_id, q, limit, offset)
-        total, rows = await tasks.list_tasks(db_session, f, now=now, viewer=viewer)
-        return TaskPage(total=total, items=[summary(t, tasks.status_of(t, now), viewer) for t in rows])
+        total, rows = await tasks.browse(db_session, f, now=now, viewer=viewer)
+        return TaskPage(total=total, items=rows)
 
     @get("/{task_id:int}", exclude_from_auth=True)
     async def get_task(
@@ -214,7 +213,7 @@ class TaskController(Controller):
         self, db_session: NamedDependency[AsyncSession], viewer: Viewer, task_id: PathId
     ) -> list[Question]:
         """Answered questions (the committee also sees unanswered ones); askers are never named."""
-        await tasks.get_task(db_session, task_id, viewer=viewer)
+        await tasks.visible_task(db_session, task_id, viewer)
         return [_question(q) for q in await tasks.questions_of(db_session, task_id, viewer=viewer)]
 
     @post("/{task_id:int}/questions")

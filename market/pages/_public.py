@@ -175,9 +175,8 @@ async def favicon() -> File:
 async def home(db_session: Db, clock: Now, viewer: Viewer) -> Template:
     """The chairing alliance, new tasks, upcoming night classes and the year's headline numbers (发榜/揭榜/承榜)."""
     now = clock.now()
-    rows = await alliance_services.list_alliances(db_session, today=local_date(now))
-    chair = next((r.alliance for r in rows if r.chairing), None)
-    _, new_tasks = await tasks.list_tasks(
+    term = await alliance_services.term_on(db_session, local_date(now))
+    new_tasks = await tasks.newest(
         db_session, tasks.TaskFilter(status=TaskStatus.POSTED, limit=5), now=now, viewer=viewer
     )
     upcoming = await class_views.page(db_session, classes.ClassFilter(upcoming=True, limit=5), clock)
@@ -185,8 +184,8 @@ async def home(db_session: Db, clock: Now, viewer: Viewer) -> Template:
     return page(
         "market/home.html.j2",
         viewer,
-        chair=chair,
-        tasks=[task_views.summary(t, tasks.status_of(t, now)) for t in new_tasks],
+        chair=term.alliance if term else None,
+        tasks=new_tasks,
         classes=upcoming.items,
         headline=await stats.headline(db_session, start, end, now=now),
     )
@@ -209,7 +208,7 @@ async def task_list(
     """The board, filtered by status, category, alliance and a search text; 20 a page."""
     now = clock.now()
     number = page_number(page_)
-    codes = [a.alliance.code for a in await alliance_services.list_alliances(db_session, today=local_date(now))]
+    codes = await tasks.alliance_codes(db_session)
     cat = enum_or_none(ServiceCategory, category)
     f = tasks.TaskFilter(
         status=enum_or_none(TaskStatus, status),
@@ -219,11 +218,12 @@ async def task_list(
         limit=20,
         offset=(number - 1) * 20,
     )
-    total, rows = await tasks.list_tasks(db_session, f, now=now, viewer=viewer)
+    # The cards show neither alliances nor communities: they are not read.
+    total, rows = await tasks.browse(db_session, f, now=now, viewer=viewer, refs=False)
     return page(
         "market/tasks/list.html.j2",
         viewer,
-        tasks=[task_views.summary(t, tasks.status_of(t, now)) for t in rows],
+        tasks=rows,
         paging=Paging(number, total),
         filters={"status": f.status or "", "category": f.category or "", "alliance": f.alliance or "", "q": f.q or ""},
         statuses=[s for s in TaskStatus if s != TaskStatus.DRAFT],

@@ -117,14 +117,14 @@ class Read:
 # Every public GET route. The budgets are what each runs today, the per-request check for time-due transitions
 # (market.flows.anything_due) and SQLite's BEGIN included; lower one when a read gets leaner.
 BUDGETS: dict[str, Read] = {
-    "/": Read(lambda _: "/", 22),
+    "/": Read(lambda _: "/", 18),
     "/lang/{code:str}": Read(lambda _: "/lang/en?next=/tasks", 0, status=303),
     "/login": Read(lambda _: "/login", 0),
     "/favicon.ico": Read(lambda _: "/favicon.ico", 0),
     "/healthz": Read(lambda _: "/healthz", 0),
     "/readyz": Read(lambda _: "/readyz", 2),
-    "/tasks": Read(lambda _: "/tasks?status=posted&category=elderly_care&alliance=new-orgs&q=%E8%80%81&page=1", 8),
-    "/tasks/{task_id:int}": Read(lambda d: f"/tasks/{d['task']}", 10),
+    "/tasks": Read(lambda _: "/tasks?status=posted&category=elderly_care&alliance=new-orgs&q=%E8%80%81&page=1", 5),
+    "/tasks/{task_id:int}": Read(lambda d: f"/tasks/{d['task']}", 7),
     "/projects": Read(lambda _: "/projects", 6),
     "/projects/{project_id:int}": Read(lambda d: f"/projects/{d['project']}", 13),
     "/classes": Read(lambda _: "/classes", 7),
@@ -145,10 +145,10 @@ BUDGETS: dict[str, Read] = {
     "/apply/thanks": Read(lambda _: "/apply/thanks", 0),
     "/api-docs": Read(lambda _: "/api-docs", 0),
     "/api/v1/tasks": Read(
-        lambda _: "/api/v1/tasks?status=posted&category=elderly_care&alliance=new-orgs&q=%E8%80%81&limit=20", 6
+        lambda _: "/api/v1/tasks?status=posted&category=elderly_care&alliance=new-orgs&q=%E8%80%81&limit=20", 4
     ),
-    "/api/v1/tasks/{task_id:int}": Read(lambda d: f"/api/v1/tasks/{d['task']}", 8),
-    "/api/v1/tasks/{task_id:int}/questions": Read(lambda d: f"/api/v1/tasks/{d['task']}/questions", 6),
+    "/api/v1/tasks/{task_id:int}": Read(lambda d: f"/api/v1/tasks/{d['task']}", 5),
+    "/api/v1/tasks/{task_id:int}/questions": Read(lambda d: f"/api/v1/tasks/{d['task']}/questions", 4),
     # The committee reading proposals is an audited read: +4 (end the read, lock the audit head, insert every
     # entry in one statement, move the head), however many proposals it reads.
     "/api/v1/tasks/{task_id:int}/proposals": Read(
