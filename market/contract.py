@@ -17,7 +17,14 @@ from litestar import Litestar
 from litestar._openapi.schema_generation.plugins.struct import StructSchemaPlugin
 from litestar.handlers.http_handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIFormat, OpenAPIHeader, OpenAPIMediaType, OpenAPIType, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Schema,
+)
 from litestar.routes import HTTPRoute
 from litestar.typing import FieldDefinition
 
@@ -51,8 +58,11 @@ WHY = {
     415: "A write whose body is not application/json (multipart/form-data where the operation takes a file)",
     422: "Well-formed, but breaks a rule the document cannot express (a date in the past, a budget above the task's)",
     429: "Too many sign-in attempts for this account name or from this address; wait the seconds `Retry-After` says",
-    503: "The database stayed busy past its timeout; retry",
+    503: "The database is busy past its timeout, cannot be reached, or is read-only; retry after `Retry-After` seconds",
+    507: "The database's disk is full: nothing was saved (no `Retry-After`: someone must free space first)",
 }
+# Statuses whose answer always says when to try again (the sign-in throttle, the database's faults).
+RETRY_AFTER = frozenset({429, 503})
 
 
 def _public(handler: HTTPRouteHandler) -> bool:
@@ -76,7 +86,8 @@ def problems_of(handler: HTTPRouteHandler, method: str, route: HTTPRoute) -> lis
     path_ids = set(route.path_parameters)
     body = "data" in params
     query = params - path_ids - {"data"}
-    statuses: set[int] = set()
+    # Any operation may meet a fault of the database (market/problems.py `fault_of`); a write also a full disk.
+    statuses: set[int] = {503}
     if body or query or path_ids:
         statuses.add(400)
     if not _public(handler):
@@ -86,8 +97,9 @@ def problems_of(handler: HTTPRouteHandler, method: str, route: HTTPRoute) -> lis
     if path_ids:
         statuses.add(404)
     if method in WRITES:
-        # Every write refuses another site and a body a browser form could send (market/crossorigin.py).
-        statuses |= {403, 409, 415, 503}
+        # Every write refuses another site and a body a browser form could send (market/crossorigin.py), and fails
+        # when the database's disk is full.
+        statuses |= {403, 409, 415, 507}
     if body or query:
         statuses.add(422)
     if body:
@@ -140,6 +152,23 @@ def _document_files(app: Litestar, downloads: dict[tuple[str, str], list[str]]) 
             )
 
 
+def _document_retry_after(app: Litestar) -> None:
+    """Each 429 and 503 declares its `Retry-After` (whole seconds); Litestar's `ResponseSpec` has no headers."""
+    header = OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+        required=True,
+        description="Seconds to wait before trying again",
+    )
+    for path, item in (app.openapi_schema.paths or {}).items():
+        if not path.startswith(API_PREFIX):
+            continue
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = getattr(item, method, None)
+            for status, response in ((operation.responses or {}) if operation else {}).items():
+                if status.isdigit() and int(status) in RETRY_AFTER and isinstance(response, OpenAPIResponse):
+                    response.headers = {**(response.headers or {}), "Retry-After": header}
+
+
 def document_api(app: Litestar) -> None:
     """Declare, on every JSON API operation, the problem responses it can give and whether it needs a session."""
     downloads: dict[tuple[str, str], list[str]] = {}
@@ -169,6 +198,7 @@ def document_api(app: Litestar) -> None:
                 handler.security = security
             if file_types := handler.opt.get("file_types"):
                 downloads[(route.path_format, method.lower())] = sorted(file_types)
+    _document_retry_after(app)
     if downloads:
         _document_files(app, downloads)
 

@@ -419,3 +419,24 @@ async def test_a_postgresql_restart_under_load_fails_only_requests_during_the_ou
     # ... and every request begun after it succeeded, on the same app.
     after = [s for a, _, s in results if a > up]
     assert len(after) >= each and set(after) == {200}, after
+
+
+# The contract ---------------------------------------------------------------------------------------------------
+
+
+@only_sqlite  # the document is the same on either database
+async def test_the_contract_declares_503_with_retry_after_on_every_operation_and_507_on_writes(api: Api) -> None:
+    paths = (await api.anon.ok("GET", "/schema/openapi.json"))["paths"]
+    methods = {"get", "put", "post", "patch", "delete"}
+    operations = [(m, op["responses"]) for item in paths.values() for m, op in item.items() if m in methods]
+    assert len(operations) > 50
+    seconds = {"type": "integer", "minimum": 1}
+    for method, responses in operations:
+        # Any read or write may meet a busy, unreachable or read-only database: 503, saying when to retry.
+        assert responses["503"]["headers"]["Retry-After"]["schema"] == seconds
+        assert responses["503"]["headers"]["Retry-After"]["required"] is True
+        # Only a write can fill the disk; a 507 has no Retry-After (someone must free space first).
+        assert ("507" in responses) == (method != "get")
+        assert "headers" not in responses.get("507", {})
+    login = paths["/api/v1/auth/login"]["post"]["responses"]
+    assert login["429"]["headers"]["Retry-After"]["schema"] == seconds
