@@ -465,9 +465,10 @@ async def lost_link_form(settings: Config, viewer: Viewer, sent: Query = None) -
     return form_page("market/classes/lost.html.j2", viewer, FormState(), sms=settings.sms_enabled, sent=bool(sent))
 
 
-async def _under_limit(request: Request[Any, Any, Any], settings: Settings, phone: str) -> bool:
+async def _seconds_to_wait(request: Request[Any, Any, Any], settings: Settings, phone: str) -> int:
     """Count this request against the number's and the client address's hourly limits (in the database, so every
-    worker shares the count); False once either is reached. Keys are keyed hashes: the store holds no numbers."""
+    worker shares the count) and answer 0; once either is reached, the seconds until every reached one frees (its
+    hour from the last request counted ends), counting nothing. Keys are keyed hashes: the store holds no numbers."""
     store = request.app.stores.get("lost_links")
     secret = settings.effective_secret().encode()
     # The client as the sign-in throttle sees it: behind a configured proxy, each resident is not the proxy.
@@ -477,11 +478,12 @@ async def _under_limit(request: Request[Any, Any, Any], settings: Settings, phon
         ("a:" + hmac.new(secret, address.encode(), hashlib.sha256).hexdigest(), settings.sms_per_address_per_hour),
     )
     counts = [int(await store.get(key) or 0) for key, _ in checks]
-    if any(n >= limit for n, (_, limit) in zip(counts, checks, strict=True)):
-        return False
+    if full := [key for n, (key, limit) in zip(counts, checks, strict=True) if n >= limit]:
+        # The store gives whole seconds rounded down: one more, so the window has surely freed by then.
+        return max([1 + (await store.expires_in(key) or 0) for key in full])
     for n, (key, _) in zip(counts, checks, strict=True):
         await store.set(key, str(n + 1), expires_in=3600)
-    return True
+    return 0
 
 
 @post("/signups/lost", **PUBLIC)
@@ -499,9 +501,11 @@ async def send_lost_link(
     except ApplicationError as exc:
         state = refused(values, exc, lang, ("phone",))
         return form_page("market/classes/lost.html.j2", viewer, state, sms=True, sent=False)
-    if not await _under_limit(request, settings, phone):
+    if wait := await _seconds_to_wait(request, settings, phone):
         state = FormState(values, {}, t("signup.lost_too_often", lang))
-        return page("market/classes/lost.html.j2", viewer, status_code=429, form=state, sms=True, sent=False)
+        throttled = page("market/classes/lost.html.j2", viewer, status_code=429, form=state, sms=True, sent=False)
+        throttled.headers["Retry-After"] = str(wait)
+        return throttled
     async with writing(db_session):
         links = await classes.links_for_number(db_session, phone, now=clock.now())
     texts = [

@@ -21,7 +21,7 @@ from litestar import Litestar, Request
 from litestar.stores.memory import MemoryStore
 from litestar.stores.registry import StoreRegistry
 
-from market.pages._public import _under_limit
+from market.pages._public import _seconds_to_wait
 from market.settings import Settings
 from tests.browser import Browser
 from tests.factories import Api, finance_project, mobile, night_class, sign_up
@@ -136,6 +136,8 @@ async def test_asking_for_a_lost_link_is_rate_limited_per_number(api: Api, gatew
         assert r.status_code == 303
     r = await browser.submit("/signups/lost", "/signups/lost", {"phone": mobile(1)})
     assert r.status_code == 429 and "频繁" in r.text
+    # It says when to ask again: once the hour from the last request counted is over.
+    assert 3590 <= int(r.headers["retry-after"]) <= 3601
     # A number nobody signed up with is limited alike.
     for _ in range(3):
         r = await browser.submit("/signups/lost", "/signups/lost", {"phone": mobile(9)})
@@ -161,6 +163,7 @@ async def test_behind_a_configured_proxy_the_per_address_limit_counts_each_resid
     counting = Litestar(stores=StoreRegistry({"lost_links": MemoryStore()}))
     proxied = dataclasses.replace(settings, trusted_proxies="127.0.0.1", sms_per_address_per_hour=1)
     one, other = _asking_from(counting, "198.51.100.7"), _asking_from(counting, "198.51.100.8")
-    assert await _under_limit(one, proxied, mobile(41))
-    assert not await _under_limit(one, proxied, mobile(42))  # the same resident, another number: their limit
-    assert await _under_limit(other, proxied, mobile(43))  # another resident through the same proxy
+    assert await _seconds_to_wait(one, proxied, mobile(41)) == 0
+    # The same resident, another number: their limit, free again an hour after the request counted.
+    assert 3590 <= await _seconds_to_wait(one, proxied, mobile(42)) <= 3601
+    assert await _seconds_to_wait(other, proxied, mobile(43)) == 0  # another resident through the same proxy
