@@ -134,7 +134,10 @@ async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: P
     user, lang = request.user, lang_of(request)
     values = await form_values(request)
     if not confirmed(values):
-        view = project_views.detail(await projects.detail(db_session, project_id))
+        found = await projects.detail(db_session, project_id)
+        # Only the lead may confirm, so only the lead is asked to.
+        projects.require_lead(user, found.project)
+        view = project_views.detail(found)
         return confirm_page(
             user,
             title=t("org.deliver.title", lang),

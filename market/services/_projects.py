@@ -99,7 +99,8 @@ async def _partner_org_ids(db: AsyncSession, project: Project) -> list[int]:
     return sorted(set((await db.scalars(stmt)).all()))
 
 
-def _require_lead(actor: User, project: Project) -> None:
+def require_lead(actor: User, project: Project) -> None:
+    """Only the lead organisation's members act for the project (pages ask before a confirmation step too)."""
     if actor.role != Role.ORG or actor.organization_id != project.organization_id:
         raise Forbidden("仅承榜牵头组织可以操作 (only the lead organisation may do this)")
 
@@ -123,7 +124,7 @@ async def add_milestone(
 ) -> Milestone:
     """The lead organisation plans a step."""
     project, _ = await _lock(db, project_id, now)
-    _require_lead(actor, project)
+    require_lead(actor, project)
     _in_progress(project)
     m = Milestone(project_id=project.id, title=data.title, due_on=data.due_on)
     db.add(m)
@@ -190,7 +191,7 @@ async def report(
 async def deliver(db: AsyncSession, project_id: int, *, actor: User, now: datetime) -> Project:
     """The lead organisation declares the work delivered; the committee is asked to evaluate it."""
     project, task = await _lock(db, project_id, now)
-    _require_lead(actor, project)
+    require_lead(actor, project)
     # Both checks before either write.
     check_transition(ProjectStatus(project.status), ProjectStatus.DELIVERED, what="project")
     check_transition(TaskStatus(task.status), TaskStatus.DELIVERED, what="task")

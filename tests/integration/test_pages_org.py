@@ -304,13 +304,16 @@ async def test_project_milestone_progress_and_delivery_with_confirmation(api: Ap
 
     r = await browser.submit(url, f"{url}/deliver", {})
     assert r.status_code == 200 and 'name="confirm" value="yes"' in r.text
+    # Another organisation is not even asked to confirm: only the lead may declare delivery.
+    stranger = await signed_in(api, await api.org_member())
+    r = await stranger.submit("/org", f"{url}/deliver", {})
+    assert r.status_code == 403 and 'name="confirm"' not in r.text
     assert (await api.anon.ok("GET", f"/projects/{project['id']}"))["status"] == "in_progress"
     r = await browser.submit(url, f"{url}/deliver", {"confirm": "yes"})
     assert r.status_code == 303
     assert (await api.anon.ok("GET", f"/projects/{project['id']}"))["status"] == "delivered"
     assert "等待综合党委结项评价" in await browser.page(url)
 
-    stranger = await signed_in(api, await api.org_member())
     assert (await stranger.get(url)).status_code == 403
 
 
