@@ -192,8 +192,16 @@ def fault_of(exc: BaseException) -> Fault | None:
         fault = _fault_of_one(e)
         if fault is not None:
             return fault
+    if any(_is_sql_error(e) for e in _causes(exc)):
+        # SQLite's generic SQLITE_ERROR ("no such column", a syntax error) is a bug or a schema behind the code (a
+        # deploy without its migration), not a passing fault: a 500 in the log, not a busy answer to retry.
+        return None
     # Any other OperationalError is, by PEP 249, the database's trouble rather than the request's: taken as busy.
     return BUSY if isinstance(exc, OperationalError) else None
+
+
+def _is_sql_error(e: BaseException) -> bool:
+    return isinstance(e, sqlite3.Error) and getattr(e, "sqlite_errorname", None) == "SQLITE_ERROR"
 
 
 def _log_fault(fault: Fault, exc: BaseException) -> None:
@@ -202,8 +210,13 @@ def _log_fault(fault: Fault, exc: BaseException) -> None:
 
 
 def from_operational_error(exc: OperationalError) -> ProblemDetailsException:
-    """A database fault (busy beyond our timeout, unreachable, read-only, full): its status, and when to retry."""
-    fault = fault_of(exc) or BUSY
+    """A database fault (busy beyond our timeout, unreachable, read-only, full): its status, and when to retry.
+
+    An OperationalError that is no fault (SQLite's "no such column": the schema is behind the code) is a 500."""
+    fault = fault_of(exc)
+    if fault is None:
+        log.error("database error that is not a fault: %r", exc, exc_info=exc)
+        return _problem(500, "internal", "Internal error", "服务器内部错误 (internal error)")
     _log_fault(fault, exc)
     return fault.problem()
 

@@ -76,5 +76,9 @@ def test_bugs_are_not_faults() -> None:
     assert fault_of(OSError(errno.ENOENT, "No such file")) is None
     assert fault_of(_wrapped(asyncpg.exceptions.UndefinedColumnError("no such column"))) is None
     assert fault_of(ProgrammingError("SELECT", {}, Exception("syntax error"))) is None
+    # A schema behind the code (a deploy without its migration) is a bug to see in the log, not a retry.
+    missing_column = _sqlite("no such column: signups.attended_count", "SQLITE_ERROR")
+    assert fault_of(missing_column) is None
+    assert fault_of(OperationalError("SELECT", {}, missing_column)) is None
     # An OperationalError we cannot place is still the database's trouble, not the request's: busy.
     assert fault_of(OperationalError("SELECT", {}, sqlite3.OperationalError("disk I/O error"))) is BUSY
