@@ -117,7 +117,7 @@ class Read:
 # Every public GET route. The budgets are what each runs today, the per-request check for time-due transitions
 # (market.flows.anything_due) and SQLite's BEGIN included; lower one when a read gets leaner.
 BUDGETS: dict[str, Read] = {
-    "/": Read(lambda _: "/", 18),
+    "/": Read(lambda _: "/", 9),
     "/lang/{code:str}": Read(lambda _: "/lang/en?next=/tasks", 0, status=303),
     "/login": Read(lambda _: "/login", 0),
     "/favicon.ico": Read(lambda _: "/favicon.ico", 0),
@@ -132,6 +132,7 @@ BUDGETS: dict[str, Read] = {
     "/signups/{signup_id:int}": Read(lambda d: f"/signups/{d['signup']}?token={d['token']}", 5),
     "/signups/lost": Read(lambda _: "/signups/lost", 0),
     "/signups/{signup_id:int}/cancel": Read(lambda d: f"/signups/{d['signup']}/cancel?token={d['token']}", 3),
+    "/signups/{signup_id:int}/erase": Read(lambda d: f"/signups/{d['signup']}/erase?token={d['token']}", 3),
     "/alliances": Read(lambda _: "/alliances", 7),
     "/alliances/calendar": Read(lambda _: "/alliances/calendar", 4),
     "/organizations/{org_id:int}": Read(lambda d: f"/organizations/{d['org']}", 6),
