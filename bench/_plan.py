@@ -981,6 +981,7 @@ class Plan:
                     "created_by_id": self.member_of[org],
                     "confirmed_count": confirmed,
                     "waitlist_count": len(waiting),
+                    "attended_count": 0,
                     "numbers_erased_at": erased_at,
                     "created_at": s.created_at,
                     "updated_at": max([s.created_at, *arrivals, *cancelled.values()]),
@@ -995,6 +996,9 @@ class Plan:
             status = statuses[k]
             at = arrivals[k]
             resident = _RESIDENTS[int(rng.random() * len(_RESIDENTS))]
+            attended = (rng.random() < 0.85) if held and status is SignupStatus.CONFIRMED else None
+            # Kept on the session as the service keeps it with each attendance it records.
+            rows[0][1]["attended_count"] += int(attended is True)
             rows.append(
                 (
                     "signups",
@@ -1010,7 +1014,7 @@ class Plan:
                         "signed_up_at": at,
                         "promoted_at": promoted.get(k),
                         "cancelled_at": cancelled.get(k),
-                        "attended": (rng.random() < 0.85) if held and status is SignupStatus.CONFIRMED else None,
+                        "attended": attended,
                         "created_at": at,
                         "updated_at": cancelled.get(k) or promoted.get(k) or at,
                     },

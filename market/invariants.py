@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.clock import as_utc
@@ -220,6 +220,9 @@ async def _seats(db: AsyncSession) -> list[Violation]:
             Signup.session_id,
             func.sum(case((Signup.status == SignupStatus.CONFIRMED, 1), else_=0)).label("confirmed"),
             func.sum(case((Signup.status == SignupStatus.WAITLISTED, 1), else_=0)).label("waitlisted"),
+            func.sum(
+                case((and_(Signup.status == SignupStatus.CONFIRMED, Signup.attended == true()), 1), else_=0)
+            ).label("attended"),
         )
         .group_by(Signup.session_id)
         .subquery()
@@ -231,13 +234,15 @@ async def _seats(db: AsyncSession) -> list[Violation]:
                 ClassSession.seats,
                 ClassSession.confirmed_count,
                 ClassSession.waitlist_count,
+                ClassSession.attended_count,
                 func.coalesce(tally.c.confirmed, 0),
                 func.coalesce(tally.c.waitlisted, 0),
+                func.coalesce(tally.c.attended, 0),
             ).outerjoin(tally, tally.c.session_id == ClassSession.id)
         )
     ).all()
     out = []
-    for sid, seats, kept_c, kept_w, confirmed, waitlisted in rows:
+    for sid, seats, kept_c, kept_w, kept_a, confirmed, waitlisted, attended in rows:
         if confirmed > seats:
             out.append(
                 Violation("signups_over_seats", "class_session", sid, f"{confirmed} confirmed for {seats} seats")
@@ -252,6 +257,11 @@ async def _seats(db: AsyncSession) -> list[Violation]:
                     sid,
                     f"counters {kept_c}/{kept_w}, sign-ups {confirmed}/{waitlisted}",
                 )
+            )
+        if kept_a != attended:
+            # The statistics sum sessions' attended counts, not their sign-ups.
+            out.append(
+                Violation("attended_count_out_of_step", "class_session", sid, f"counter {kept_a}, attended {attended}")
             )
     return out
 

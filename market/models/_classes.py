@@ -39,6 +39,9 @@ class ClassSession(Base):
     # Kept with every sign-up change in the same transaction, under the session's row lock.
     confirmed_count: Mapped[int] = mapped_column(default=0)
     waitlist_count: Mapped[int] = mapped_column(default=0)
+    # Confirmed places marked as attended, kept with each attendance change under the session's row lock, so the
+    # statistics sum sessions rather than counting their sign-ups.
+    attended_count: Mapped[int] = mapped_column(default=0, server_default="0")
     # When the tick erased its residents' numbers (market/privacy.py: a set time after the class).
     numbers_erased_at: Mapped[datetime | None] = mapped_column(DateTimeUTC(timezone=True))
 

@@ -692,6 +692,7 @@ async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *
         raise StateConflict("只能为正式报名登记出勤 (attendance is recorded for confirmed places only)")
     before = signup.attended
     signup.attended = data.attended
+    session.attended_count += int(data.attended is True) - int(before is True)
     await record(
         db,
         at=now,

@@ -16,9 +16,10 @@ day's rows, in the same transaction, just before it commits (`_note_days` / `_re
 advisory lock per kind and day, taken in a fixed order), so no caller can forget it and the two cannot drift; the
 invariant check holds the rollup to the rows (`rollup_out_of_step`). A report is one statement: the rollup's days
 before today summed, plus, counted from the rows, today's, the held classes (each sign-up moves a session's places,
-and the sign-up burst must not queue on a rollup row) and the few tasks time has moved on since they were stored (a
-posted task past its deadline counts by the state time has made). Each thing has exactly one category, so the total
-is the sum of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and
+and the sign-up burst must not queue on a rollup row; each session keeps its confirmed and attended counts, so the
+sessions are summed, not their sign-ups) and the few tasks time has moved on since they were stored (a posted task
+past its deadline counts by the state time has made). Each thing has exactly one category, so the total is the sum
+of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and
 the two are held equal there.
 """
 
@@ -51,7 +52,6 @@ from sqlalchemy import (
     or_,
     select,
     text,
-    true,
     union_all,
 )
 from sqlalchemy.engine import Connection
@@ -66,7 +66,6 @@ from market.models import (
     Offering,
     Project,
     ServiceOrder,
-    Signup,
     Task,
     task_alliances,
     task_communities,
@@ -74,7 +73,7 @@ from market.models import (
 from market.models._stats import STATS_WIDTH, stats_days
 from market.models._tasks import past_deadline
 from market.services._tasks import effective_status_sql, proposals_sealed_sql
-from market.states import NeedStatus, OrderStatus, SignupStatus, TaskStatus
+from market.states import NeedStatus, OrderStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
 PARK = "park"  # the breakdown key for the park's own services
@@ -219,19 +218,6 @@ def _class_counts(c: Any) -> list[ColumnElement[Any]]:
     return [func.count(), func.sum(c.c.seats), func.sum(c.c.confirmed), func.sum(c.c.attended)]
 
 
-def _attended() -> ColumnElement[int]:
-    """A held session's recorded attendance (its confirmed places are kept on the session, under its row lock)."""
-    return (
-        select(func.count())
-        .where(
-            Signup.session_id == ClassSession.id,
-            Signup.status == SignupStatus.CONFIRMED.value,
-            Signup.attended == true(),
-        )
-        .scalar_subquery()
-    )
-
-
 def _held(lo: datetime, hi: datetime, now: datetime) -> list[ColumnElement[bool]]:
     return [ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now]
 
@@ -354,24 +340,35 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
         .group_by(Offering.category, Organization.alliance_id, Community.street_id)
         .cte("orders_fine")
     )
-    held = (
+    # Held sessions (a year's some 18,000 at city scale) are summed by project and community first, and only those
+    # sums are joined to their organisation's alliance and their community's street.
+    sessions = (
         select(
-            literal_column(f"'{CLASS_CATEGORY}'").label("category"),
-            Organization.alliance_id,
-            Community.street_id,
+            ClassSession.project_id,
+            ClassSession.community_id,
             *_counted(
                 [
                     func.count(),
                     func.sum(ClassSession.seats),
                     func.sum(ClassSession.confirmed_count),
-                    func.sum(_attended()),
+                    func.sum(ClassSession.attended_count),
                 ]
             ),
         )
-        .join_from(ClassSession, Project, Project.id == ClassSession.project_id)
-        .join(Organization, Organization.id == Project.organization_id)
-        .join(Community, Community.id == ClassSession.community_id)
         .where(*_held(lo, hi, now))
+        .group_by(ClassSession.project_id, ClassSession.community_id)
+        .subquery()
+    )
+    held = (
+        select(
+            literal_column(f"'{CLASS_CATEGORY}'").label("category"),
+            Organization.alliance_id,
+            Community.street_id,
+            *_counted(_summed(sessions)),
+        )
+        .join_from(sessions, Project, Project.id == sessions.c.project_id)
+        .join(Organization, Organization.id == Project.organization_id)
+        .join(Community, Community.id == sessions.c.community_id)
         .group_by(Organization.alliance_id, Community.street_id)
         .cte("classes_fine")
     )
@@ -881,7 +878,7 @@ async def by_month(db: AsyncSession, start: date, end: date, *, now: datetime) -
             _month_index(ClassSession.starts_at, months).label("month"),
             ClassSession.seats,
             ClassSession.confirmed_count.label("confirmed"),
-            _attended().label("attended"),
+            ClassSession.attended_count.label("attended"),
         )
         .where(*_held(lo, hi, now))
         .subquery()

@@ -462,10 +462,22 @@ async def test_attendance_is_taken_only_by_the_organiser_once_the_class_has_star
     marked = await organiser.ok("POST", url, status=200, json={"signup_id": came["id"], "attended": True})
     assert (marked["id"], marked["attended"], marked["phone"]) == (came["id"], True, mobile(0))
     assert (await rows(organiser, made["id"]))[0]["attended"] is True
+    # The session keeps its attended count, and the statistics sum it: marking twice counts the resident once.
+    await organiser.ok("POST", url, status=200, json={"signup_id": came["id"], "attended": True})
+    assert await attended_in_statistics(api) == 1
+    await check_lists(api)
     await organiser.ok("POST", url, status=200, json={"signup_id": came["id"], "attended": False})
     assert (await rows(organiser, made["id"]))[0]["attended"] is False
+    assert await attended_in_statistics(api) == 0
+    await check_lists(api)
     trail = await audit_trail(api, "signup", came["id"])
-    assert [a for a, _, _ in trail] == ["sign_up", "attendance", "attendance"]
+    assert [a for a, _, _ in trail] == ["sign_up", "attendance", "attendance", "attendance"]
+
+
+async def attended_in_statistics(api: Api) -> int:
+    day = local(api.clock.now()).date()
+    report = await api.anon.ok("GET", "/stats", params={"from": str(day - timedelta(days=30)), "to": str(day)})
+    return int(report["total"]["classes"]["attended"])
 
 
 # Finding classes ----------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.generate import SCALES, generate
@@ -16,7 +16,7 @@ from market.clock import ManualClock, local
 from market.db import create_engine
 from market.demo import load_demo
 from market.invariants import check
-from market.models import stats_days
+from market.models import ClassSession, stats_days
 from market.services import _stats as stats
 from tests import stats_reference as reference
 from tests.factories import (
@@ -144,6 +144,12 @@ async def test_database_statistics_equal_counting_row_by_row_on_generated_years(
             # A rollup that no longer counts what its rows count is a violation of the lists check.
             await db.execute(update(stats_days).where(stats_days.c.kind == stats.NEEDS).values(n0=stats_days.c.n0 + 1))
             assert {v.rule for v in await check(db, now)} == {"statistics_out_of_step"}
+            # So is a held session whose attended count (what the statistics sum) is not its sign-ups'.
+            held = await db.scalar(select(func.min(ClassSession.id)).where(ClassSession.attended_count > 0))
+            one_less = ClassSession.attended_count - 1
+            await db.execute(update(ClassSession).where(ClassSession.id == held).values(attended_count=one_less))
+            found = [(v.rule, v.entity_id) for v in await check(db, now) if v.rule != "statistics_out_of_step"]
+            assert found == [("attended_count_out_of_step", held)]
     finally:
         await engine.dispose()
 
