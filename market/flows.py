@@ -20,8 +20,8 @@ from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.models._tasks import past_deadline
 from market.services._awards import org_ids_on
-from market.services._classes import purge_numbers
 from market.services._projects import start
+from market.services._retention import purge_numbers
 from market.services._tasks import apply_deadline, need_ids_of
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.transitions import move
