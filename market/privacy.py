@@ -103,10 +103,6 @@ class PhoneKeys:
         """The number's hash under every configured key: a lookup finds rows not yet re-hashed after a rotation."""
         return [k.digest(number) for k in (self.current, *self.previous)]
 
-    def is_current(self, sealed: str) -> bool:
-        """Whether a value is sealed under the current key (else `privacy rekey` has it to do)."""
-        return sealed.startswith(f"{FORMAT}:{self.current.id}:")
-
 
 @dataclass(frozen=True, slots=True)
 class Privacy:
