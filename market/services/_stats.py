@@ -222,6 +222,26 @@ def _held(lo: datetime, hi: datetime, now: datetime) -> list[ColumnElement[bool]
     return [ClassSession.starts_at >= lo, ClassSession.starts_at < hi, ClassSession.starts_at <= now]
 
 
+def _placed_needs(columns: Select[Any]) -> Select[Any]:
+    """Needs with where they count: the raising organisation's alliance (none for a community's own need) and the
+    community's street (none for an organisation's own need)."""
+    return (
+        columns.select_from(Need)
+        .outerjoin(Organization, Organization.id == Need.organization_id)
+        .outerjoin(Community, Community.id == Need.community_id)
+    )
+
+
+def _placed_orders(columns: Select[Any]) -> Select[Any]:
+    """Orders with where they count: the offering's category and its organisation's alliance (none for the park's
+    own services), and the ordering community's street."""
+    return (
+        columns.join_from(ServiceOrder, Offering, Offering.id == ServiceOrder.offering_id)
+        .outerjoin(Organization, Organization.id == Offering.organization_id)
+        .join(Community, Community.id == ServiceOrder.community_id)
+    )
+
+
 def _counted(columns: Sequence[Column]) -> list[ColumnElement[Any]]:
     """Counts labelled n0, n1… so that a roll-up can name them."""
     return [c.label(f"n{i}") for i, c in enumerate(columns)]
@@ -313,29 +333,27 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
     in_period = and_(Task.posted_at >= since, Task.posted_at < hi)
     moved_on = and_(Task.posted_at >= lo, Task.posted_at < min(hi, rolled_until), past_deadline(now))
     needs = (
-        select(
-            Need.category,
-            Organization.alliance_id,
-            Community.street_id,
-            *_counted([func.count(), *(func.sum(_flag(Need.status == s.value)) for s in NeedStatus)]),
+        _placed_needs(
+            select(
+                Need.category,
+                Organization.alliance_id,
+                Community.street_id,
+                *_counted([func.count(), *(func.sum(_flag(Need.status == s.value)) for s in NeedStatus)]),
+            )
         )
-        .select_from(Need)
-        .outerjoin(Organization, Organization.id == Need.organization_id)
-        .outerjoin(Community, Community.id == Need.community_id)
         .where(Need.raised_at >= since, Need.raised_at < hi)
         .group_by(Need.category, Organization.alliance_id, Community.street_id)
         .cte("needs_fine")
     )
     orders = (
-        select(
-            Offering.category,
-            Organization.alliance_id,
-            Community.street_id,
-            *_counted([func.sum(_flag(ServiceOrder.status == s.value)) for s in OrderStatus]),
+        _placed_orders(
+            select(
+                Offering.category,
+                Organization.alliance_id,
+                Community.street_id,
+                *_counted([func.sum(_flag(ServiceOrder.status == s.value)) for s in OrderStatus]),
+            )
         )
-        .join_from(ServiceOrder, Offering, Offering.id == ServiceOrder.offering_id)
-        .outerjoin(Organization, Organization.id == Offering.organization_id)
-        .join(Community, Community.id == ServiceOrder.community_id)
         .where(ServiceOrder.ordered_at >= since, ServiceOrder.ordered_at < hi)
         .group_by(Offering.category, Organization.alliance_id, Community.street_id)
         .cte("orders_fine")
@@ -527,7 +545,7 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
             .where(*within(Task.posted_at))
             .subquery()
         )
-        counts = [func.count(), func.sum(t.c.claimed), func.sum(t.c.awarded), func.sum(t.c.unclaimed)]
+        counts = _task_counts(t)
         streets = (
             select(t.c.id, t.c.day, t.c.claimed, t.c.awarded, t.c.unclaimed, Community.street_id)
             .join_from(t, task_communities, task_communities.c.task_id == t.c.id)
@@ -535,12 +553,7 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
             .distinct()
             .subquery()
         )
-        street_counts = [
-            func.count(),
-            func.sum(streets.c.claimed),
-            func.sum(streets.c.awarded),
-            func.sum(streets.c.unclaimed),
-        ]
+        street_counts = _task_counts(streets)
         return union_all(
             _day_row(TASKS, t.c.day, BY_CATEGORY, t.c.category, counts).group_by(t.c.day, t.c.category),
             _day_row(TASKS, t.c.day, BY_ALLIANCE_ID, _key(task_alliances.c.alliance_id), counts)
@@ -552,32 +565,30 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
         )
     if kind == NEEDS:
         n = (
-            select(
-                _local_day(Need.raised_at, dialect).label("day"),
-                Need.category,
-                Organization.alliance_id,
-                Community.street_id,
-                *(_flag(Need.status == s.value).label(s.value) for s in NeedStatus),
+            _placed_needs(
+                select(
+                    _local_day(Need.raised_at, dialect).label("day"),
+                    Need.category,
+                    Organization.alliance_id,
+                    Community.street_id,
+                    *(_flag(Need.status == s.value).label(s.value) for s in NeedStatus),
+                )
             )
-            .select_from(Need)
-            .outerjoin(Organization, Organization.id == Need.organization_id)
-            .outerjoin(Community, Community.id == Need.community_id)
             .where(*within(Need.raised_at))
             .cte("needs_days")
         )
         return union_all(*_day_slices(NEEDS, n, [func.count(), *(func.sum(n.c[s.value]) for s in NeedStatus)]))
     if kind == ORDERS:
         o = (
-            select(
-                _local_day(ServiceOrder.ordered_at, dialect).label("day"),
-                Offering.category,
-                Organization.alliance_id,
-                Community.street_id,
-                *(_flag(ServiceOrder.status == s.value).label(s.value) for s in OrderStatus),
+            _placed_orders(
+                select(
+                    _local_day(ServiceOrder.ordered_at, dialect).label("day"),
+                    Offering.category,
+                    Organization.alliance_id,
+                    Community.street_id,
+                    *(_flag(ServiceOrder.status == s.value).label(s.value) for s in OrderStatus),
+                )
             )
-            .join_from(ServiceOrder, Offering, Offering.id == ServiceOrder.offering_id)
-            .outerjoin(Organization, Organization.id == Offering.organization_id)
-            .join(Community, Community.id == ServiceOrder.community_id)
             .where(*within(ServiceOrder.ordered_at))
             .cte("orders_days")
         )
