@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import record
-from market.db import lock
+from market.db import like_pattern, lock
 from market.errors import Forbidden, NotFound, StateConflict
 from market.models import Community, Need, Organization, Role, ServiceOrder, Task, User, task_needs
 from market.schemas._needs import NeedCreate
@@ -23,11 +23,6 @@ from market.states import NeedStatus, TaskStatus, check_transition
 from market.transitions import move
 
 NO_NEED = "需求不存在 (no such need)"
-
-
-def like_pattern(text: str) -> str:
-    """A LIKE pattern matching the text anywhere, with LIKE's own wildcards escaped (use escape="\\")."""
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 async def raise_need(db: AsyncSession, data: NeedCreate, *, actor: User, now: datetime) -> Need:

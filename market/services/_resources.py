@@ -20,7 +20,7 @@ from alliances.models import OrgStatus
 from market import notify
 from market.audit import record
 from market.clock import as_utc, local
-from market.db import lock
+from market.db import like_pattern, lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.lists import refresh_needs
 from market.models import (
@@ -35,7 +35,6 @@ from market.models import (
     meeting_offerings,
 )
 from market.schemas._resources import MeetingCreate, MeetingPhase, OfferingCreate, OfferingUpdate, OrderCreate
-from market.services._needs import like_pattern
 from market.states import CAPACITY_ORDER_STATES, NeedStatus, OrderStatus, check_transition
 from market.transitions import move
 

@@ -19,7 +19,7 @@ from alliances.models import ServiceCategory, Street
 from market import notify
 from market.audit import SYSTEM, Actor, record
 from market.clock import as_utc, local
-from market.db import lock
+from market.db import like_pattern, lock
 from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.lists import refresh_needs
 from market.models import (
@@ -509,7 +509,7 @@ def _params(f: TaskFilter, now: datetime) -> dict[str, Any]:
     if f.community_id:
         params["community_id"] = f.community_id
     if f.q:
-        params["pattern"] = "%" + f.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        params["pattern"] = like_pattern(f.q)
     return params
 
 
