@@ -76,8 +76,17 @@ async def one(db: AsyncSession, class_id: int, clock: Clock) -> ClassSession:
 async def page(db: AsyncSession, f: classes.ClassFilter, clock: Clock) -> ClassPage:
     """A page of sessions."""
     total, rows = await classes.list_classes(db, f, now=clock.now())
+    return ClassPage(total=total, items=await _views(db, rows, clock))
+
+
+async def items(db: AsyncSession, f: classes.ClassFilter, clock: Clock) -> list[ClassSession]:
+    """A page of sessions without their total (where nothing shows it)."""
+    return await _views(db, await classes.classes_page(db, f, now=clock.now()), clock)
+
+
+async def _views(db: AsyncSession, rows: list[ClassSessionModel], clock: Clock) -> list[ClassSession]:
     projects = await classes.projects_of(db, rows)
-    return ClassPage(total=total, items=[session_view(s, projects[s.project_id], clock) for s in rows])
+    return [session_view(s, projects[s.project_id], clock) for s in rows]
 
 
 def signup_row(s: SignupModel, position: int | None, *, masked: bool, keys: privacy.PhoneKeys) -> SignupRow:

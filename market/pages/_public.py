@@ -179,14 +179,14 @@ async def home(db_session: Db, clock: Now, viewer: Viewer) -> Template:
     new_tasks = await tasks.newest(
         db_session, tasks.TaskFilter(status=TaskStatus.POSTED, limit=5), now=now, viewer=viewer
     )
-    upcoming = await class_views.page(db_session, classes.ClassFilter(upcoming=True, limit=5), clock)
+    upcoming = await class_views.items(db_session, classes.ClassFilter(upcoming=True, limit=5), clock)
     start, end = stats.default_period(now)
     return page(
         "market/home.html.j2",
         viewer,
         chair=term.alliance if term else None,
         tasks=new_tasks,
-        classes=upcoming.items,
+        classes=upcoming,
         headline=await stats.headline(db_session, start, end, now=now),
     )
 

@@ -268,12 +268,25 @@ def _filtered(f: ClassFilter, now: datetime) -> Select[ClassSession]:
 
 async def list_classes(db: AsyncSession, f: ClassFilter, *, now: datetime) -> tuple[int, list[ClassSession]]:
     """Sessions matching the filter, soonest first, with the total before paging."""
+    stmt = _checked(f, now)
+    total = int(await db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    return total, await _page_of(db, stmt, f)
+
+
+async def classes_page(db: AsyncSession, f: ClassFilter, *, now: datetime) -> list[ClassSession]:
+    """One page of the filter's sessions, soonest first, without counting them all (the home page's few)."""
+    return await _page_of(db, _checked(f, now), f)
+
+
+def _checked(f: ClassFilter, now: datetime) -> Select[ClassSession]:
     if f.date_from is not None and f.date_to is not None and f.date_from > f.date_to:
         raise InvalidInput("结束日期不能早于开始日期 (the 'to' date is before the 'from' date)", field="to")
-    stmt = _filtered(f, now)
-    total = int(await db.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    return _filtered(f, now)
+
+
+async def _page_of(db: AsyncSession, stmt: Select[ClassSession], f: ClassFilter) -> list[ClassSession]:
     rows = await db.scalars(stmt.order_by(ClassSession.starts_at, ClassSession.id).limit(f.limit).offset(f.offset))
-    return total, list(rows.all())
+    return list(rows.all())
 
 
 async def get_project(db: AsyncSession, project_id: int) -> Project:

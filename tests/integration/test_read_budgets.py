@@ -117,7 +117,7 @@ class Read:
 # Every public GET route. The budgets are what each runs today, the per-request check for time-due transitions
 # (market.flows.anything_due) and SQLite's BEGIN included; lower one when a read gets leaner.
 BUDGETS: dict[str, Read] = {
-    "/": Read(lambda _: "/", 9),
+    "/": Read(lambda _: "/", 8),
     "/lang/{code:str}": Read(lambda _: "/lang/en?next=/tasks", 0, status=303),
     "/login": Read(lambda _: "/login", 0),
     "/favicon.ico": Read(lambda _: "/favicon.ico", 0),
