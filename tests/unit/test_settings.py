@@ -5,6 +5,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
+import pytest
+
 from market.settings import Settings, _stored_secret
 
 
@@ -30,3 +32,11 @@ def test_the_audit_key_is_the_setting_else_a_file_generated_once_outside_the_dat
     assert Settings(audit_key="from-a-secret-store", var_dir=tmp_path).effective_audit_key() == b"from-a-secret-store"
     assert Settings(var_dir=tmp_path).anchor_path == tmp_path / "anchors" / "audit.jsonl"
     assert Settings(audit_anchor_file="/srv/anchors.jsonl").anchor_path == Path("/srv/anchors.jsonl")
+
+
+def test_residents_numbers_are_kept_90_days_unless_configured(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Issue 10 and docs/privacy.md: numbers go 90 days after the class by default; a deployment may say otherwise.
+    monkeypatch.delenv("JIEBANG_PHONE_RETENTION_DAYS", raising=False)
+    assert Settings().phone_retention_days == 90
+    monkeypatch.setenv("JIEBANG_PHONE_RETENTION_DAYS", "30")
+    assert Settings().phone_retention_days == 30
