@@ -1,4 +1,5 @@
-"""Sign-in throttling, counted by the database so that every worker shares one count (ASVS 5.0 V6.3.1).
+"""Sign-in throttling, counted by the database so that every worker shares one count (ASVS 5.0 V6.3.1); the
+lost-link SMS limits count with the same counters (`admit`).
 
 Two counters, each one row changed by a single INSERT … ON CONFLICT DO UPDATE … RETURNING, so concurrent attempts on
 any number of workers each get a distinct count and no more than the limit get through:
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -104,26 +106,23 @@ def _account_key(username: str) -> str:
     return "account:" + username.strip().casefold()[:150]
 
 
+async def admit(db: AsyncSession, limits: Sequence[tuple[str, int, timedelta]], *, now: datetime) -> int:
+    """Count one attempt against each (key, limit, window), in one transaction: 0 when every count is within its
+    limit, else the seconds until every window it is over has ended (the answer's `Retry-After`)."""
+    async with writing(db):
+        counted = [(*(await _count(db, key, now, window)), limit, window) for key, limit, window in limits]
+    frees_at = [since + window for count, since, limit, window in counted if count > limit]
+    return _seconds_until(max(frees_at), now) if frees_at else 0
+
+
 async def admit_login(db: AsyncSession, username: str, address: str, settings: Settings, *, now: datetime) -> None:
     """Count this sign-in attempt; refuse it (429) before any password is checked when a limit is passed."""
-    address_window, account_window = timedelta(minutes=1), timedelta(seconds=settings.login_account_window)
-    async with writing(db):
-        by_address, address_since = await _count(db, "address:" + address[:150], now, address_window)
-        by_account, account_since = await _count(db, _account_key(username), now, account_window)
-    # An attempt gets through again once every window it is over has ended: the answer says when (Retry-After).
-    frees_at = [
-        since + window
-        for count, limit, since, window in (
-            (by_address, settings.login_rate_per_minute, address_since, address_window),
-            (by_account, settings.login_attempts_per_account, account_since, account_window),
-        )
-        if count > limit
-    ]
-    if frees_at:
-        raise TooManyAttempts(
-            "登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)",
-            retry_after=_seconds_until(max(frees_at), now),
-        )
+    limits = (
+        ("address:" + address[:150], settings.login_rate_per_minute, timedelta(minutes=1)),
+        (_account_key(username), settings.login_attempts_per_account, timedelta(seconds=settings.login_account_window)),
+    )
+    if wait := await admit(db, limits, now=now):
+        raise TooManyAttempts("登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)", retry_after=wait)
 
 
 async def login_succeeded(db: AsyncSession, username: str) -> None:

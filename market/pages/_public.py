@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -83,7 +83,7 @@ from market.services import _stats as stats
 from market.services import _tasks as tasks
 from market.settings import Settings
 from market.states import AwardStatus, NeedStatus, ProjectStatus, TaskStatus
-from market.throttle import TooManyAttempts, admit_login, client_address, login_succeeded
+from market.throttle import TooManyAttempts, admit, admit_login, client_address, login_succeeded
 
 # Language, sign-in -------------------------------------------------------------------------------------------
 
@@ -465,25 +465,29 @@ async def lost_link_form(settings: Config, viewer: Viewer, sent: Query = None) -
     return form_page("market/classes/lost.html.j2", viewer, FormState(), sms=settings.sms_enabled, sent=bool(sent))
 
 
-async def _seconds_to_wait(request: Request[Any, Any, Any], settings: Settings, phone: str) -> int:
-    """Count this request against the number's and the client address's hourly limits (in the database, so every
-    worker shares the count) and answer 0; once either is reached, the seconds until every reached one frees (its
-    hour from the last request counted ends), counting nothing. Keys are keyed hashes: the store holds no numbers."""
-    store = request.app.stores.get("lost_links")
+async def _seconds_to_wait(
+    db: AsyncSession, request: Request[Any, Any, Any], settings: Settings, phone: str, now: datetime
+) -> int:
+    """Count this request against the number's and the client address's hourly limits (market/throttle.py: one
+    atomic count per key in the database, shared by every worker): 0, or the seconds until every reached one frees.
+    Keys are keyed hashes: the counters hold no numbers."""
     secret = settings.effective_secret().encode()
     # The client as the sign-in throttle sees it: behind a configured proxy, each resident is not the proxy.
     address = client_address(request, settings)
-    checks = (
-        ("n:" + hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest(), settings.sms_per_number_per_hour),
-        ("a:" + hmac.new(secret, address.encode(), hashlib.sha256).hexdigest(), settings.sms_per_address_per_hour),
+    hour = timedelta(hours=1)
+    limits = (
+        (
+            "sms-number:" + hmac.new(secret, phone.encode(), hashlib.sha256).hexdigest(),
+            settings.sms_per_number_per_hour,
+            hour,
+        ),
+        (
+            "sms-address:" + hmac.new(secret, address.encode(), hashlib.sha256).hexdigest(),
+            settings.sms_per_address_per_hour,
+            hour,
+        ),
     )
-    counts = [int(await store.get(key) or 0) for key, _ in checks]
-    if full := [key for n, (key, limit) in zip(counts, checks, strict=True) if n >= limit]:
-        # The store gives whole seconds rounded down: one more, so the window has surely freed by then.
-        return max([1 + (await store.expires_in(key) or 0) for key in full])
-    for n, (key, _) in zip(counts, checks, strict=True):
-        await store.set(key, str(n + 1), expires_in=3600)
-    return 0
+    return await admit(db, limits, now=now)
 
 
 @post("/signups/lost", **PUBLIC)
@@ -501,7 +505,7 @@ async def send_lost_link(
     except ApplicationError as exc:
         state = refused(values, exc, lang, ("phone",))
         return form_page("market/classes/lost.html.j2", viewer, state, sms=True, sent=False)
-    if wait := await _seconds_to_wait(request, settings, phone):
+    if wait := await _seconds_to_wait(db_session, request, settings, phone, clock.now()):
         state = FormState(values, {}, t("signup.lost_too_often", lang))
         throttled = page("market/classes/lost.html.j2", viewer, status_code=429, form=state, sms=True, sent=False)
         throttled.headers["Retry-After"] = str(wait)
