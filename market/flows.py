@@ -24,6 +24,7 @@ from market.services._projects import start
 from market.services._retention import purge_numbers
 from market.services._tasks import apply_deadline, need_ids_of
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
+from market.throttle import forget_old_counts
 from market.transitions import move
 
 
@@ -134,7 +135,8 @@ async def _due_award_task_ids(db: AsyncSession, now: datetime) -> list[int]:
 
 async def tick(db: AsyncSession, now: datetime) -> TickReport:
     """Apply every transition time has made due: claim deadlines, then ends of notice periods; then erase the
-    numbers of residents whose class is past its retention period (a bounded batch). Idempotent.
+    numbers of residents whose class is past its retention period (a bounded batch), and throttling counts whose
+    windows are long over. Idempotent.
 
     Run it inside one write transaction. All the tasks it will touch are locked up front in id order, so a tick
     never deadlocks against a request that holds one task and waits for the audit chain.
@@ -143,9 +145,6 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
     deadline_ids = list((await db.scalars(due_tasks(now).order_by(Task.id))).all())
     award_ids = await _due_award_task_ids(db, now)
     ids = sorted(set(deadline_ids) | set(award_ids))
-    if not ids:
-        report.erased = await purge_numbers(db, now)
-        return report
     stmt = (
         select(Task)
         .where(Task.id.in_(ids))
@@ -153,7 +152,7 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    tasks = list((await db.scalars(stmt)).all())
+    tasks = list((await db.scalars(stmt)).all()) if ids else []
     for task in tasks:
         if await apply_deadline(db, task, now):
             if task.status == TaskStatus.REVIEWING:
@@ -163,6 +162,7 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
         if await apply_due_award(db, task, now):
             report.confirmed += 1
     report.erased = await purge_numbers(db, now)
+    await forget_old_counts(db, now)
     return report
 
 

@@ -129,3 +129,13 @@ async def login_succeeded(db: AsyncSession, username: str) -> None:
     """A correct password clears the account's count: its owner is not held back by earlier typos."""
     async with writing(db):
         await db.execute(delete(login_throttle).where(login_throttle.c.key == _account_key(username)))
+
+
+# Longer than any throttling window (sign-in 15 minutes by default, lost links an hour).
+KEPT_COUNTS = timedelta(days=1)
+
+
+async def forget_old_counts(db: AsyncSession, now: datetime) -> None:
+    """Delete counts whose window ended long ago (the tick): keys are keyed hashes of residents' numbers and of
+    addresses, kept no longer than a limit needs them."""
+    await db.execute(delete(login_throttle).where(login_throttle.c.window_start < now - KEPT_COUNTS))

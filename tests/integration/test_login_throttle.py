@@ -11,9 +11,12 @@ from typing import Any
 
 from litestar import Litestar, Request
 from litestar.testing import AsyncTestClient
+from sqlalchemy import select
 
 from market.app import create_app
 from market.clock import ManualClock
+from market.db import create_engine
+from market.models import login_throttle
 from market.settings import Settings
 from market.throttle import client_address
 from tests.browser import Browser
@@ -164,3 +167,24 @@ def test_x_forwarded_for_is_believed_only_from_a_configured_proxy(settings: Sett
     # A client cannot choose its address by writing its own header ahead of the proxy's.
     assert client_address(_request("127.0.0.1", "1.2.3.4, 198.51.100.7, 10.1.2.3"), proxied) == "198.51.100.7"
     assert client_address(_request("192.0.2.9", "198.51.100.7"), proxied) == "192.0.2.9"
+
+
+async def _keys(settings: Settings) -> set[str]:
+    engine = create_engine(settings.database_url)
+    try:
+        async with engine.connect() as conn:
+            return set((await conn.scalars(select(login_throttle.c.key))).all())
+    finally:
+        await engine.dispose()
+
+
+async def test_the_tick_forgets_counts_whose_windows_ended_long_ago(api: Api, settings: Settings) -> None:
+    # The counters' keys are keyed hashes of residents' numbers, names and addresses: kept only while a limit needs
+    # them (a day, longer than any window), then erased by the tick.
+    assert await _attempt(api.client, "nobody-here", "wrong password") == 401
+    api.clock.advance(hours=23)
+    await api.committee.ok("POST", "/tick", status=200)
+    assert "account:nobody-here" in await _keys(settings)
+    api.clock.advance(hours=2)
+    await api.committee.ok("POST", "/tick", status=200)
+    assert await _keys(settings) == set()
