@@ -16,7 +16,6 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services
-from alliances.db import writing
 from alliances.errors import NotFound
 from alliances.guards import is_committee, requires_committee
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
@@ -42,6 +41,7 @@ from alliances.schemas import (
     day_parameter,
 )
 from alliances.services import Recorder, local_date
+from market.kernel.db import writing
 
 # Bounded so that no malformed URL reaches the database as an out-of-range integer (as market's PathId).
 PathId = Annotated[int, Parameter(ge=1, le=2**53)]

@@ -31,9 +31,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alliances.credit_code import make_credit_code
-from market.clock import ManualClock, SystemClock
-from market.db import create_engine, writing
 from market.demo._loader import Year
+from market.kernel.clock import ManualClock, SystemClock
+from market.kernel.db import create_engine, writing
 from market.models import Project, Role, Score
 from market.scoring import DEFAULT_RUBRIC
 from market.services._accounts import ensure_account

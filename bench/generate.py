@@ -29,7 +29,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from bench._plan import SCALES, Plan, Scale
 from market import privacy
-from market.db import create_engine, metadata
+from market.kernel.db import create_engine, metadata
 from market.models import Alliance, AuditHead, Organization, User
 from market.services._stats import rebuild as rebuild_statistics
 from market.settings import get_settings

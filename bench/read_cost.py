@@ -25,7 +25,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from market.app import create_app
-from market.clock import SystemClock, local
+from market.kernel.clock import SystemClock, local
 from market.settings import Settings
 
 

@@ -20,20 +20,19 @@ from litestar.stores.registry import StoreRegistry
 from litestar.template.config import TemplateConfig
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.db import row_clock
 from market import privacy
 from market.audit import KEY_INFO as AUDIT_KEY_INFO
 from market.audit import record
 from market.caching import NOTHING_DUE_AT, HttpCaching
-from market.clock import Clock, SystemClock
 from market.contract import StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
 from market.crossorigin import check_api_write
-from market.db import create_engine
 from market.decoding import StrictJSONRequest
 from market.flows import catch_up
 from market.headers import security_headers, strict_transport
+from market.kernel.clock import Clock, SystemClock
+from market.kernel.db import create_engine, row_clock
 from market.models import KeyValue
 from market.pages import PAGE_HANDLERS, HtmlErrorPages, password_change_first, register_template_helpers
 from market.problems import internal_error, problem_details_plugin
@@ -86,7 +85,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         return clock
 
     async def before_each_request(request: Request[Any, Any, Any]) -> Redirect | None:
-        # New rows get `created_at` from this app's clock (see alliances.db.row_clock).
+        # New rows get `created_at` from this app's clock (see market.kernel.db.row_clock).
         row_clock.set(clock.now)
         # An API write from another site, or in a format a browser form can send, is refused before it is read.
         check_api_write(request, settings)

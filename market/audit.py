@@ -22,8 +22,8 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import as_utc
-from market.db import writing
+from market.kernel.clock import as_utc
+from market.kernel.db import writing
 from market.models import AuditEntry, AuditHead
 from market.settings import get_settings
 

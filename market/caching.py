@@ -36,8 +36,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Message, Receive, Scope, Send
 from sqlalchemy import Select, bindparam, func, select
 
-from market.clock import Clock, local
 from market.flows import due_now
+from market.kernel.clock import Clock, local
 from market.models import AuditHead, ClassSession, Feedback
 
 # A route handler's opt key: False keeps its answers out of every cache (health and readiness, for instance).

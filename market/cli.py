@@ -12,8 +12,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from market.clock import SystemClock
-from market.db import create_engine, writing
+from market.kernel.clock import SystemClock
+from market.kernel.db import create_engine, writing
 from market.settings import get_settings
 
 

@@ -24,7 +24,7 @@ from litestar import Request
 from litestar.enums import RequestEncodingType
 from litestar.handlers.http_handlers import HTTPRouteHandler
 
-from market.errors import ApplicationError, Forbidden
+from market.kernel.errors import ApplicationError, Forbidden
 from market.settings import Settings
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -1,6 +1,6 @@
 """Steps that cross aggregates: award → project → lists, and the tick that applies what time has made due.
 
-Every function here runs inside the caller's write transaction (`market.db.writing`), except `catch_up`, which
+Every function here runs inside the caller's write transaction (`market.kernel.db.writing`), except `catch_up`, which
 opens its own before a request reads anything.
 """
 
@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import SYSTEM
-from market.clock import as_utc
-from market.db import writing
+from market.kernel.clock import as_utc
+from market.kernel.db import writing
 from market.lists import refresh_needs
 from market.models import Award, Objection, Project, Proposal, Task
 from market.models._tasks import past_deadline

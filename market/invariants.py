@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import and_, case, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import as_utc
 from market.flows import due_awards, due_tasks
+from market.kernel.clock import as_utc
 from market.lists import link_states, need_state_from_links
 from market.models import Award, ClassSession, Need, Offering, Project, Proposal, ServiceOrder, Signup, Task
 from market.services._stats import rollup_out_of_step

@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Final
 
-from market.clock import as_utc, local
+from market.kernel.clock import as_utc, local
 from market.states import OrderStatus
 
 __all__ = ["ORDER_ANSWER_DAYS", "Lateness", "order_lateness"]

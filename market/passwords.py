@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from market.errors import InvalidInput
 from market.i18n import t
+from market.kernel.errors import InvalidInput
 
 MIN_LENGTH: Final = 8
 # ASVS asks that at least 64 characters be allowed; argon2 hashes any length, the cap only bounds the work.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from alliances.phones import MAX_INPUT, MOBILE, PHONE_MESSAGE, is_mobile, mask, mask_name, normalise
-from market.errors import InvalidInput
+from market.kernel.errors import InvalidInput
 
 __all__ = ["MAX_INPUT", "MOBILE", "PHONE_MESSAGE", "is_mobile", "mask", "mask_name", "normalise", "validate"]
 

@@ -15,7 +15,7 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from market.errors import ApplicationError
+from market.kernel.errors import ApplicationError
 
 log = logging.getLogger("jiebang")
 
@@ -68,7 +68,7 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         429: "too-many-requests",
     }.get(exc.status_code, "http-error")
     title = {409: "Conflict", 422: "Invalid input"}.get(exc.status_code, exc.detail or "Error")
-    # alliances (which may not import market.errors) raise these with {"field": ...} for bad input and conflicts.
+    # alliances (which may not import market.kernel.errors) raise these with {"field": ...} for bad input and conflicts.
     extra = exc.extra if isinstance(exc.extra, dict) else None
     # Litestar's own headers stay: `Allow` on a 405 (RFC 9110), `Retry-After` on a 429.
     return _problem(exc.status_code, slug, title, exc.detail, extra, exc.headers)

@@ -26,8 +26,8 @@ from litestar.utils.dataclass import extract_dataclass_items
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import as_utc
-from market.errors import Forbidden, NotAuthenticated
+from market.kernel.clock import as_utc
+from market.kernel.errors import Forbidden, NotAuthenticated
 from market.models import Role, User, UserSession
 from market.settings import Settings
 
@@ -138,7 +138,7 @@ class DatabaseSessionBackend(SQLAlchemyAsyncSessionBackend):
             if session_id is not None:
                 await self.delete(session_id, store)
             session_id = self.generate_session_id()
-            scope_session[_ISSUED] = int(time.time())
+            scope_session[_ISSUED] = time.time()
             # A new session gets a new CSRF token too: a token seen before sign-in is not good after it.
             csrf_cookie = getattr(self.config, "csrf_cookie", None)
             if csrf_cookie:

@@ -9,7 +9,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from market.errors import StateConflict
+from market.kernel.errors import StateConflict
 
 
 class TaskStatus(StrEnum):

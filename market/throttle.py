@@ -26,9 +26,9 @@ from sqlalchemy import case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import as_utc
-from market.db import writing
-from market.errors import ApplicationError
+from market.kernel.clock import as_utc
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError
 from market.models import login_throttle
 from market.settings import Settings
 

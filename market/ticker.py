@@ -16,9 +16,8 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from litestar import Litestar
 from sqlalchemy.exc import SQLAlchemyError
 
-from alliances.db import row_clock
-from market.clock import Clock
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import row_clock, writing
 from market.settings import Settings
 
 log = logging.getLogger("jiebang.ticker")

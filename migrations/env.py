@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import market.models  # noqa: F401  (registers every table)
-from market.db import create_engine, metadata
+from market.kernel.db import create_engine, metadata
 from market.settings import get_settings
 
 config = context.config

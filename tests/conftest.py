@@ -31,8 +31,8 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from market.app import create_app
-from market.clock import ManualClock
-from market.db import create_engine, metadata
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine, metadata
 from market.migrate import upgrade
 from market.models import AuditHead
 from market.settings import Settings

@@ -11,8 +11,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from alliances.credit_code import make_credit_code
-from market.clock import ManualClock
-from market.db import create_engine, writing
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine, writing
 from market.models import Role
 from market.services._accounts import ensure_account
 from market.settings import Settings
@@ -443,7 +443,7 @@ async def secretary(api: Api, community: dict[str, Any] | None = None) -> As:
 
 def month_ahead(api: Api, months: int = 0) -> str:
     """The Asia/Shanghai calendar month `months` after the clock's, as "YYYY-MM"."""
-    from market.clock import local
+    from market.kernel.clock import local
 
     today = local(api.clock.now()).date()
     index = today.year * 12 + today.month - 1 + months

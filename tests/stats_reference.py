@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Alliance, Community, Organization, Street
-from market.clock import SHANGHAI, as_utc
+from market.kernel.clock import SHANGHAI, as_utc
 from market.models import (
     ClassSession,
     Need,

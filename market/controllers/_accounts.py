@@ -10,11 +10,11 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import NotAuthenticated
 from market.i18n import choose_accept_language
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import NotAuthenticated
 from market.models import User as UserModel
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
 from market.security import begin_session, renew_session, requires_committee

@@ -11,9 +11,9 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import flows
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import Objection as ObjectionModel
 from market.models import User
 from market.schemas._awards import (

@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
 from market import phones, privacy
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import ClassSession as ClassSessionModel
 from market.models import Project, User
 from market.models import Signup as SignupModel

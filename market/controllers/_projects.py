@@ -11,10 +11,10 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
 from market.grading import Grade
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import Feedback as FeedbackModel
 from market.models import ProgressReport as ProgressReportModel
 from market.models import Project as ProjectModel

@@ -13,9 +13,9 @@ from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import attachments as files
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import User
 from market.schemas._proposals import (
     AttachmentInfo,

@@ -11,9 +11,9 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import Offering as OfferingModel
 from market.models import ResourceCategory, User
 from market.models import ServiceOrder as OrderModel

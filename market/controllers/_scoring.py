@@ -9,9 +9,9 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
+from market.kernel.clock import Clock
+from market.kernel.db import writing
 from market.models import User
 from market.schemas._scoring import (
     Criterion,

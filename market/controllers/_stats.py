@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
 from market.audit import verify_published
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.errors import InvalidInput
 from market.invariants import check, due_transitions
+from market.kernel.clock import Clock
+from market.kernel.errors import InvalidInput
 from market.models import AuditEntry, User
 from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
 from market.schemas._stats import Stats

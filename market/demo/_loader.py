@@ -18,9 +18,9 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import ManualClock, SystemClock
-from market.db import create_engine, writing
 from market.demo import _data as data
+from market.kernel.clock import ManualClock, SystemClock
+from market.kernel.db import create_engine, writing
 from market.models import Organization, Role
 from market.services._accounts import ensure_account
 from market.settings import Settings

@@ -8,8 +8,8 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from alliances.credit_code import make_credit_code
-from market.clock import SHANGHAI
 from market.demo import _data as data
+from market.kernel.clock import SHANGHAI
 from market.models import Role
 from market.scoring import DEFAULT_RUBRIC
 

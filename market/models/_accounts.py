@@ -13,7 +13,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, ForeignKey, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community, Organization
-from market.db import Base, metadata
+from market.kernel.db import Base, metadata
 
 
 class Role(StrEnum):

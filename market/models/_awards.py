@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, Text, t
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Organization
-from market.db import Base
+from market.kernel.db import Base
 from market.states import AwardStatus, ObjectionStatus, ProjectStatus
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community
-from market.db import Base
+from market.kernel.db import Base
 from market.states import SignupStatus
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Organization
-from market.db import Base
+from market.kernel.db import Base
 from market.states import InvitationStatus, ProposalStatus
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Date, ForeignKey, Index, S
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community, Organization
-from market.db import Base, metadata
+from market.kernel.db import Base, metadata
 from market.states import OrderStatus
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import BigInteger, Column, Date, String, Table
 
-from market.db import metadata
+from market.kernel.db import metadata
 
 # One row per (kind, day, dim, key) that has something to count. `key` is the category's value, or the alliance's or
 # street's id as text ('' for none: the park's services, an organisation's own need). The counts n0… are those of

@@ -26,7 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Alliance, Community, ServiceCategory
-from market.db import Base, metadata
+from market.kernel.db import Base, metadata
 from market.states import TaskStatus
 
 

@@ -9,9 +9,9 @@ from urllib.parse import quote
 from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
-from market.db import writing
-from market.errors import ApplicationError
 from market.i18n import safe_next, t
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError
 from market.models import User
 from market.pages._base import (
     SIGNED_IN,

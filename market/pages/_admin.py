@@ -15,11 +15,11 @@ from alliances.errors import Conflict, InvalidField
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.schemas import OrganizationCreate, OrganizationUpdate
 from alliances.services import OrganizationFilter, local_date
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, InvalidInput
 from market.i18n import label, localize_detail, t
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, InvalidInput
 from market.models import Role, User
 from market.pages._base import (
     COMMITTEE,

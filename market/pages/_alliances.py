@@ -31,11 +31,11 @@ from alliances.models import ApplicationStatus, ChairActivity, ChairTerm, Organi
 from alliances.schemas import ApplicationCreate, ApplicationReject, ChairActivityCreate, ChairScheduleReplace, Rotation
 from alliances.schemas import ChairTermCreate as TermCreate
 from alliances.services import Recorder, local_date
-from market.clock import Clock
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import NotFound
 from market.i18n import label, localize_detail, t
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import NotFound
 from market.models import User
 from market.pages._base import (
     COMMITTEE,

@@ -30,9 +30,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances.errors import InvalidField
 from alliances.schemas import date_in_range, rule_failure
 from alliances.services import Recorder
-from market.clock import Clock, local
-from market.errors import ApplicationError, Forbidden
 from market.i18n import LANG_COOKIE, choose_lang, label, localize_detail, t
+from market.kernel.clock import Clock, local
+from market.kernel.errors import ApplicationError, Forbidden
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings

@@ -18,12 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import ServiceCategory
 from market import privacy
-from market.clock import SHANGHAI, Clock, local
 from market.controllers import _classes as class_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, Forbidden, NotFound
 from market.i18n import t
+from market.kernel.clock import SHANGHAI, Clock, local
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, Forbidden, NotFound
 from market.models import Project, Signup, User
 from market.pages._base import (
     ORG,

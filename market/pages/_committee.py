@@ -22,15 +22,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import ApplicationStatus
 from market import invariants
-from market.clock import Clock, local
 from market.controllers import _awards as award_views
 from market.controllers import _projects as project_views
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, NotFound
 from market.grading import grade_for
 from market.i18n import label, localize_detail, t
+from market.kernel.clock import Clock, local
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, NotFound
 from market.models import Objection, ProgressReport, Project, User
 from market.overdue import order_lateness
 from market.pages._base import (

@@ -21,13 +21,13 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, ServiceCategory
-from market.clock import Clock
 from market.controllers import _needs as need_views
 from market.controllers import _resources as resource_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, Forbidden, StateConflict
 from market.i18n import label, t
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, Forbidden, StateConflict
 from market.models import Role, ServiceOrder, User
 from market.overdue import order_lateness
 from market.pages._base import (

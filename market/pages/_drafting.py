@@ -26,13 +26,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import ServiceCategory
 from alliances.services import local_date
-from market.clock import SHANGHAI, Clock, local
 from market.controllers import _needs as need_views
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, NotFound, StateConflict
 from market.i18n import label, localize_detail, t
+from market.kernel.clock import SHANGHAI, Clock, local
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, NotFound, StateConflict
 from market.models import FundingMode, User
 from market.pages._base import (
     COMMITTEE,

@@ -20,8 +20,8 @@ from litestar.plugins import InitPlugin
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DataError, IntegrityError
 
-from market.errors import ApplicationError
 from market.i18n import localize_detail
+from market.kernel.errors import ApplicationError
 from market.pages._base import lang_of
 from market.problems import fault_of
 

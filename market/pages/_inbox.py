@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.controllers._base import PathId
-from market.db import writing
 from market.i18n import ZH_CN, t
+from market.kernel.db import writing
 from market.models import Award, User
 from market.pages._base import (
     SIGNED_IN,

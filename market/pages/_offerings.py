@@ -13,12 +13,12 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import SHANGHAI, Clock
 from market.controllers import _resources as resource_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, Forbidden
 from market.i18n import t
+from market.kernel.clock import SHANGHAI, Clock
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, Forbidden
 from market.models import ResourceCategory, Role, User
 from market.pages._base import (
     COMMITTEE,

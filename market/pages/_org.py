@@ -29,12 +29,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus
 from market import attachments as files
-from market.clock import Clock, as_utc
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, NotFound
 from market.i18n import label, localize_detail, t
+from market.kernel.clock import Clock, as_utc
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, NotFound
 from market.models import Organization, Project, Proposal, Task, User
 from market.pages._base import (
     ORG,

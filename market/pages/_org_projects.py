@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _projects as project_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, Forbidden
 from market.i18n import localize_detail, t
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, Forbidden
 from market.models import User
 from market.pages._base import (
     ORG,

@@ -18,12 +18,12 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.clock import Clock
 from market.controllers._base import PathId
 from market.controllers._scoring import _queue, _ranking
-from market.db import writing
-from market.errors import ApplicationError, NotFound
 from market.i18n import localize_detail, t
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, NotFound
 from market.models import User
 from market.pages._base import EVALUATOR, Db, FormState, Now, form_page, form_values, lang_of, page, say, see_other
 from market.schemas._proposals import Proposal

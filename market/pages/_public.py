@@ -27,7 +27,6 @@ from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.services import local_date
 from market import phones, privacy, sms
-from market.clock import Clock
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
 from market.controllers import _needs as need_views
@@ -35,9 +34,10 @@ from market.controllers import _projects as project_views
 from market.controllers import _resources as resource_views
 from market.controllers import _tasks as task_views
 from market.controllers._base import PathId
-from market.db import writing
-from market.errors import ApplicationError, NotFound
 from market.i18n import LANG_COOKIE, LANGUAGES, safe_next, t
+from market.kernel.clock import Clock
+from market.kernel.db import writing
+from market.kernel.errors import ApplicationError, NotFound
 from market.models import ResourceCategory, User
 from market.pages._base import (
     PUBLIC,

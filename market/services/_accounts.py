@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Community, Organization
 from market.audit import SYSTEM, SystemActor, key_of, record
-from market.db import writing
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.kernel.db import writing
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Notification, Role, User
 from market.passwords import check_password
 from market.schemas._accounts import UserCreate

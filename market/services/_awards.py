@@ -19,9 +19,9 @@ from sqlalchemy.orm import selectinload
 
 from market import notify
 from market.audit import Actor, SystemActor, record
-from market.clock import as_utc, local
-from market.db import lock
-from market.errors import InvalidInput, NotFound, StateConflict
+from market.kernel.clock import as_utc, local
+from market.kernel.db import lock
+from market.kernel.errors import InvalidInput, NotFound, StateConflict
 from market.models import Award, Objection, Proposal, ProposalMember, Role, Task, User
 from market.schemas._awards import ObjectionCreate
 from market.services._scoring import ON_PROPOSAL, load_board

@@ -22,9 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances.models import Community, ServiceCategory
 from market import notify, phones, privacy
 from market.audit import SYSTEM, Actor, SystemActor, record, record_read
-from market.clock import SHANGHAI, as_utc, local
-from market.db import lock
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.kernel.clock import SHANGHAI, as_utc, local
+from market.kernel.db import lock
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import ClassSession, Project, Role, Signup, User
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassUpdate, SignupCreate
 from market.services._tasks import lock_task

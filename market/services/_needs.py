@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import record
-from market.db import like_pattern, lock
-from market.errors import Forbidden, NotFound, StateConflict
+from market.kernel.db import like_pattern, lock
+from market.kernel.errors import Forbidden, NotFound, StateConflict
 from market.models import Community, Need, Organization, Role, ServiceOrder, Task, User, task_needs
 from market.schemas._needs import NeedCreate
 from market.services._tasks import published, status_of

@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import SYSTEM, record
-from market.clock import local
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.grading import Grade, grade_for
+from market.kernel.clock import local
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.lists import refresh_needs
 from market.models import (
     Alliance,

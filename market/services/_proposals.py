@@ -13,9 +13,9 @@ from sqlalchemy.orm import selectinload
 from market import attachments as files
 from market import notify
 from market.audit import Actor, record, record_many, record_read
-from market.clock import as_utc
-from market.db import lock, writing
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.kernel.clock import as_utc
+from market.kernel.db import lock, writing
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Attachment, Organization, PanelMember, Proposal, ProposalMember, Role, Score, Task, User
 from market.schemas._proposals import ProposalCreate, ProposalUpdate
 from market.services._tasks import go_unclaimed, lock_task, status_of, visible_to

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
 from market.audit import record
-from market.clock import as_utc
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.kernel.clock import as_utc
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Organization, PanelMember, Proposal, ProposalMember, Role, Score, Task, User
 from market.scoring import (
     Criterion,

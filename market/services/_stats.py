@@ -59,7 +59,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute, Session
 
 from alliances.models import Alliance, Community, Organization, Street
-from market.clock import SHANGHAI, local
+from market.kernel.clock import SHANGHAI, local
 from market.models import (
     ClassSession,
     Need,

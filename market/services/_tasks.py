@@ -18,9 +18,9 @@ from sqlalchemy.sql.functions import FunctionElement
 from alliances.models import ServiceCategory, Street
 from market import notify
 from market.audit import SYSTEM, Actor, record
-from market.clock import as_utc, local
-from market.db import like_pattern, lock
-from market.errors import Forbidden, InvalidInput, NotFound, StateConflict
+from market.kernel.clock import as_utc, local
+from market.kernel.db import like_pattern, lock
+from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.lists import refresh_needs
 from market.models import (
     Alliance,

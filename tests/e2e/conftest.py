@@ -67,7 +67,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
-from market.clock import ManualClock
+from market.kernel.clock import ManualClock
 from market.settings import Settings
 from tests.conftest import IN_CI, PG_SKIP_REASON, PG_UP, _empty
 from tests.e2e.harness import GUARDS, Guard, LiveServer, Portal
@@ -187,8 +187,8 @@ def lists_in_step(database_url: str, portal: Portal, clock: ManualClock) -> Iter
     yield
     from sqlalchemy.ext.asyncio import async_sessionmaker
 
-    from market.db import create_engine
     from market.invariants import check
+    from market.kernel.db import create_engine
 
     async def violations() -> list[Any]:
         engine = create_engine(database_url)

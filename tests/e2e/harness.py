@@ -17,7 +17,7 @@ import uvicorn
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response
 
 from market.app import create_app
-from market.clock import ManualClock
+from market.kernel.clock import ManualClock
 from market.settings import Settings
 
 T = TypeVar("T")

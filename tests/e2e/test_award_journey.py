@@ -18,8 +18,8 @@ from typing import Any
 
 from playwright.sync_api import FilePayload, Locator, Page, expect
 
-from market.clock import local
 from market.i18n import label, t
+from market.kernel.clock import local
 from tests.e2e.checks import check_page
 from tests.e2e.phone import open_menu
 from tests.factories import Api, As, raised_need

@@ -7,8 +7,8 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from market.clock import ManualClock
 from market.i18n import label, t
+from market.kernel.clock import ManualClock
 from tests.e2e.checks import check_page
 from tests.e2e.phone import open_filters, open_menu
 from tests.factories import Api, As, month_ahead, park_service, placed_order, secretary

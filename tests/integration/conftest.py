@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import ManualClock
-from market.db import create_engine
 from market.invariants import check
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine
 
 
 @pytest.fixture(autouse=True)

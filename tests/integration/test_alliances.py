@@ -10,8 +10,8 @@ from litestar import Litestar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market import db as market_db
 from market.audit import verify
+from market.kernel import db as market_db
 from market.models import AuditEntry
 from tests.factories import Api, credit_code, problem
 from tests.statements import statements

@@ -28,7 +28,7 @@ from schemathesis.engine import from_schema as engine_for
 
 from alliances.schemas import Reason, rule_failure
 from market.app import create_app
-from market.clock import ManualClock
+from market.kernel.clock import ManualClock
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
 from tests.factories import (

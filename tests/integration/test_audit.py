@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market import cli
 from market.audit import GENESIS, canonical, fields_of
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import AuditEntry, AuditHead
 from market.settings import get_settings
 from tests.browser import signed_in

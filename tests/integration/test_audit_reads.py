@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import AuditEntry
 from tests.browser import Browser, signed_in
 from tests.factories import (

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market.audit import GENESIS, canonical, verify
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.migrate import alembic_config, upgrade
 from market.models import AuditEntry, AuditHead
 from tests.conftest import _pg_admin, pg_url

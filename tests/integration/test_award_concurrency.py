@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import Award
 from market.states import AwardStatus
 from tests.concurrency import signed_in

@@ -20,9 +20,9 @@ from market import cli
 from market.app import create_app
 from market.audit import verify
 from market.backup import backup_sqlite, inspect, sqlite_file
-from market.db import create_engine
 from market.demo import load_demo
 from market.invariants import check
+from market.kernel.db import create_engine
 from market.migrate import alembic_config, upgrade
 from market.settings import Settings, get_settings
 from tests.factories import PASSWORD, Api, posted_task

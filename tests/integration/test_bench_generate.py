@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.generate import DEFAULT_PASSWORD, SCALES, NotEmpty, check, generate
-from market.clock import ManualClock
-from market.db import create_engine
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine
 from market.models import ClassSession, Community, Need, Organization, Proposal, Signup, Task
 from market.states import TaskStatus
 from tests.factories import COOKIE

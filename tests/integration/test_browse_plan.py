@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import Alliance, Task
 from market.models._tasks import task_alliances
 from market.services._stats import rebuild

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import AuditEntry, Proposal, ProposalMember, Task
 from tests.concurrency import signed_in, worker
 from tests.factories import Api, As, claims_kept, draft_proposal, posted_task, problem, proposal_body

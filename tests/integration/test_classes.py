@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from market.clock import SHANGHAI, local
+from market.kernel.clock import SHANGHAI, local
 from tests.factories import (
     Api,
     As,

@@ -9,9 +9,9 @@ from datetime import time
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import local
-from market.db import create_engine
 from market.demo import load_demo
+from market.kernel.clock import local
+from market.kernel.db import create_engine
 from market.models import ClassSession, Offering, OrderingMeeting, Organization, Proposal, Task, User
 from tests.browser import Browser
 from tests.factories import PASSWORD, Api

@@ -20,10 +20,10 @@ import pytest
 from litestar import Litestar
 from sqlalchemy import event, text
 
-import alliances.db
+import market.kernel.db
 from market.app import create_app
-from market.clock import ManualClock
-from market.db import create_engine
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine
 from market.settings import Settings
 from tests.browser import CSRF
 from tests.conftest import PG_HOST, PG_PORT
@@ -132,7 +132,7 @@ class Silent:
 async def test_a_silent_database_is_503_after_the_connect_timeout_not_a_hang(
     settings: Settings, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(alliances.db, "PG_CONNECT_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(market.kernel.db, "PG_CONNECT_TIMEOUT_SECONDS", 0.5)
     async with Silent() as port:
         silent = f"postgresql+asyncpg://postgres@127.0.0.1:{port}/jiebang"
         async with serving(replace(settings, database_url=silent), clock) as (_, client):

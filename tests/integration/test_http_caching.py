@@ -10,7 +10,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from market.app import create_app
-from market.clock import ManualClock
+from market.kernel.clock import ManualClock
 from market.settings import Settings
 from tests.factories import (
     PASSWORD,

@@ -14,8 +14,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 
 from market.app import create_app
-from market.clock import ManualClock
-from market.db import create_engine
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine
 from market.models import login_throttle
 from market.settings import Settings
 from market.throttle import client_address

@@ -17,7 +17,7 @@ from advanced_alchemy.types import DateTimeUTC
 from alembic import command
 
 from market import notify
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.migrate import alembic_config, upgrade
 from tests.conftest import _pg_admin, pg_url
 

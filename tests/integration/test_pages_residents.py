@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import local
-from market.db import create_engine
+from market.kernel.clock import local
+from market.kernel.db import create_engine
 from market.models import AuditEntry
 from tests.browser import Browser, signed_in
 from tests.factories import Api, finance_project, mobile, night_class, posted_task, sign_up

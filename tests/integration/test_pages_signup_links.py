@@ -20,7 +20,7 @@ import pytest
 from litestar import Litestar, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.pages._public import _seconds_to_wait
 from market.settings import Settings
 from tests.browser import Browser

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine, writing
+from market.kernel.db import create_engine, writing
 from market.models import User
 from market.passwords import LONGEST_HELD
 from market.security import hash_password

@@ -12,7 +12,7 @@ from advanced_alchemy.types import DateTimeUTC
 from alembic import command
 
 from market import privacy
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.migrate import alembic_config, upgrade
 from market.settings import get_settings
 from tests.integration.test_notification_migration import AT, _read, empty_database

@@ -12,7 +12,7 @@ from litestar.testing import AsyncTestClient
 
 from market import privacy
 from market.app import create_app
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import AuditEntry, ClassSession, Signup
 from tests.browser import Browser, signed_in
 from tests.factories import Api, As, finance_project, mobile, night_class, problem, sign_up

@@ -14,7 +14,7 @@ import pytest
 from litestar import Litestar
 
 from market.app import create_app
-from market.clock import ManualClock
+from market.kernel.clock import ManualClock
 from market.settings import Settings
 from tests.factories import Api, posted_task
 

@@ -14,7 +14,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Connection
 
 import market.models  # noqa: F401  (every table is registered on the metadata)
-from market.db import create_engine, metadata
+from market.kernel.db import create_engine, metadata
 
 
 def _differences(conn: Connection) -> list[Any]:

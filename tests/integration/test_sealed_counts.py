@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from market.clock import as_utc
+from market.kernel.clock import as_utc
 from tests.browser import signed_in
 from tests.factories import Api, As, posted_task, submitted_proposal
 

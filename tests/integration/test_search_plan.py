@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from tests.factories import Api, park_service, placed_order, secretary
 from tests.statements import caught
 

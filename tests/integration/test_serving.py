@@ -12,8 +12,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import text
 
 from market.app import create_app
-from market.clock import ManualClock
-from market.db import create_engine
+from market.kernel.clock import ManualClock
+from market.kernel.db import create_engine
 from market.serving import ACCESS_LOGGER
 from market.settings import Settings
 from tests.factories import COOKIE, Api, problem

@@ -63,6 +63,6 @@ async def test_stats_refuse_a_period_that_ends_before_it_starts(api: Api) -> Non
 def _days_before(api: Api, days: int) -> str:
     from datetime import timedelta
 
-    from market.clock import local
+    from market.kernel.clock import local
 
     return (local(api.clock.now()).date() - timedelta(days=days)).isoformat()

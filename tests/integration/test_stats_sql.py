@@ -12,10 +12,10 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.generate import SCALES, generate
-from market.clock import ManualClock, local
-from market.db import create_engine
 from market.demo import load_demo
 from market.invariants import check
+from market.kernel.clock import ManualClock, local
+from market.kernel.db import create_engine
 from market.models import ClassSession, stats_days
 from market.services import _stats as stats
 from tests import stats_reference as reference

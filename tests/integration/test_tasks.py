@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.db import create_engine
+from market.kernel.db import create_engine
 from market.models import AuditEntry
 from tests.factories import (
     Api,

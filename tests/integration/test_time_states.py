@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
-from market.clock import as_utc
-from market.db import create_engine
+from market.kernel.clock import as_utc
+from market.kernel.db import create_engine
 from market.models import AuditEntry, Need, Project
 from tests.browser import Browser
 from tests.concurrency import worker

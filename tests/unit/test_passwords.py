@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from market.errors import InvalidInput
+from market.kernel.errors import InvalidInput
 from market.passwords import MAX_LENGTH, MIN_LENGTH, check_password, common_passwords, password_fault
 from market.security import hash_password, verify_password
 from tests.factories import PASSWORD

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from market import phones
-from market.errors import InvalidInput
+from market.kernel.errors import InvalidInput
 
 
 @pytest.mark.parametrize(

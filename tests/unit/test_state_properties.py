@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from market import transitions
-from market.errors import StateConflict
+from market.kernel.errors import StateConflict
 from market.states import (
     _TABLES,
     AwardStatus,

@@ -1,7 +1,6 @@
-"""Engine, transactions and row locks that behave the same on SQLite and PostgreSQL.
+"""Engine, transactions, row locks and the LIKE pattern, behaving the same on SQLite and PostgreSQL.
 
-These persistence primitives serve both domains. They live in `alliances`, the lower layer, because `market`
-may import `alliances` but never the reverse; `market.db` re-exports them.
+These persistence primitives serve both domains (`market` and `alliances`), as part of the shared kernel.
 """
 
 from __future__ import annotations
@@ -104,3 +103,8 @@ async def lock(session: AsyncSession, model: type[ModelT], ident: int) -> ModelT
     # `of=` keeps the lock off eagerly joined tables (PostgreSQL refuses FOR UPDATE on an outer join's nullable side).
     stmt = select(model).where(model.id == ident).with_for_update(of=model).execution_options(populate_existing=True)
     return (await session.execute(stmt)).scalar_one_or_none()
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern matching the text anywhere, with LIKE's own wildcards escaped (use escape="\\")."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
