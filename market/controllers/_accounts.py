@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.controllers._base import PathId
 from market.i18n import choose_accept_language
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.kernel.errors import NotAuthenticated
 from market.models import User as UserModel
+from market.params import BatchLimit, Db, Now, PathId
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
 from market.security import begin_session, renew_session, requires_committee
 from market.services import _accounts as accounts
@@ -34,8 +31,8 @@ class AuthController(Controller):
     async def login(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[LoginRequest],
     ) -> User:
         """Sign in; a wrong username or password gets the same 401. Every attempt is audited.
@@ -72,8 +69,8 @@ class MeController(Controller):
     async def change_password(
         self,
         request: Request[UserModel, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[PasswordChange],
     ) -> None:
         """Change my password: give the current one and a new one.
@@ -100,8 +97,8 @@ class MeController(Controller):
     async def get_inbox(
         self,
         request: Request[UserModel, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+        db_session: Db,
+        limit: BatchLimit = 50,
         accept_language: Annotated[
             str | None,
             HeaderParameter(
@@ -125,8 +122,8 @@ class MeController(Controller):
     async def read(
         self,
         request: Request[UserModel, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         notification_id: PathId,
     ) -> None:
         """Mark a notification read."""
@@ -145,8 +142,8 @@ class UserController(Controller):
     async def create(
         self,
         request: Request[UserModel, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[UserCreate],
     ) -> User:
         """Create an account for a committee member, evaluator, secretary or organisation member.
@@ -162,8 +159,8 @@ class UserController(Controller):
     async def reset_password(
         self,
         request: Request[UserModel, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         user_id: PathId,
         data: JSONBody[PasswordReset],
     ) -> None:

@@ -5,17 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import flows
-from market.controllers._base import PathId
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import Objection as ObjectionModel
 from market.models import User
+from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._awards import (
     AwardCreate,
     AwardedOrg,
@@ -29,12 +26,7 @@ from market.schemas._awards import (
 from market.security import requires_committee
 from market.services import _awards as awards
 from market.services._scoring import ON_PROPOSAL
-from market.settings import Settings
 from market.states import InvitationStatus, ObjectionStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
 
 
 def notice(v: awards.AwardView) -> AwardNotice:
@@ -96,7 +88,7 @@ class TaskAwardController(Controller):
         request: Request[User, Any, Any],
         db_session: Db,
         clock: Now,
-        settings: NamedDependency[Settings],
+        settings: Config,
         task_id: PathId,
         data: JSONBody[AwardCreate],
     ) -> AwardNotice:

@@ -1,19 +1,17 @@
-"""What every controller shares: path-id limits, the viewer, the clock."""
+"""What every controller shares: the viewer's provider (the aliases and bounds live in `market.params`)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Request
-from litestar.params import Parameter, QueryParameter
 
 from market.models import User
+from market.params import PathId
 from market.security import load_user
 
-# Path ids are bounded so that no malformed URL reaches the database as an out-of-range integer.
-PathId = Annotated[int, Parameter(ge=1, le=2**53)]
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
+# Pages still import PathId from here; `market.params` is its home.
+__all__ = ["PathId", "provide_viewer"]
 
 
 async def provide_viewer(request: Request[Any, Any, Any]) -> User | None:

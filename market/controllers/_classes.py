@@ -6,19 +6,18 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
 from market import phones, privacy
-from market.controllers._base import PathId
 from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import ClassSession as ClassSessionModel
 from market.models import Project, User
 from market.models import Signup as SignupModel
+from market.params import Db, Limit, Now, Offset, PathId, QueryId, Viewer
 from market.schemas._classes import (
     AttendanceSet,
     ClassCommunity,
@@ -37,11 +36,6 @@ from market.schemas._classes import (
 from market.security import requires_org
 from market.services import _classes as classes
 from market.states import SignupStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
 
 
 def session_view(s: ClassSessionModel, project: Project, clock: Clock) -> ClassSession:
@@ -141,8 +135,8 @@ class ProjectClassController(Controller):
         db_session: Db,
         clock: Now,
         project_id: PathId,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 100,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
+        limit: Limit = 100,
+        offset: Offset = 0,
     ) -> ClassPage:
         """Every session of the project, past ones included, soonest first."""
         await classes.get_project(db_session, project_id)
@@ -175,14 +169,14 @@ class ClassController(Controller):
         self,
         db_session: Db,
         clock: Now,
-        community_id: OptionalId = None,
-        street_id: OptionalId = None,
-        project_id: OptionalId = None,
+        community_id: QueryId = None,
+        street_id: QueryId = None,
+        project_id: QueryId = None,
         date_from: Annotated[date | None, day_parameter("from")] = None,
         date_to: Annotated[date | None, day_parameter("to")] = None,
         upcoming: FromQuery[bool | None] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> ClassPage:
         """Find classes by community, street and local (Asia/Shanghai) dates `from`..`to`, inclusive.
 

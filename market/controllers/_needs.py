@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
-from market.controllers._base import PathId
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import User
+from market.params import Db, Limit, Now, Offset, PathId, QueryId, SearchText, Viewer
 from market.schemas._needs import (
     CommunityRef,
     Need,
@@ -29,13 +26,6 @@ from market.schemas._needs import (
 from market.security import requires_committee
 from market.services import _needs as needs
 from market.states import NeedStatus, OrderStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-QueryId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
-# No control characters: PostgreSQL refuses NUL in text, and none belong in a search.
-SearchText = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 def _refs(row: needs.NeedRow) -> tuple[CommunityRef | None, OrganizationRef | None]:
@@ -95,8 +85,8 @@ class NeedController(Controller):
         organization_id: QueryId = None,
         street_id: QueryId = None,
         q: SearchText = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> NeedPage:
         """The need list (需求清单), newest first."""
         f = needs.NeedFilter(status, category, community_id, organization_id, street_id, q, limit, offset)

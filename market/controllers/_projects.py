@@ -5,20 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
-from market.controllers._base import PathId
 from market.grading import Grade
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import Feedback as FeedbackModel
 from market.models import ProgressReport as ProgressReportModel
 from market.models import Project as ProjectModel
 from market.models import User
+from market.params import Db, Limit, Now, Offset, PathId, QueryId
 from market.schemas._projects import (
     EvaluationCreate,
     Feedback,
@@ -37,9 +34,6 @@ from market.schemas._projects import (
 from market.security import requires_committee, requires_org
 from market.services import _projects as projects
 from market.states import ProjectStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
 
 
 def _grade(p: ProjectModel) -> tuple[Grade | None, str | None]:
@@ -124,10 +118,10 @@ class ProjectController(Controller):
         db_session: Db,
         status: FromQuery[ProjectStatus | None] = None,
         category: FromQuery[ServiceCategory | None] = None,
-        organization_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
+        organization_id: QueryId = None,
         alliance: Annotated[str | None, QueryParameter(max_length=20, pattern=r"^[a-z-]+$")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> ProjectPage:
         """The project list (项目清单), newest first: needs, organisation, alliance, budget, state, latest progress."""
         f = projects.ProjectFilter(status, category, organization_id, limit, offset, alliance)

@@ -5,18 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import attachments as files
-from market.controllers._base import PathId
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import User
+from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._proposals import (
     AttachmentInfo,
     AttachmentUpload,
@@ -28,11 +25,6 @@ from market.schemas._proposals import (
 )
 from market.security import requires_committee, requires_org
 from market.services import _proposals as proposals
-from market.settings import Settings
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
 
 
 class TaskProposalController(Controller):
@@ -157,7 +149,7 @@ class ProposalController(Controller):
         request: Request[User, Any, Any],
         db_session: Db,
         clock: Now,
-        settings: NamedDependency[Settings],
+        settings: Config,
         proposal_id: PathId,
         # A model rather than a bare UploadFile: Litestar answers a multipart body without a file part with a 500
         # for the bare type, and a 400 naming the field for the model.
@@ -187,7 +179,7 @@ class ProposalController(Controller):
         db_session: Db,
         clock: Now,
         viewer: Viewer,
-        settings: NamedDependency[Settings],
+        settings: Config,
         proposal_id: PathId,
         attachment_id: PathId,
     ) -> File:

@@ -6,17 +6,16 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.controllers._base import PathId
 from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import Offering as OfferingModel
 from market.models import ResourceCategory, User
 from market.models import ServiceOrder as OrderModel
+from market.params import Db, Limit, Now, Offset, PathId, QueryId, SearchText, Viewer
 from market.schemas._needs import CommunityRef
 from market.schemas._resources import (
     Meeting,
@@ -41,15 +40,7 @@ from market.security import requires_committee, requires_secretary
 from market.services import _resources as resources
 from market.states import OrderStatus
 
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-QueryId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
-# No control characters: PostgreSQL refuses NUL in text, and none belong in a search.
-SearchText = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 QueryMonth = Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]
-Limit = Annotated[int, QueryParameter(ge=1, le=100)]
-Offset = Annotated[int, QueryParameter(ge=0, le=10**6)]
 
 
 def offering_view(o: OfferingModel, held: int, now_month: str) -> Offering:

@@ -5,14 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, get, put
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.controllers._base import PathId
-from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.models import User
+from market.params import Db, Now, PathId
 from market.schemas._scoring import (
     Criterion,
     MemberScore,
@@ -31,9 +28,6 @@ from market.scoring import from_tenths
 from market.security import requires_committee, requires_evaluator
 from market.services import _scoring as scoring
 from market.states import ProposalStatus
-
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
 
 
 def _panel(task_id: int, members: list[User], started: bool) -> Panel:

@@ -6,25 +6,21 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get
-from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.schemas import bounded_day, day_parameter
 from market.audit import verify_published
-from market.controllers._base import PathId
 from market.invariants import check, due_transitions
-from market.kernel.clock import Clock
 from market.kernel.errors import InvalidInput
 from market.models import AuditEntry, User
+from market.params import BatchLimit, Config, Db, Now, PathId, QueryId
 from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
 from market.schemas._stats import Stats
 from market.security import requires_committee
 from market.services import _stats as stats
 from market.services._audit import task_history, withheld
 from market.services._tasks import get_task
-from market.settings import Settings
 
 
 class StatsController(Controller):
@@ -36,8 +32,8 @@ class StatsController(Controller):
     @get("/", exclude_from_auth=True)
     async def report(
         self,
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         period_from: Annotated[date | None, day_parameter("from")] = None,
         period_to: Annotated[date | None, day_parameter("to")] = None,
     ) -> Stats:
@@ -63,11 +59,11 @@ class AuditController(Controller):
     @get("/")
     async def entries(
         self,
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         entity: Annotated[str | None, QueryParameter(max_length=30)] = None,
-        entity_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
-        before_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        entity_id: QueryId = None,
+        before_id: QueryId = None,
+        limit: BatchLimit = 100,
     ) -> AuditPage:
         """Newest entries first; filter by entity and page backwards with before_id.
 
@@ -85,9 +81,7 @@ class AuditController(Controller):
         return AuditPage(items=[AuditItem.of(e) for e in rows])
 
     @get("/verify")
-    async def check(
-        self, db_session: NamedDependency[AsyncSession], settings: NamedDependency[Settings]
-    ) -> AuditVerification:
+    async def check(self, db_session: Db, settings: Config) -> AuditVerification:
         """Recompute the keyed hash chain and hold it to every anchor published to the anchor file."""
         result = await verify_published(db_session, settings.anchor_path)
         return AuditVerification(
@@ -110,10 +104,10 @@ class TaskAuditController(Controller):
     async def task_entries(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         task_id: PathId,
-        after_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+        after_id: QueryId = None,
+        limit: BatchLimit = 100,
     ) -> AuditPage:
         """Oldest first; page forward with after_id (the last id seen).
 
@@ -132,9 +126,7 @@ class ListsController(Controller):
     guards = [requires_committee]
 
     @get("/check")
-    async def lists_check(
-        self, db_session_as_stored: NamedDependency[AsyncSession], clock: NamedDependency[Clock]
-    ) -> ListsCheck:
+    async def lists_check(self, db_session_as_stored: Db, clock: Now) -> ListsCheck:
         """Every record that breaks the rules of the three lists (empty when all is in step).
 
         A state stored behind the one time has made (a deadline passed, a notice period ended) is a violation.

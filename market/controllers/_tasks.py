@@ -5,17 +5,17 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
-from market.controllers._base import PathId
 from market.kernel.clock import Clock
 from market.kernel.db import writing
+from market.kernel.text import LINE
 from market.models import Task as TaskModel
 from market.models import TaskQuestion, User
+from market.params import Db, Limit, Now, Offset, PathId, QueryId, SearchText, Viewer
 from market.schemas._tasks import (
     AllianceRef,
     Amendment,
@@ -36,9 +36,7 @@ from market.security import requires_committee
 from market.services import _tasks as tasks
 from market.states import TaskStatus
 
-Viewer = NamedDependency[User | None]
 # No control characters in query strings: PostgreSQL refuses NUL outright (a 500 before this pattern).
-_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 
 def summary(task: TaskModel, status: TaskStatus, viewer: User | None = None) -> TaskSummary:
@@ -103,16 +101,16 @@ class TaskController(Controller):
     @get("/", exclude_from_auth=True, problems=[403])
     async def list_tasks(
         self,
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         viewer: Viewer,
         status: FromQuery[TaskStatus | None] = None,
         category: FromQuery[ServiceCategory | None] = None,
-        alliance: Annotated[str | None, QueryParameter(max_length=20, pattern=_LINE)] = None,
-        community_id: Annotated[int | None, QueryParameter(ge=1, le=2**53)] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100, pattern=_LINE)] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
-        offset: Annotated[int, QueryParameter(ge=0, le=10**6)] = 0,
+        alliance: Annotated[str | None, QueryParameter(max_length=20, pattern=LINE)] = None,
+        community_id: QueryId = None,
+        q: SearchText = None,
+        limit: Limit = 20,
+        offset: Offset = 0,
     ) -> TaskPage:
         """Browse tasks (drafts only for the committee); status is what it is now, deadlines included."""
         now = clock.now()
@@ -121,9 +119,7 @@ class TaskController(Controller):
         return TaskPage(total=total, items=rows)
 
     @get("/{task_id:int}", exclude_from_auth=True)
-    async def get_task(
-        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock], viewer: Viewer, task_id: PathId
-    ) -> Task:
+    async def get_task(self, db_session: Db, clock: Now, viewer: Viewer, task_id: PathId) -> Task:
         """One task with its answered questions and amendments."""
         return await detail(db_session, task_id, viewer, clock)
 
@@ -131,8 +127,8 @@ class TaskController(Controller):
     async def create(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[TaskCreate],
     ) -> Task:
         """Draft a task."""
@@ -144,8 +140,8 @@ class TaskController(Controller):
     async def update(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
         data: JSONBody[TaskUpdate],
     ) -> Task:
@@ -158,8 +154,8 @@ class TaskController(Controller):
     async def post_task(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
     ) -> Task:
         """Publish (发榜)."""
@@ -171,8 +167,8 @@ class TaskController(Controller):
     async def cancel(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
         data: JSONBody[CancelRequest],
     ) -> Task:
@@ -185,8 +181,8 @@ class TaskController(Controller):
     async def amend(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
         data: JSONBody[TaskAmend],
     ) -> Task:
@@ -199,8 +195,8 @@ class TaskController(Controller):
     async def repost(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
     ) -> Task:
         """A new draft from an unclaimed (流榜) or cancelled task."""
@@ -209,9 +205,7 @@ class TaskController(Controller):
         return await detail(db_session, task.id, request.user, clock)
 
     @get("/{task_id:int}/questions", exclude_from_auth=True)
-    async def questions(
-        self, db_session: NamedDependency[AsyncSession], viewer: Viewer, task_id: PathId
-    ) -> list[Question]:
+    async def questions(self, db_session: Db, viewer: Viewer, task_id: PathId) -> list[Question]:
         """Answered questions (the committee also sees unanswered ones); askers are never named."""
         await tasks.visible_task(db_session, task_id, viewer)
         return [_question(q) for q in await tasks.questions_of(db_session, task_id, viewer=viewer)]
@@ -220,8 +214,8 @@ class TaskController(Controller):
     async def ask(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
         data: JSONBody[QuestionCreate],
     ) -> Question:
@@ -234,8 +228,8 @@ class TaskController(Controller):
     async def answer(
         self,
         request: Request[User, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         task_id: PathId,
         question_id: PathId,
         data: JSONBody[AnswerCreate],
