@@ -25,9 +25,9 @@ from alliances.models import ServiceCategory
 from alliances.phones import mask_name
 from market import audit
 from market.audit import GENESIS
-from market.audit import _fields as audit_fields  # the chain's exact canonical form, so `audit verify` agrees
 from market.demo import _data as demo
 from market.grading import grade_for
+from market.kernel.audit import _fields as audit_fields  # the chain's exact canonical form, so `audit verify` agrees
 from market.lists import need_state_from_links
 from market.models import FundingMode, ResourceCategory, Role
 from market.scoring import DEFAULT_RUBRIC, RankEntry, first_criterion_mean, from_tenths, proposal_score, rank

@@ -5,11 +5,13 @@ var/audit_key), over the previous entry's hash and the entry's canonical JSON: e
 the chain, and re-hashing it after an edit needs the key. The head (length and last hash) is published outside
 the database by `jiebang audit anchor`; `verify` checks the chain against every published anchor, so dropping the
 newest entries and rolling the head back is caught as soon as an anchor covers what was dropped.
+
+The recorder, the actors and the two tables live in the shared kernel (`market.kernel.audit`), so that `alliances`
+writes with it too; this module verifies and anchors the chain and names the key a session without one uses.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 import os
@@ -17,217 +19,59 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from market.kernel.audit import (
+    GENESIS,
+    KEY_INFO,
+    PUBLIC,
+    SYSTEM,
+    Actor,
+    AuditEntry,
+    AuditHead,
+    PublicActor,
+    SystemActor,
+    canonical,
+    entry_hash,
+    fields_of,
+    key_of,
+    record,
+    record_many,
+    record_read,
+    use_default_key,
+)
 from market.kernel.clock import as_utc
-from market.kernel.db import writing
-from market.models import AuditEntry, AuditHead
 from market.settings import get_settings
 
-GENESIS = "0" * 64
-# Where a session carries the app's audit key (`Session.info`); a session without one uses the process settings'.
-KEY_INFO = "jiebang_audit_key"
+__all__ = [
+    "GENESIS",
+    "KEY_INFO",
+    "PUBLIC",
+    "SYSTEM",
+    "Actor",
+    "Anchor",
+    "AnchorFileUnreadable",
+    "PublicActor",
+    "SystemActor",
+    "VerifyResult",
+    "anchor",
+    "canonical",
+    "entry_hash",
+    "fields_of",
+    "key_of",
+    "publish",
+    "read_anchors",
+    "record",
+    "record_many",
+    "record_read",
+    "verify",
+    "verify_published",
+]
 
-
-def key_of(session: AsyncSession) -> bytes:
-    """The audit key for writes and checks made through this session."""
-    key = session.info.get(KEY_INFO)
-    return key if isinstance(key, bytes) else get_settings().effective_audit_key()
-
-
-class Actor(Protocol):
-    """Whoever acts: a user, or the system (id None)."""
-
-    @property
-    def id(self) -> int | None: ...
-
-    @property
-    def username(self) -> str: ...
-
-
-@dataclass(frozen=True, slots=True)
-class SystemActor:
-    """The service itself, for transitions nobody requested (deadlines, ends of notice periods)."""
-
-    id: int | None = None
-    username: str = "system"
-
-
-SYSTEM = SystemActor()
-
-
-def canonical(fields: dict[str, Any]) -> str:
-    """An entry's fields as the one JSON text its hash covers."""
-    return json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
-
-
-def entry_hash(key: bytes, prev_hash: str, fields: dict[str, Any]) -> str:
-    """HMAC-SHA256, keyed with the audit key, over the previous hash and the entry's canonical JSON."""
-    return hmac.new(key, (prev_hash + canonical(fields)).encode(), hashlib.sha256).hexdigest()
-
-
-def fields_of(entry: AuditEntry | Any) -> dict[str, Any]:
-    """What an entry's hash covers, read back from a stored entry (or a row with the same columns)."""
-    return _fields(
-        entry.at,
-        entry.actor_id,
-        entry.actor_label,
-        entry.entity,
-        entry.entity_id,
-        entry.action,
-        entry.before,
-        entry.after,
-        entry.data,
-    )
-
-
-def _fields(
-    at: datetime,
-    actor_id: int | None,
-    actor_label: str,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: str,
-    after: str,
-    data: dict[str, Any],
-) -> dict[str, Any]:
-    return {
-        "at": as_utc(at).isoformat(),
-        "actor_id": actor_id,
-        "actor": actor_label,
-        "entity": entity,
-        "entity_id": entity_id,
-        "action": action,
-        "before": before,
-        "after": after,
-        "data": data,
-    }
-
-
-async def _head(session: AsyncSession) -> AuditHead:
-    head = (await session.execute(select(AuditHead).with_for_update())).scalar_one_or_none()
-    if head is None:
-        head = AuditHead(last_hash=GENESIS, length=0)
-        session.add(head)
-    return head
-
-
-def _append(
-    session: AsyncSession,
-    head: AuditHead,
-    *,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: str,
-    after: str,
-    data: dict[str, Any],
-) -> AuditEntry:
-    fields = _fields(at, actor.id, actor.username, entity, entity_id, action, before, after, data)
-    digest = entry_hash(key_of(session), head.last_hash, fields)
-    entry = AuditEntry(
-        at=at,
-        actor_id=actor.id,
-        actor_label=actor.username,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        data=data,
-        prev_hash=head.last_hash,
-        hash=digest,
-    )
-    session.add(entry)
-    head.last_hash = digest
-    head.length += 1
-    return entry
-
-
-def _plain(data: dict[str, Any] | None) -> dict[str, Any]:
-    # Exactly what the JSON column gives back, so the hash computed now is the one recomputed later.
-    plain: dict[str, Any] = json.loads(json.dumps(data or {}, ensure_ascii=False, default=str))
-    return plain
-
-
-async def record(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    action: str,
-    before: str = "",
-    after: str = "",
-    data: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry to the chain inside the caller's transaction."""
-    head = await _head(session)
-    return _append(
-        session,
-        head,
-        at=at,
-        actor=actor,
-        entity=entity,
-        entity_id=entity_id,
-        action=action,
-        before=before,
-        after=after,
-        data=_plain(data),
-    )
-
-
-async def record_many(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_ids: Sequence[int],
-    action: str,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Append one entry per thing, taking the head once: the same statements however many there are."""
-    head = await _head(session)
-    plain = _plain(data)
-    for entity_id in entity_ids:
-        _append(
-            session,
-            head,
-            at=at,
-            actor=actor,
-            entity=entity,
-            entity_id=entity_id,
-            action=action,
-            before="",
-            after="",
-            data=dict(plain),
-        )
-
-
-async def record_read(
-    session: AsyncSession,
-    *,
-    at: datetime,
-    actor: Actor,
-    entity: str,
-    entity_id: int,
-    action: str,
-    data: dict[str, Any] | None = None,
-) -> None:
-    """Record that someone read something sensitive, in a write transaction of its own.
-
-    Only the reads named in docs/design.md ("Audit") come here: on SQLite each is a write that queues behind others.
-    """
-    async with writing(session):
-        await record(session, at=at, actor=actor, entity=entity, entity_id=entity_id, action=action, data=data)
+# A session the app did not open (the command line, the demo loader, tests) signs with the process settings' key.
+use_default_key(lambda: get_settings().effective_audit_key())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Passwords, sessions and role guards."""
+"""Passwords, sessions and (from the kernel) role guards."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie, MutableScopeHeaders
-from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.security.session_auth import SessionAuth
 from litestar.stores.base import Store
@@ -27,9 +26,28 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.kernel.clock import as_utc
-from market.kernel.errors import Forbidden, NotAuthenticated
-from market.models import Role, User, UserSession
+from market.kernel.guards import requires, requires_committee, requires_evaluator, requires_org, requires_secretary
+from market.models import User, UserSession
 from market.settings import Settings
+
+# The role guards are the kernel's, shared with `alliances`; the app's routes import them from here as ever.
+__all__ = [
+    "DatabaseSessionBackend",
+    "DatabaseSessionConfig",
+    "begin_session",
+    "cookie_name",
+    "end_sessions",
+    "hash_password",
+    "load_user",
+    "renew_session",
+    "requires",
+    "requires_committee",
+    "requires_evaluator",
+    "requires_org",
+    "requires_secretary",
+    "session_auth",
+    "verify_password",
+]
 
 # argon2id with the library's defaults (RFC 9106 "low memory" profile). The test suite, which creates and
 # signs in hundreds of accounts, asks for argon2-cffi's cheapest argon2id parameters instead.
@@ -255,31 +273,3 @@ def session_auth(settings: Settings, alchemy: SQLAlchemyAsyncConfig) -> SessionA
         session_backend_config=backend,
         exclude=["^/schema", "^/static"],
     )
-
-
-def _require(role: Role, connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    user = connection.scope.get("user")
-    if user is None:
-        raise NotAuthenticated("请先登录 (sign in first)")
-    if user.role != role:
-        raise Forbidden(f"此操作仅限 {role.value} 角色 (only the {role.value} role may do this)")
-
-
-def requires_committee(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Only the park's joint party committee."""
-    _require(Role.COMMITTEE, connection)
-
-
-def requires_evaluator(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Only panel members (whether they sit on this panel is checked in the service)."""
-    _require(Role.EVALUATOR, connection)
-
-
-def requires_secretary(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Only community secretaries."""
-    _require(Role.SECRETARY, connection)
-
-
-def requires_org(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    """Only members of a social organisation."""
-    _require(Role.ORG, connection)

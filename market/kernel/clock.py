@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -54,3 +54,8 @@ def as_utc(value: datetime) -> datetime:
 def local(value: datetime) -> datetime:
     """The same instant in Asia/Shanghai, for display."""
     return as_utc(value).astimezone(SHANGHAI)
+
+
+def local_date(value: datetime) -> date:
+    """The calendar date in Asia/Shanghai at an instant (the day the chair, a deadline or a class is on)."""
+    return local(value).date()

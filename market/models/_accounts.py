@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from advanced_alchemy.extensions.litestar.session import SessionModelMixin
@@ -14,15 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Community, Organization
 from market.kernel.db import Base, metadata
-
-
-class Role(StrEnum):
-    """What an account may do."""
-
-    COMMITTEE = "committee"
-    EVALUATOR = "evaluator"
-    SECRETARY = "secretary"
-    ORG = "org"
+from market.kernel.guards import Role
 
 
 class User(Base):
