@@ -1,7 +1,7 @@
 """What controllers and pages take: the one set of dependency and parameter aliases, with their bounds.
 
-The database session, the clock, the signed-in user (or None), the audit recorder and the settings arrive by the
-names the app provides them under (`db_session`, `clock`, `viewer`, `audit`, `settings`); the path and query
+The database session, the clock, the signed-in user (or None) and the settings arrive by the names the app
+provides them under (`db_session`, `clock`, `viewer`, `settings`); the path and query
 parameters shared with `alliances` come from `market.kernel.params` and are re-exported here, so a controller or
 page imports all of them from one module.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from litestar.di import NamedDependency
 
-from alliances.services import Recorder
 from market.kernel.params import (
     MAX_BATCH,
     MAX_ID,
@@ -30,7 +29,6 @@ from market.models import User
 from market.settings import Settings
 
 Viewer = NamedDependency[User | None]
-Audit = NamedDependency[Recorder]
 Config = NamedDependency[Settings]
 
 __all__ = [
@@ -39,7 +37,6 @@ __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
     "MAX_SEARCH",
-    "Audit",
     "BatchLimit",
     "Config",
     "Db",
