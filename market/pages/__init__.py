@@ -13,30 +13,46 @@ from market.pages._admin import ADMIN_PAGES
 from market.pages._apidocs import API_DOCS_PAGES
 from market.pages._audit import AUDIT_PAGES
 from market.pages._base import register_template_helpers
+from market.pages._classes import CLASS_PAGES
 from market.pages._committee import COMMITTEE_PAGES
+from market.pages._committee_projects import COMMITTEE_PROJECT_PAGES
 from market.pages._community import COMMUNITY_PAGES
 from market.pages._drafting import DRAFTING_PAGES
 from market.pages._errors import HtmlErrorPages
 from market.pages._inbox import INBOX_PAGES
+from market.pages._needs import NEED_PAGES
 from market.pages._offerings import OFFERING_PAGES
+from market.pages._orders import ORDER_PAGES
 from market.pages._org import ORG_PAGES
 from market.pages._org_projects import ORG_PROJECT_PAGES
+from market.pages._org_proposals import ORG_PROPOSAL_PAGES
 from market.pages._panel import PANEL_PAGES
 from market.pages._public import PUBLIC_PAGES
+from market.pages._questions import QUESTION_PAGES
+from market.pages._review import REVIEW_PAGES
+from market.pages._signin import SIGNIN_PAGES
 from market.pages._stats import STATS_PAGES
 
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
+    *SIGNIN_PAGES,
     *PUBLIC_PAGES,
+    *CLASS_PAGES,
     *ORG_PAGES,
+    *ORG_PROPOSAL_PAGES,
     *ORG_PROJECT_PAGES,
     *INBOX_PAGES,
     *PANEL_PAGES,
     *DRAFTING_PAGES,
+    *QUESTION_PAGES,
     *COMMITTEE_PAGES,
+    *REVIEW_PAGES,
+    *COMMITTEE_PROJECT_PAGES,
     *AUDIT_PAGES,
     *ADMIN_PAGES,
     *ACCOUNT_PAGES,
     *COMMUNITY_PAGES,
+    *NEED_PAGES,
+    *ORDER_PAGES,
     *OFFERING_PAGES,
     *STATS_PAGES,
     *API_DOCS_PAGES,

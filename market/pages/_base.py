@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -27,12 +27,10 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.errors import InvalidField
 from alliances.schemas import date_in_range, rule_failure
-from alliances.services import Recorder
-from market.i18n import LANG_COOKIE, choose_lang, label, localize_detail, t
+from market.i18n import LANG_COOKIE, choose_lang, error_text, label, t
 from market.kernel.clock import Clock, local
-from market.kernel.errors import ApplicationError, Forbidden
+from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
@@ -42,12 +40,11 @@ S = TypeVar("S", bound=msgspec.Struct)
 
 PAGE_SIZE = 20
 
-# What page handlers take: the request's database session, the clock, the signed-in user or None, the audit
-# recorder and the settings, by the names the app provides them under; query parameters every list page reads.
+# What page handlers take: the request's database session, the clock, the signed-in user or None and the
+# settings, by the names the app provides them under; query parameters every list page reads.
 Db = NamedDependency[AsyncSession]
 Now = NamedDependency[Clock]
 Viewer = NamedDependency[User | None]
-Audit = NamedDependency[Recorder]
 Config = NamedDependency[Settings]
 Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
 # `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
@@ -226,14 +223,14 @@ def field_errors(
         # The rule the field's type carries (a reason's words, a date's range), as the API applies it.
         failure = rule_failure(f.type, converted, name)
         if failure is not None:
-            errors[name] = t("form.required", lang) if _blank(value) else localize_detail(failure.detail, lang)
+            errors[name] = t("form.required", lang) if _blank(value) else error_text(failure, lang)
             continue
         check = checks.get(name)
         if check is not None:
             try:
                 check(converted)
             except ApplicationError as exc:
-                errors[name] = localize_detail(exc.detail, lang)
+                errors[name] = error_text(exc, lang)
     return errors
 
 
@@ -279,9 +276,9 @@ def parse_form(
         return FormState(values, errors)
     try:
         return msgspec.convert(data, schema, strict=False)
-    except InvalidField as exc:
+    except InvalidInput as exc:
         # A rule a type carries, broken inside a list of structs (field_errors checks top-level fields): above the form.
-        return FormState(values, {}, localize_detail(str(exc.detail), lang))
+        return FormState(values, {}, error_text(exc, lang))
     except msgspec.ValidationError as exc:
         # What no single field shows: a field the form should not send, or a rule across fields.
         text = str(exc)
@@ -292,31 +289,53 @@ def parse_form(
     except (ApplicationError, HTTPException) as exc:
         # A rule the struct checks itself once built (its `__post_init__`), about one field or the whole form.
         field_name = getattr(exc, "field", None)
-        message = localize_detail(exc.detail, lang)
+        message = error_text(exc, lang)
         if field_name and field_name in data:
             return FormState(values, {field_name: message})
         return FormState(values, {}, message)
 
 
-def refused(values: dict[str, str], exc: ApplicationError, lang: str, fields: tuple[str, ...]) -> FormState:
-    """A domain error shown beside its field when the form has that field, else above the form."""
-    message = localize_detail(exc.detail, lang)
-    if exc.field and exc.field in fields:
-        return FormState(values, {exc.field: message})
+def refused(
+    values: dict[str, str],
+    exc: ApplicationError,
+    lang: str,
+    fields: Collection[str],
+    *,
+    renamed: Mapping[str, str] | None = None,
+) -> FormState:
+    """A domain error shown beside its field when the form has that field, else above the form.
+
+    `renamed` maps the service's name for a field to the form's, where they differ (`budget_fen` typed as
+    `budget_yuan`)."""
+    message = error_text(exc, lang)
+    name = (renamed or {}).get(exc.field or "", exc.field)
+    if name and name in fields:
+        return FormState(values, {name: message})
     return FormState(values, {}, message)
+
+
+def told_elsewhere(
+    request: Request[Any, Any, Any], exc: ApplicationError, fields: Collection[str], to: str
+) -> Redirect | None:
+    """A conflict with the current state that no field of the form explains (someone acted first, the period
+    ended): said in a flash message on the page as it now stands, where the form may no longer be offered."""
+    if exc.status_code != 409 or (exc.field and exc.field in fields):
+        return None
+    flash(request, error_text(exc, lang_of(request)), "error")
+    return see_other(to)
 
 
 def own_organization(user: User) -> int:
     """The signed-in member's organisation (an org account always has one; the database insists)."""
     if user.organization_id is None:
-        raise Forbidden("账号未绑定组织 (your account belongs to no organisation)")
+        raise Forbidden("error.account_belongs_no_organisation")
     return user.organization_id
 
 
 def own_community(user: User) -> int:
     """The signed-in secretary's community."""
     if user.community_id is None:
-        raise Forbidden("账号未绑定社区 (your account belongs to no community)")
+        raise Forbidden("error.account_belongs_no_community")
     return user.community_id
 
 
