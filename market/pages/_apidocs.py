@@ -11,11 +11,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request, get
-from litestar.di import NamedDependency
 from litestar.response import Template
 
-from market.models import User
-from market.pages._base import page
+from market.pages._base import PUBLIC, page
+from market.params import Viewer
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -88,8 +87,8 @@ def sections(schema: dict[str, Any]) -> list[Section]:
     return sorted(by_tag.values(), key=lambda s: s.tag)
 
 
-@get("/api-docs", exclude_from_auth=True, include_in_schema=False)
-async def api_docs(request: Request[Any, Any, Any], viewer: NamedDependency[User | None]) -> Template:
+@get("/api-docs", **PUBLIC)
+async def api_docs(request: Request[Any, Any, Any], viewer: Viewer) -> Template:
     """The API reference page."""
     return page("market/api_docs.html.j2", viewer, sections=sections(request.app.openapi_schema.to_schema()))
 

@@ -19,7 +19,6 @@ from alliances import services as alliance_services
 from alliances.models import ServiceCategory
 from market import privacy
 from market.controllers import _classes as class_views
-from market.controllers._base import PathId
 from market.i18n import t
 from market.kernel.clock import SHANGHAI, Clock, local
 from market.kernel.db import writing
@@ -27,11 +26,7 @@ from market.kernel.errors import ApplicationError, Forbidden, NotFound
 from market.models import Project, Signup, User
 from market.pages._base import (
     ORG,
-    Config,
-    Db,
     FormState,
-    Now,
-    Viewer,
     confirm_page,
     confirmed,
     form_page,
@@ -45,11 +40,12 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._public import signup_path
+from market.pages._classes import signup_path
+from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassSession, ClassUpdate
 from market.services import _classes as classes
 from market.services import _projects as projects
-from market.states import ProjectStatus, SignupStatus
+from market.states import SignupStatus
 
 CLASS_FIELDS = ("project_id", "topic", "community_id", "venue", "starts_at", "seats")
 MOST_ROWS = 2000  # a roster never holds more (seats ≤ 1000, waitlist ≤ ten per seat is less); bounds the form
@@ -94,7 +90,7 @@ async def own_session(db: AsyncSession, class_id: int, user: User, clock: Clock)
     """A session of the user's organisation (403 for anyone else's; 404 if there is none)."""
     session = await class_views.one(db, class_id, clock)
     if user.organization_id is None or session.organization_id != user.organization_id:
-        raise Forbidden("仅项目承办组织可以管理夜校课程 (only the project's organisation runs its classes)")
+        raise Forbidden("error.only_project_organisation_runs")
     return session
 
 
@@ -116,14 +112,14 @@ async def my_classes(request: Request[Any, Any, Any], db_session: Db, clock: Now
         "market/orgclasses/list.html.j2",
         viewer,
         projects=mine,
-        can_schedule=any(p.status == ProjectStatus.IN_PROGRESS for p in mine),
+        can_schedule=any(classes.may_schedule(p) for p in mine),
         upcoming=sorted((s for s in sessions if s.starts_at > now), key=lambda s: s.starts_at),
         held=sorted((s for s in sessions if s.starts_at <= now), key=lambda s: s.starts_at, reverse=True),
     )
 
 
 async def _new_form(db: AsyncSession, user: User, viewer: User | None, form: FormState) -> Template:
-    running = [p for p in await finance_projects(db, user) if p.status == ProjectStatus.IN_PROGRESS]
+    running = [p for p in await finance_projects(db, user) if classes.may_schedule(p)]
     if len(running) == 1 and not form.values.get("project_id"):
         form.values["project_id"] = str(running[0].id)
     return form_page(
@@ -149,7 +145,7 @@ async def create_class(
     """Schedule it as `POST /projects/{id}/classes` does; refused input comes back beside its field."""
     lang, user = lang_of(request), _user(request)
     values = await form_values(request)
-    running = [p for p in await finance_projects(db_session, user) if p.status == ProjectStatus.IN_PROGRESS]
+    running = [p for p in await finance_projects(db_session, user) if classes.may_schedule(p)]
     project = next((p for p in running if str(p.id) == values.get("project_id", "").strip()), None)
     aware, found = with_aware_start(values, lang)
     if project is None:
@@ -229,7 +225,7 @@ async def _roster(
     session = await own_session(db, class_id, user, clock)
     _, masked, rows = await classes.signups_of(db, class_id, viewer=user, status=None)
     if masked:
-        raise Forbidden("仅项目承办组织可以查看报名名单 (only the organiser sees the roster)")
+        raise Forbidden("error.only_organiser_sees_roster")
     keys = privacy.of(db).keys
     items = [class_views.signup_row(s, position, masked=False, keys=keys) for s, position in rows]
     # Full numbers on screen: a recorded read (docs/design.md, "Audit").

@@ -14,23 +14,19 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _resources as resource_views
-from market.controllers._base import PathId
 from market.i18n import t
 from market.kernel.clock import SHANGHAI, Clock
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden
-from market.models import ResourceCategory, Role, User
+from market.models import ResourceCategory, User
 from market.pages._base import (
     COMMITTEE,
     ORG,
     PUBLIC,
-    Db,
     FormState,
-    Now,
     PageNo,
     Paging,
     Query,
-    Viewer,
     enum_or_none,
     form_page,
     form_values,
@@ -44,7 +40,8 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._community import LIST_SIZE, _options, late_orders
+from market.pages._community import LIST_SIZE, late_orders, select_options
+from market.params import Db, Now, PathId, Viewer
 from market.schemas._resources import (
     MeetingCreate,
     OfferingCreate,
@@ -120,7 +117,7 @@ def _offering_form(request: UserRequest, form: FormState, offering_id: int | Non
         request.user,
         form,
         offering_id=offering_id,
-        categories=_options("resource_category", list(ResourceCategory), lang_of(request)),
+        categories=select_options("resource_category", list(ResourceCategory), lang_of(request)),
     )
 
 
@@ -154,7 +151,7 @@ async def create_offering(request: UserRequest, db_session: Db, clock: Now) -> T
 async def _own_offering(db: AsyncSession, user: User, offering_id: int) -> Any:
     offering = await resources.get_offering(db, offering_id)
     if not resources.is_provider(user, offering):
-        raise Forbidden("只有服务提供方可以修改 (only the provider may change this service)")
+        raise Forbidden("error.only_provider_change_service")
     return offering
 
 
@@ -229,7 +226,7 @@ async def meeting_page(db_session: Db, clock: Now, viewer: Viewer, meeting_id: P
         ],
         counts={o.id: sum(found.counts.get(o.id, {}).values()) for o in presented},
         orders=[resource_views.order_view(o) for o in found.orders],
-        can_order=viewer is not None and viewer.role == Role.SECRETARY and phase == "on",
+        can_order=resources.may_order_at(viewer, found.meeting, now),
     )
 
 

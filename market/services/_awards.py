@@ -48,6 +48,11 @@ def effective_award_status(award: Award, now: datetime, open_objections: int) ->
     return stored
 
 
+def objections_open(award: Award, now: datetime) -> bool:
+    """Whether objections to the award are still received: it is in notice and its notice period has not ended."""
+    return award.status == AwardStatus.NOTICE and now < as_utc(award.notice_ends_at)
+
+
 async def org_ids_on(db: AsyncSession, proposal_ids: Iterable[int]) -> list[int]:
     """The lead and accepted partners of the given proposals."""
     ids = sorted(set(proposal_ids))
@@ -168,7 +173,7 @@ async def lodge(
     a = await lock(db, Award, award_id)
     if a is None:
         raise NotFound(NO_AWARD)
-    if a.status != AwardStatus.NOTICE or now >= as_utc(a.notice_ends_at):
+    if not objections_open(a, now):
         raise StateConflict("公示期已结束，不再受理异议 (the notice period is over; objections are closed)")
     o = Objection(
         award_id=a.id,

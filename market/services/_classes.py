@@ -718,3 +718,8 @@ async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *
         data={"class": session.id, "attended": data.attended, "was": before},
     )
     return signup
+
+
+def may_schedule(project: Project) -> bool:
+    """Whether classes may be scheduled for the project now: a finance-education project in progress."""
+    return project.category == ServiceCategory.FINANCE_EDUCATION and project.status == ProjectStatus.IN_PROGRESS

@@ -174,3 +174,26 @@ async def get_need(db: AsyncSession, need_id: int, *, viewer: User | None, now: 
     order_stmt = select(ServiceOrder).where(ServiceOrder.need_id == need_id).order_by(ServiceOrder.id)
     orders = list((await db.scalars(order_stmt)).unique().all())
     return NeedDetail(NeedRow(need, community, organization), tasks, orders)
+
+
+# What a viewer may do with a need --------------------------------------------------------------------------
+
+# An order may still answer a need while it is open or matched; a resolved or declined need takes no more.
+ORDERABLE_NEED_STATES = frozenset({NeedStatus.OPEN, NeedStatus.MATCHED})
+
+
+def may_decline(viewer: User | None, need: Need) -> bool:
+    """Whether the viewer may decline the need now: the committee, while it is open (as `decline_need` checks)."""
+    return viewer is not None and viewer.role == Role.COMMITTEE and need.status == NeedStatus.OPEN
+
+
+def may_order_for(viewer: User | None, need: Need) -> bool:
+    """Whether the viewer may order a service answering the need: a secretary of the need's community, while an
+    order may still answer it."""
+    return (
+        viewer is not None
+        and viewer.role == Role.SECRETARY
+        and need.community_id is not None
+        and viewer.community_id == need.community_id
+        and need.status in ORDERABLE_NEED_STATES
+    )

@@ -35,7 +35,7 @@ from market.models import (
     meeting_offerings,
 )
 from market.schemas._resources import MeetingCreate, MeetingPhase, OfferingCreate, OfferingUpdate, OrderCreate
-from market.states import CAPACITY_ORDER_STATES, NeedStatus, OrderStatus, check_transition
+from market.states import CAPACITY_ORDER_STATES, ORDER_TRANSITIONS, NeedStatus, OrderStatus, check_transition
 from market.transitions import move
 
 PARK_NAME = "创新园"
@@ -728,3 +728,37 @@ async def get_meeting(db: AsyncSession, meeting_id: int, *, viewer: User | None,
         order_stmt = select(ServiceOrder).where(*conds).order_by(ServiceOrder.ordered_at, ServiceOrder.id)
         orders = list((await db.scalars(order_stmt)).unique().all())
     return MeetingDetail(meeting, {o.id: held.get((o.id, this_month), 0) for o in meeting.offerings}, counts, orders)
+
+
+# What a viewer may do with an order or at a meeting ---------------------------------------------------------
+
+
+def is_orderer(viewer: User | None, order: ServiceOrder) -> bool:
+    """Whether the viewer is a secretary of the community that placed the order."""
+    return viewer is not None and viewer.role == Role.SECRETARY and viewer.community_id == order.community_id
+
+
+_PROVIDER_MOVES = (("accept", OrderStatus.ACCEPTED), ("decline", OrderStatus.DECLINED))
+_ORDERER_MOVES = (("cancel", OrderStatus.CANCELLED), ("deliver", OrderStatus.DELIVERED), ("rate", OrderStatus.RATED))
+
+
+def order_moves(viewer: User | None, order: ServiceOrder) -> set[str]:
+    """The moves on the order that are the viewer's to make now (each write checks again): the provider accepts
+    or declines, the ordering secretary cancels, confirms delivery and rates, as the order's state allows."""
+    allowed = ORDER_TRANSITIONS[OrderStatus(order.status)]
+    moves: set[str] = set()
+    if is_provider(viewer, order.offering):
+        moves |= {name for name, to in _PROVIDER_MOVES if to in allowed}
+    if is_orderer(viewer, order):
+        moves |= {name for name, to in _ORDERER_MOVES if to in allowed}
+    return moves
+
+
+async def places_left(db: AsyncSession, offering: Offering, month: date) -> int:
+    """Places still free in one month of an offering: its monthly capacity less the places held."""
+    return max(offering.monthly_capacity - await held_in_month(db, offering.id, month), 0)
+
+
+def may_order_at(viewer: User | None, meeting: OrderingMeeting, now: datetime) -> bool:
+    """Whether the viewer may order at the meeting now: a secretary, while it is on."""
+    return viewer is not None and viewer.role == Role.SECRETARY and meeting_phase(meeting, now) == "on"

@@ -21,7 +21,7 @@ from litestar import Litestar, Request
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market.kernel.db import create_engine
-from market.pages._public import _seconds_to_wait
+from market.pages._classes import _seconds_to_wait
 from market.settings import Settings
 from tests.browser import Browser
 from tests.factories import Api, finance_project, mobile, night_class, sign_up
