@@ -10,7 +10,6 @@ from litestar import Request, get, post
 from litestar.response import Redirect, Template
 
 from market.i18n import safe_next, t
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError
 from market.models import User
 from market.pages._base import (
@@ -19,6 +18,7 @@ from market.pages._base import (
     FormState,
     Next,
     Now,
+    attempt,
     form_page,
     form_values,
     lang_of,
@@ -89,13 +89,15 @@ async def change_password(request: Me, db_session: Db, clock: Now) -> Template |
     kept = {"next": target}
     if errors:
         return _page(viewer, FormState(kept, errors))
-    try:
-        async with writing(db_session):
-            await accounts.change_password(
-                db_session, viewer.id, current, new, keep_session=request.get_session_id(), now=clock.now()
-            )
-    except ApplicationError as exc:
-        return _page(viewer, refused(kept, exc, lang, FIELDS))
+    done = await attempt(
+        db_session,
+        lambda: accounts.change_password(
+            db_session, viewer.id, current, new, keep_session=request.get_session_id(), now=clock.now()
+        ),
+        raising=(),
+    )
+    if isinstance(done, ApplicationError):
+        return _page(viewer, refused(kept, done, lang, FIELDS))
     renew_session(request)
     say(request, "account.password.changed")
     return see_other(target)

@@ -11,12 +11,11 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
-from alliances.errors import Conflict, InvalidField
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.schemas import OrganizationCreate, OrganizationUpdate
 from alliances.services import OrganizationFilter, local_date
 from market.controllers._base import PathId
-from market.i18n import label, localize_detail, t
+from market.i18n import label, t
 from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, InvalidInput
@@ -24,13 +23,13 @@ from market.models import Role, User
 from market.pages._base import (
     COMMITTEE,
     PAGE_SIZE,
-    Audit,
     Db,
     FormState,
     Now,
     PageNo,
     Paging,
     Query,
+    attempt,
     confirm_page,
     confirmed,
     enum_or_none,
@@ -49,16 +48,6 @@ from market.schemas._accounts import UserCreate
 from market.services import _accounts as accounts
 
 Committee = Request[User, Any, Any]
-
-
-def _alliance_refusal(
-    values: dict[str, str], exc: InvalidField | Conflict, lang: str, fields: tuple[str, ...]
-) -> FormState:
-    """An alliance service's refusal (a Litestar HTTP exception there) beside its field, like `refused`."""
-    message = localize_detail(str(exc.detail), lang)
-    if exc.field and exc.field in fields:
-        return FormState(values, {exc.field: message})
-    return FormState(values, {}, message)
 
 
 # Accounts ----------------------------------------------------------------------------------------------------
@@ -108,13 +97,9 @@ async def create_account(request: Committee, db_session: Db, clock: Now) -> Temp
     if isinstance(data, FormState):
         data.values = kept
         return await _accounts_page(db_session, viewer, data)
-    try:
-        async with writing(db_session):
-            user = await accounts.create_user(db_session, data, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _accounts_page(db_session, viewer, refused(kept, exc, lang, ACCOUNT_FIELDS))
+    user = await attempt(db_session, lambda: accounts.create_user(db_session, data, actor=viewer, now=clock.now()))
+    if isinstance(user, ApplicationError):
+        return await _accounts_page(db_session, viewer, refused(kept, user, lang, ACCOUNT_FIELDS))
     say(request, "committee.accounts.created", name=user.username, role=label("role", user.role, lang))
     return see_other("/committee/accounts")
 
@@ -141,13 +126,11 @@ async def reset_password(request: Committee, db_session: Db, clock: Now, user_id
     if fault is not None:
         message = t(fault, lang, n=MIN_LENGTH, max=MAX_LENGTH)
         return await _reset_page(db_session, viewer, user_id, FormState({}, {"password": message}))
-    try:
-        async with writing(db_session):
-            await accounts.reset_password(db_session, user_id, temporary, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _reset_page(db_session, viewer, user_id, refused({}, exc, lang, ("password",)))
+    done = await attempt(
+        db_session, lambda: accounts.reset_password(db_session, user_id, temporary, actor=viewer, now=clock.now())
+    )
+    if isinstance(done, ApplicationError):
+        return await _reset_page(db_session, viewer, user_id, refused({}, done, lang, ("password",)))
     say(request, "committee.accounts.reset_done", name=account.username)
     return see_other("/committee/accounts")
 
@@ -195,7 +178,7 @@ async def organization_list(
 
 
 @post("/committee/organizations", **COMMITTEE)
-async def create_organization(request: Committee, db_session: Db, clock: Now, audit: Audit) -> Template | Redirect:
+async def create_organization(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
     """Register an organisation; a credit code failing GB 32100-2015 comes back beside its field."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
@@ -207,13 +190,11 @@ async def create_organization(request: Committee, db_session: Db, clock: Now, au
     if isinstance(data, FormState):
         data.values = values
         return await _organizations_page(db_session, viewer, clock, data, chosen=chosen)
-    try:
-        async with writing(db_session):
-            org = await alliance_services.create_organization(
-                db_session, data, actor=viewer, now=clock.now(), audit=audit
-            )
-    except (InvalidField, Conflict) as exc:
-        state = _alliance_refusal(values, exc, lang, ORG_FIELDS)
+    org = await attempt(
+        db_session, lambda: alliance_services.create_organization(db_session, data, actor=viewer, now=clock.now())
+    )
+    if isinstance(org, ApplicationError):
+        state = refused(values, org, lang, ORG_FIELDS)
         return await _organizations_page(db_session, viewer, clock, state, chosen=chosen)
     say(request, "committee.orgs.created", name=org.name)
     return see_other("/committee/organizations")
@@ -221,14 +202,14 @@ async def create_organization(request: Committee, db_session: Db, clock: Now, au
 
 @post("/committee/organizations/{org_id:int}/status", **COMMITTEE)
 async def change_organization_status(
-    request: Committee, db_session: Db, clock: Now, audit: Audit, org_id: PathId
+    request: Committee, db_session: Db, clock: Now, org_id: PathId
 ) -> Template | Redirect:
     """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
     target = enum_or_none(OrgStatus, values.get("status"))
     if target is None:
-        raise InvalidInput("状态无效 (no such status)", field="status")
+        raise InvalidInput("error.no_such_status", field="status")
     org = await alliance_services.get_organization(db_session, org_id)
     verb = "suspend" if target is OrgStatus.SUSPENDED else "reactivate"
     if not confirmed(values):
@@ -249,7 +230,7 @@ async def change_organization_status(
         )
     async with writing(db_session):
         await alliance_services.update_organization(
-            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now(), audit=audit
+            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now()
         )
     say(request, f"committee.orgs.{verb}_done", name=org.name)
     return see_other("/committee/organizations")

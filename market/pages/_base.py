@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances.schemas import date_in_range, rule_failure
 from market.i18n import LANG_COOKIE, choose_lang, error_text, label, t
 from market.kernel.clock import Clock, local
+from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
@@ -37,6 +38,7 @@ from market.settings import Settings
 
 E = TypeVar("E", bound=StrEnum)
 S = TypeVar("S", bound=msgspec.Struct)
+T = TypeVar("T")
 
 PAGE_SIZE = 20
 
@@ -293,6 +295,28 @@ def parse_form(
         if field_name and field_name in data:
             return FormState(values, {field_name: message})
         return FormState(values, {}, message)
+
+
+async def attempt(
+    db: AsyncSession, write: Callable[[], Awaitable[T]], *, raising: Collection[int] = (404,)
+) -> T | ApplicationError:
+    """Run a form's write in one `writing` transaction: what it returns, or the domain's refusal to show on the form.
+
+    The skeleton of every form post: parse (`parse_form`), `attempt` the service's write, and on a refusal re-render
+    the form with `refused(...)`, else `say` and `see_other`. Only ApplicationError comes back as a value, and not
+    those whose status is in `raising` (by default a 404: the page itself is not there), which propagate as before.
+
+        done = await attempt(db_session, lambda: needs.decline(db_session, need_id, data.reason, actor=user, now=now))
+        if isinstance(done, ApplicationError):
+            return await _need_page(..., refused(values, done, lang, ("reason",)))
+    """
+    try:
+        async with writing(db):
+            return await write()
+    except ApplicationError as exc:
+        if exc.status_code in raising:
+            raise
+        return exc
 
 
 def refused(

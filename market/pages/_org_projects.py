@@ -12,8 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _projects as project_views
 from market.controllers._base import PathId
-from market.i18n import localize_detail, t
-from market.kernel.db import writing
+from market.i18n import error_text, t
 from market.kernel.errors import ApplicationError, Forbidden
 from market.models import User
 from market.pages._base import (
@@ -21,6 +20,7 @@ from market.pages._base import (
     Db,
     FormState,
     Now,
+    attempt,
     confirm_page,
     confirmed,
     form_values,
@@ -54,7 +54,7 @@ async def _project_page(
     view = project_views.detail(await projects.detail(db, project_id))
     org_id = own_organization(user)
     if org_id not in {o.id for o in view.organizations}:
-        raise Forbidden("仅承榜组织可以管理项目 (only the organisations doing the work manage the project)")
+        raise Forbidden("error.only_organisations_doing_work")
     is_lead = any(o.id == org_id and o.role == "lead" for o in view.organizations)
     milestone_form = milestone or FormState()
     report_form = report or FormState()
@@ -89,13 +89,13 @@ async def add_milestone(request: OrgRequest, db_session: Db, clock: Now, project
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _project_page(db_session, user, project_id, milestone=state)
-    try:
-        async with writing(db_session):
-            await projects.add_milestone(db_session, project_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ("title", "due_on"))
+    done = await attempt(
+        db_session,
+        lambda: projects.add_milestone(db_session, project_id, data, actor=user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, ("title", "due_on"))
         return await _project_page(db_session, user, project_id, milestone=state)
     say(request, "org.project.milestone_added")
     return see_other(f"/org/projects/{project_id}")
@@ -116,13 +116,13 @@ async def add_report(request: OrgRequest, db_session: Db, clock: Now, project_id
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _project_page(db_session, user, project_id, report=state)
-    try:
-        async with writing(db_session):
-            await projects.report(db_session, project_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ("body", "percent_complete", "milestone_id", "done"))
+    done = await attempt(
+        db_session,
+        lambda: projects.report(db_session, project_id, data, actor=user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, ("body", "percent_complete", "milestone_id", "done"))
         return await _project_page(db_session, user, project_id, report=state)
     say(request, "org.project.reported")
     return see_other(f"/org/projects/{project_id}")
@@ -151,14 +151,12 @@ async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: P
                 (t("project.progress", lang), t("project.percent", lang, n=view.percent_complete)),
             ],
         )
-    try:
-        async with writing(db_session):
-            await projects.deliver(db_session, project_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
+    done = await attempt(
+        db_session, lambda: projects.deliver(db_session, project_id, actor=user, now=clock.now()), raising=(403, 404)
+    )
+    if isinstance(done, ApplicationError):
         return await _project_page(
-            db_session, user, project_id, problem=localize_detail(exc.detail, lang), status_code=exc.status_code
+            db_session, user, project_id, problem=error_text(done, lang), status_code=done.status_code
         )
     say(request, "org.deliver.done")
     return see_other(f"/org/projects/{project_id}")

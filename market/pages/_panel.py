@@ -20,12 +20,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers._base import PathId
 from market.controllers._scoring import _queue, _ranking
-from market.i18n import localize_detail, t
+from market.i18n import error_text, t
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import User
-from market.pages._base import EVALUATOR, Db, FormState, Now, form_page, form_values, lang_of, page, say, see_other
+from market.pages._base import (
+    EVALUATOR,
+    Db,
+    FormState,
+    Now,
+    attempt,
+    form_page,
+    form_values,
+    lang_of,
+    page,
+    say,
+    see_other,
+)
 from market.schemas._proposals import Proposal
 from market.schemas._scoring import QueueItem, Ranking, ScoringQueue
 from market.services import _proposals as proposals
@@ -136,7 +147,7 @@ def _item(q: ScoringQueue, proposal_id: int) -> QueueItem:
     """The proposal as it stands in my queue; one that is not there (sealed, unqualified) does not exist for me."""
     item = next((i for i in q.items if i.proposal_id == proposal_id), None)
     if item is None:
-        raise NotFound("意向书不存在 (no such proposal)")
+        raise NotFound("error.no_such_proposal")
     return item
 
 
@@ -183,16 +194,16 @@ async def score(
     marks = _read_marks(values, rubric, lang)
     if isinstance(marks, FormState):
         return await _score_page(db_session, task_id, proposal_id, viewer, clock, marks)
-    try:
-        async with writing(db_session):
-            result = await scoring.score(db_session, proposal_id, marks, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        message = localize_detail(exc.detail, lang)
-        criterion = exc.extra.get("criterion")
+    result = await attempt(
+        db_session,
+        lambda: scoring.score(db_session, proposal_id, marks, actor=viewer, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(result, ApplicationError):
+        message = error_text(result, lang)
+        criterion = result.extra.get("criterion")
         names = [c.name for c in rubric]
-        if exc.field == "marks" and criterion in names:
+        if result.field == "marks" and criterion in names:
             state = FormState(values, {mark_field(names.index(criterion)): message})
         else:
             state = FormState(values, {}, message)
