@@ -21,7 +21,9 @@ from market.kernel.db import create_engine
 from market.models import AuditEntry, AuditHead
 from market.settings import get_settings
 from tests.browser import signed_in
-from tests.factories import Api, posted_task, submitted_proposal
+from tests.factories import Api, audit_trail, posted_task, submitted_proposal
+
+TASK_POSTED = ["create", "post"]
 
 
 async def _tamper(api: Api, how: str) -> None:
@@ -40,10 +42,26 @@ async def _tamper(api: Api, how: str) -> None:
         await engine.dispose()
 
 
-async def test_an_untouched_chain_verifies(api: Api) -> None:
-    await posted_task(api)
+async def _stored(api: Api) -> tuple[int, int]:
+    """How many entries the database holds, and the length its head records."""
+    engine = create_engine(api.settings.database_url)
+    try:
+        async with async_sessionmaker(engine)() as db:
+            count = await db.scalar(select(func.count()).select_from(AuditEntry))
+            length = await db.scalar(select(AuditHead.length))
+            return int(count or 0), int(length or 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_an_untouched_chain_verifies_every_entry_in_it(api: Api) -> None:
+    task = await posted_task(api)
     result = await api.committee.ok("GET", "/audit/verify")
-    assert result["ok"] is True and result["entries"] >= 3 and result["broken_at"] is None
+    assert result["ok"] is True and result["broken_at"] is None
+    # Each write left its entry (the task drafted, then posted), and the walk checked every one the database holds.
+    assert [action for action, _, _ in await audit_trail(api, "task", task["id"])] == TASK_POSTED
+    assert (result["entries"], result["entries"]) == await _stored(api)
+    assert result["entries"] >= len(TASK_POSTED) + 1  # and the committee's account before them
 
 
 @pytest.mark.parametrize("how", ["edit", "delete", "truncate"])

@@ -10,6 +10,7 @@ from tests.factories import (
     As,
     audit_trail,
     month_ahead,
+    order_total,
     org_service,
     park_service,
     placed_order,
@@ -244,30 +245,38 @@ async def test_the_resource_list_costs_the_same_queries_however_long_it_is(api: 
     assert await queries_for_list() == few
 
 
-async def test_no_malformed_query_or_path_makes_a_5xx(api: Api) -> None:
+async def test_malformed_queries_paths_and_bodies_are_400_problems_naming_what_is_wrong(api: Api) -> None:
     sec = await secretary(api)
     await park_service(api)
-    for url, params in (
-        ("/services", {"q": "\x00"}),
-        ("/services", {"target_group": "\x00'\""}),
-        ("/services", {"provider": "9" * 16}),
-        ("/services", {"provider": "9" * 17}),
-        ("/needs", {"q": "\x00"}),
-        ("/needs", {"community_id": str(2**63)}),
-        ("/orders", {"month": "9999-12"}),
-        ("/orders", {"offering_id": str(2**64)}),
-        ("/services/18446744073709551616", {}),
-        ("/orders/-1", {}),
-        ("/meetings/abc", {}),
-    ):
+    # (url, query, the parameter the problem names); None: well-formed after all, an empty page.
+    reads: tuple[tuple[str, dict[str, str], str | None], ...] = (
+        ("/services", {"q": "\x00"}, "q"),
+        ("/services", {"target_group": "\x00'\""}, "target_group"),
+        ("/services", {"provider": "9" * 16}, None),  # the longest id a provider may have, of nobody
+        ("/services", {"provider": "9" * 17}, "provider"),
+        ("/needs", {"q": "\x00"}, "q"),
+        ("/needs", {"community_id": str(2**63)}, "community_id"),
+        ("/orders", {"month": "9999-12"}, None),
+        ("/orders", {"offering_id": str(2**64)}, "offering_id"),
+        ("/services/18446744073709551616", {}, "offering_id"),
+        ("/orders/-1", {}, "order_id"),
+    )
+    for url, params, named in reads:
         r = await sec.get(url, params=params)
-        assert r.status_code < 500, (url, params, r.status_code, r.text)
-    for url, body in (
-        ("/services/1/orders", {"service_month": "2026-03", "note": "\x00"}),
-        ("/services/1/orders", {"service_month": "2026-03", "need_id": 2**63}),
-        ("/services/1/orders", {"service_month": "2026-03", "meeting_id": -5}),
-        ("/services/1/orders", [1, 2, 3]),
-        ("/needs", {"title": "t", "category": "other", "description": "\x00"}),
-    ):
-        r = await sec.post(url, json=body)
-        assert 400 <= r.status_code < 500, (url, body, r.status_code, r.text)
+        if named is None:
+            assert r.status_code == 200 and r.json() == {"total": 0, "items": []}, (url, params, r.text)
+        else:
+            assert named in {e.get("key") for e in problem(r, 400)["errors"]}, (url, params, r.text)
+    problem(await sec.get("/meetings/abc"), 404)  # no route has a meeting called abc
+    writes: tuple[tuple[str, Any, str | None], ...] = (
+        ("/services/1/orders", {"service_month": "2026-03", "note": "\x00"}, "note"),
+        ("/services/1/orders", {"service_month": "2026-03", "need_id": 2**63}, "need_id"),
+        ("/services/1/orders", {"service_month": "2026-03", "meeting_id": -5}, "meeting_id"),
+        ("/services/1/orders", [1, 2, 3], None),  # not an object: nothing to name
+        ("/needs", {"title": "t", "category": "other", "description": "\x00"}, "description"),
+    )
+    for url, body, named in writes:
+        found = problem(await sec.post(url, json=body), 400)
+        if named is not None:
+            assert named in {e.get("key") for e in found["errors"]}, (url, body, found)
+    assert await order_total(api) == 0

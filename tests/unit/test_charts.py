@@ -53,13 +53,27 @@ def test_a_column_chart_is_an_accessible_image_scaled_by_its_viewbox() -> None:
 def test_each_value_is_one_bar_and_heights_follow_the_values() -> None:
     root = parse(column_chart("c", "t", ["a", "b", "c"], THREE))
     drawn = bars(root)
-    # Three series in the legend, then nine bars.
-    assert len(drawn) == 3 + 9
-    plotted = drawn[3:]
-    heights = [float(b.get("height", 0)) for b in plotted]  # group by group: a (3, 2, 1), b (5, 4, 4), c (0, 0, 0)
-    assert heights[0] / heights[3] == pytest.approx(3 / 5)
-    assert heights[6:] == [0, 0, 0]  # a zero is a bar of no height, its value still in the table
-    assert {b.get("data-series") for b in plotted} == {"0", "1", "2"}
+    legend, plotted = drawn[:3], drawn[3:]
+    assert [b.get("data-series") for b in legend] == ["0", "1", "2"]  # one swatch per series
+    # One bar per value, group by group (a, b, c), each group in series order, left to right on one baseline.
+    values = [s.values[g] for g in range(3) for s in THREE]  # a (3, 2, 1), b (5, 4, 4), c (0, 0, 0)
+    assert [b.get("data-series") for b in plotted] == ["0", "1", "2"] * 3
+    xs = [float(b.get("x", 0)) for b in plotted]
+    assert xs == sorted(xs) and len(set(xs)) == len(xs)
+    baselines = {round(float(b.get("y", 0)) + float(b.get("height", 0)), 1) for b in plotted}
+    assert len(baselines) == 1
+    baseline = baselines.pop()
+    # Heights in proportion to the values: a zero is a bar of no height, its value still in the table.
+    heights = [float(b.get("height", 0)) for b in plotted]
+    per_unit = heights[0] / values[0]
+    assert heights == pytest.approx([v * per_unit for v in values], abs=0.05)
+    # …and to the axis: its ticks (0 to 5) stand as high above the baseline as a bar of that value would.
+    ticks = {int(t.text or ""): float(t.get("y", 0)) - 4 for t in root.iter("text") if t.get("text-anchor") == "end"}
+    assert sorted(ticks) == [0, 1, 2, 3, 4, 5]
+    assert [baseline - ticks[n] for n in sorted(ticks)] == pytest.approx(
+        [n * per_unit for n in sorted(ticks)], abs=0.05
+    )
+    assert [v.text for v in root.iter("text") if v.get("class") == "value"] == [str(v) for v in values]
 
 
 def test_series_differ_by_pattern_not_only_by_colour() -> None:
