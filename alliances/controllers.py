@@ -1,7 +1,7 @@
 """/alliances, /streets, /communities, /organizations (+ /applications) and /chair.
 
 Public reads opt out of auth; writes are the committee's, except the public application form. The app injects
-`db_session`, `clock` (`.now()` is aware UTC), `viewer` (the signed-in user or None) and `audit` (a `Recorder`).
+`db_session`, `clock` (the kernel's `Clock`) and `viewer` (the signed-in account or None).
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services
-from alliances.errors import NotFound
-from alliances.guards import is_committee, requires_committee
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from alliances.schemas import (
     Alliance,
@@ -40,8 +38,10 @@ from alliances.schemas import (
     bounded_day,
     day_parameter,
 )
-from alliances.services import Recorder, local_date
+from market.kernel.clock import Clock, local_date
 from market.kernel.db import writing
+from market.kernel.errors import NotFound
+from market.kernel.guards import Account, Role, has_role, requires_committee
 
 # Bounded so that no malformed URL reaches the database as an out-of-range integer (as market's PathId).
 PathId = Annotated[int, Parameter(ge=1, le=2**53)]
@@ -61,7 +61,7 @@ class AllianceController(Controller):
 
     @get("/", exclude_from_auth=True)
     async def list_alliances(
-        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Any]
+        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock]
     ) -> list[Alliance]:
         """The alliances in position order, with active member counts and whether each chairs today."""
         rows = await services.list_alliances(db_session, today=local_date(clock.now()))
@@ -71,13 +71,13 @@ class AllianceController(Controller):
     async def get_alliance(
         self,
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        viewer: NamedDependency[Any],
+        clock: NamedDependency[Clock],
+        viewer: NamedDependency[Account | None],
         code: Code,
     ) -> AllianceDetail:
         """One alliance by code, with its active organisations."""
         row, members = await services.get_alliance(db_session, code, today=local_date(clock.now()))
-        reveal = is_committee(viewer)
+        reveal = has_role(viewer, Role.COMMITTEE)
         return AllianceDetail(
             id=row.alliance.id,
             code=row.alliance.code,
@@ -106,13 +106,12 @@ class StreetController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[StreetCreate],
     ) -> Street:
         """Add a street; a name already used is a 409."""
         async with writing(db_session):
-            street = await services.create_street(db_session, data, actor=request.user, now=clock.now(), audit=audit)
+            street = await services.create_street(db_session, data, actor=request.user, now=clock.now())
         return Street.of(street)
 
 
@@ -134,15 +133,12 @@ class CommunityController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[CommunityCreate],
     ) -> Community:
         """Add a community to a street; a name the street already has is a 409."""
         async with writing(db_session):
-            community = await services.create_community(
-                db_session, data, actor=request.user, now=clock.now(), audit=audit
-            )
+            community = await services.create_community(db_session, data, actor=request.user, now=clock.now())
         return Community.of(community)
 
 
@@ -156,7 +152,7 @@ class OrganizationController(Controller):
     async def list_organizations(
         self,
         db_session: NamedDependency[AsyncSession],
-        viewer: NamedDependency[Any],
+        viewer: NamedDependency[Account | None],
         alliance: OptionalCode = None,
         category: FromQuery[ServiceCategory | None] = None,
         resident: FromQuery[bool | None] = None,
@@ -168,29 +164,28 @@ class OrganizationController(Controller):
         """Organisations by id, narrowed by alliance code, category, residency, status or a name substring."""
         where = services.OrganizationFilter(alliance=alliance, category=category, resident=resident, status=status, q=q)
         orgs = await services.list_organizations(db_session, where, limit=limit, offset=offset)
-        reveal = is_committee(viewer)
+        reveal = has_role(viewer, Role.COMMITTEE)
         return [Organization.of(org, reveal_phone=reveal) for org in orgs]
 
     @get("/{org_id:int}", exclude_from_auth=True)
     async def get_organization(
-        self, db_session: NamedDependency[AsyncSession], viewer: NamedDependency[Any], org_id: PathId
+        self, db_session: NamedDependency[AsyncSession], viewer: NamedDependency[Account | None], org_id: PathId
     ) -> Organization:
         """One organisation."""
         org = await services.get_organization(db_session, org_id)
-        return Organization.of(org, reveal_phone=is_committee(viewer))
+        return Organization.of(org, reveal_phone=has_role(viewer, Role.COMMITTEE))
 
     @post("/", guards=[requires_committee])
     async def create_organization(
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[OrganizationCreate],
     ) -> Organization:
         """Register an organisation; a bad credit code is a 422 naming the field, a taken name or code a 409."""
         async with writing(db_session):
-            org = await services.create_organization(db_session, data, actor=request.user, now=clock.now(), audit=audit)
+            org = await services.create_organization(db_session, data, actor=request.user, now=clock.now())
         return Organization.of(org, reveal_phone=True)
 
     @patch("/{org_id:int}", guards=[requires_committee])
@@ -198,16 +193,13 @@ class OrganizationController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         org_id: PathId,
         data: JSONBody[OrganizationUpdate],
     ) -> Organization:
         """Change description, categories, residency, phone or status (suspend / reactivate)."""
         async with writing(db_session):
-            org = await services.update_organization(
-                db_session, org_id, data, actor=request.user, now=clock.now(), audit=audit
-            )
+            org = await services.update_organization(db_session, org_id, data, actor=request.user, now=clock.now())
         return Organization.of(org, reveal_phone=True)
 
 
@@ -221,13 +213,12 @@ class ApplicationController(Controller):
     async def submit(
         self,
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[ApplicationCreate],
     ) -> Application:
         """Apply without an account; the committee approves or rejects."""
         async with writing(db_session):
-            application = await services.submit_application(db_session, data, now=clock.now(), audit=audit)
+            application = await services.submit_application(db_session, data, now=clock.now())
         return Application.of(application)
 
     @get("/", guards=[requires_committee])
@@ -247,14 +238,13 @@ class ApplicationController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         application_id: PathId,
     ) -> Application:
         """Approve a pending application; its organisation is registered in the same step."""
         async with writing(db_session):
             application, _ = await services.approve_application(
-                db_session, application_id, actor=request.user, now=clock.now(), audit=audit
+                db_session, application_id, actor=request.user, now=clock.now()
             )
         return Application.of(application)
 
@@ -263,15 +253,14 @@ class ApplicationController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         application_id: PathId,
         data: JSONBody[ApplicationReject],
     ) -> Application:
         """Reject a pending application with a reason."""
         async with writing(db_session):
             application = await services.reject_application(
-                db_session, application_id, data.reason, actor=request.user, now=clock.now(), audit=audit
+                db_session, application_id, data.reason, actor=request.user, now=clock.now()
             )
         return Application.of(application)
 
@@ -284,7 +273,7 @@ class ChairController(Controller):
 
     @get("/", exclude_from_auth=True)
     async def get_schedule(
-        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Any]
+        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock]
     ) -> ChairSchedule:
         """Every term in date order, and today's chair by the date in Asia/Shanghai."""
         today = local_date(clock.now())
@@ -305,7 +294,7 @@ class ChairController(Controller):
         bounded_day(day, "date")
         term = await services.term_on(db_session, day)
         if term is None:
-            raise NotFound(f"{day} 无轮值主席 (no chair term covers {day})")
+            raise NotFound("error.no_chair_term_covers", day=day)
         return ChairTerm.of(term)
 
     @put("/", guards=[requires_committee])
@@ -313,8 +302,7 @@ class ChairController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[ChairScheduleReplace],
     ) -> list[ChairTerm]:
         """Replace the whole schedule with explicit terms or a generated rotation.
@@ -322,7 +310,7 @@ class ChairController(Controller):
         Unchanged terms keep their activities; removing or changing a term that has activities is a 409.
         """
         async with writing(db_session):
-            terms = await services.replace_schedule(db_session, data, actor=request.user, now=clock.now(), audit=audit)
+            terms = await services.replace_schedule(db_session, data, actor=request.user, now=clock.now())
         return [ChairTerm.of(t) for t in terms]
 
     @get("/activities", exclude_from_auth=True)
@@ -344,15 +332,12 @@ class ChairController(Controller):
         self,
         request: Request[Any, Any, Any],
         db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Any],
-        audit: NamedDependency[Recorder],
+        clock: NamedDependency[Clock],
         data: JSONBody[ChairActivityCreate],
     ) -> ChairActivity:
         """Put a joint activity on the calendar; it belongs to the term covering its date (422 if none)."""
         async with writing(db_session):
-            activity = await services.create_activity(
-                db_session, data, actor=request.user, now=clock.now(), audit=audit
-            )
+            activity = await services.create_activity(db_session, data, actor=request.user, now=clock.now())
         return ChairActivity.of(activity)
 
 

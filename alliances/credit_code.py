@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 __all__ = [
     "CHARSET",
@@ -29,8 +29,11 @@ Reason = Literal["length", "character", "check"]
 class InvalidCreditCode(ValueError):
     """A credit code (or 17-character body) that fails the GB 32100-2015 rules."""
 
-    def __init__(self, message: str, *, reason: Reason) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, reason: Reason, **params: object) -> None:
+        super().__init__(key)
+        # A message key and the parameters its text needs.
+        self.key = key
+        self.params: dict[str, Any] = params
         # Lets a form or importer react to the kind of mistake without parsing the message.
         self.reason: Reason = reason
 
@@ -39,19 +42,17 @@ def _check_characters(text: str) -> None:
     for position, char in enumerate(text, start=1):
         if char not in _VALUES:
             raise InvalidCreditCode(
-                f"统一社会信用代码第 {position} 位字符 {char!r} 无效 "
-                f"(invalid character {char!r} at position {position})",
+                "error.credit_code_bad_character",
                 reason="character",
+                position=position,
+                char=char,
             )
 
 
 def check_character(body17: str) -> str:
     """Return the 18th (check) character for a 17-character body of upper-case CHARSET characters."""
     if len(body17) != _BODY_LENGTH:
-        raise InvalidCreditCode(
-            f"统一社会信用代码本体应为 {_BODY_LENGTH} 位 (body must be {_BODY_LENGTH} characters, got {len(body17)})",
-            reason="length",
-        )
+        raise InvalidCreditCode("error.credit_code_body_length", reason="length", length=_BODY_LENGTH, got=len(body17))
     _check_characters(body17)
     weighted = sum(_VALUES[char] * weight for char, weight in zip(body17, WEIGHTS, strict=True))
     # 31 - 0 would be 31, which has no character; the standard maps it to "0".
@@ -62,17 +63,15 @@ def normalize_credit_code(raw: str) -> str:
     """Return the code stripped and upper-cased, or raise InvalidCreditCode saying what is wrong."""
     code = raw.strip().upper()
     if len(code) != CODE_LENGTH:
-        raise InvalidCreditCode(
-            f"统一社会信用代码应为 {CODE_LENGTH} 位 (must be {CODE_LENGTH} characters, got {len(code)})",
-            reason="length",
-        )
+        raise InvalidCreditCode("error.credit_code_length", reason="length", length=CODE_LENGTH, got=len(code))
     # Every character, the check character included, must come from CHARSET before the sum means anything.
     _check_characters(code)
     expected = check_character(code[:_BODY_LENGTH])
     if code[_BODY_LENGTH] != expected:
         raise InvalidCreditCode(
-            f"统一社会信用代码校验位错误 (check character should be {expected})",
+            "error.credit_code_check_character",
             reason="check",
+            expected=expected,
         )
     return code
 

@@ -24,10 +24,8 @@ MOBILE_PATTERN = (
     f"[1\uff11]{_S}[3-9\uff13-\uff19](?:{_S}{_D}){{9}}{_S}$"
 )
 
-PHONE_MESSAGE = (
-    "请输入有效的中国大陆手机号码：11位数字，以13至19开头 "
-    "(enter a valid mainland China mobile number: 11 digits beginning 13 to 19)"
-)
+# The message key of a refused number (its text is in the catalog: enter a valid mainland China mobile number).
+PHONE_MESSAGE = "error.enter_valid_mobile_number"
 
 
 def normalise(raw: str) -> str | None:

@@ -7,6 +7,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 __all__ = ["ScheduleError", "Term", "chair_on", "rotate", "validate_schedule"]
 
@@ -23,7 +24,13 @@ class Term:
 
 
 class ScheduleError(ValueError):
-    """A chair schedule (or a request to generate one) that breaks the one-chair-per-day rule."""
+    """A chair schedule (or a request to generate one) that breaks the one-chair-per-day rule: a message key and
+    the parameters its text needs."""
+
+    def __init__(self, key: str, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params: dict[str, Any] = params
 
 
 def _sorted_terms(terms: Sequence[Term]) -> list[Term]:
@@ -35,24 +42,26 @@ def validate_schedule(terms: Sequence[Term]) -> None:
     """Raise ScheduleError unless exactly one term covers every day from the first start to the last end."""
     for term in terms:
         if not term.alliance_code.strip():
-            raise ScheduleError(f"轮值任期缺少联盟 (term starting {term.starts_on} has no alliance)")
+            raise ScheduleError("error.term_starting_no_alliance", starts_on=term.starts_on)
         if term.ends_on < term.starts_on:
             raise ScheduleError(
-                f"轮值任期结束早于开始 (term of {term.alliance_code} ends {term.ends_on} "
-                f"before it starts {term.starts_on})"
+                "error.term_ends_before_starts",
+                alliance=term.alliance_code,
+                ends_on=term.ends_on,
+                starts_on=term.starts_on,
             )
     ordered = _sorted_terms(terms)
     for previous, current in itertools.pairwise(ordered):
         expected_start = previous.ends_on + _ONE_DAY
         if current.starts_on < expected_start:
             raise ScheduleError(
-                f"轮值任期重叠 (terms of {previous.alliance_code} and {current.alliance_code} overlap "
-                f"from {current.starts_on})"
+                "error.terms_overlap",
+                first=previous.alliance_code,
+                second=current.alliance_code,
+                starts_on=current.starts_on,
             )
         if current.starts_on > expected_start:
-            raise ScheduleError(
-                f"轮值任期之间有空档 (no chair from {expected_start} to {current.starts_on - _ONE_DAY})"
-            )
+            raise ScheduleError("error.chair_gap", start=expected_start, end=current.starts_on - _ONE_DAY)
 
 
 def chair_on(terms: Sequence[Term], day: date) -> Term | None:
@@ -81,14 +90,14 @@ def rotate(order: Sequence[str], first_day: date, months_per_term: int, count: i
     rather than drifting to the 28th for good after February.
     """
     if not order:
-        raise ScheduleError("轮值顺序为空 (rotation order is empty)")
+        raise ScheduleError("error.rotation_order_empty")
     for code in order:
         if not code.strip():
-            raise ScheduleError("轮值顺序含空联盟 (rotation order contains a blank alliance code)")
+            raise ScheduleError("error.rotation_order_contains_blank")
     if months_per_term < 1:
-        raise ScheduleError(f"每届月数至少为 1 (months per term must be at least 1, got {months_per_term})")
+        raise ScheduleError("error.months_per_term_at_least_one", months_per_term=months_per_term)
     if count < 0:
-        raise ScheduleError(f"届数不能为负 (term count must not be negative, got {count})")
+        raise ScheduleError("error.term_count_negative", count=count)
     starts = [_add_months(first_day, k * months_per_term) for k in range(count + 1)]
     return [
         Term(alliance_code=order[k % len(order)], starts_on=starts[k], ends_on=starts[k + 1] - _ONE_DAY)

@@ -12,8 +12,8 @@ from litestar.params import ParameterKwarg, QueryParameter
 from msgspec import UNSET, Meta, UnsetType
 
 from alliances import models, phones
-from alliances.errors import InvalidField
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
+from market.kernel.errors import InvalidInput
 
 # `alliances` may not import `market`, so the base struct and the limits below mirror market.schemas._base.
 # No NUL or other C0 control characters except tab/newline: PostgreSQL refuses NUL, and none belong in text.
@@ -116,12 +116,13 @@ def date_in_range(value: date) -> bool:
     return EARLIEST <= day <= LATEST
 
 
-def out_of_range(field: str) -> InvalidField:
+def out_of_range(field: str) -> InvalidInput:
     """The refusal of a date or time outside EARLIEST..LATEST."""
-    return InvalidField(
-        f"日期须在 {EARLIEST.isoformat()} 至 {LATEST.isoformat()} 之间 "
-        f"(dates must fall between {EARLIEST.isoformat()} and {LATEST.isoformat()})",
+    return InvalidInput(
+        "error.dates_must_fall_between",
         field=field,
+        earliest=EARLIEST.isoformat(),
+        latest=LATEST.isoformat(),
     )
 
 
@@ -132,17 +133,15 @@ def bounded_day(value: date | None, field: str) -> date | None:
     return value
 
 
-def rule_failure(annotation: Any, value: Any, field: str) -> InvalidField | None:
+def rule_failure(annotation: Any, value: Any, field: str) -> InvalidInput | None:
     """What is wrong with `value` under the rule its declared type carries (see WORDS, IN_RANGE), or None."""
     rule = _rule_of(annotation)
     if rule is WORDS and isinstance(value, str):
         words = value.strip(BLANK)
         if not words:
-            return InvalidField("请写明理由 (a reason must contain words)", field=field)
+            return InvalidInput("error.reason_must_contain_words", field=field)
         if len(words) < REASON_MIN:
-            return InvalidField(
-                f"理由太短，至少 {REASON_MIN} 个字 (a reason needs at least {REASON_MIN} characters)", field=field
-            )
+            return InvalidInput("error.reason_needs_least_characters", field=field, reason_min=REASON_MIN)
     if rule is IN_RANGE and isinstance(value, date) and not date_in_range(value):
         return out_of_range(field)
     return None

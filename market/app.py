@@ -22,7 +22,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import privacy
 from market.audit import KEY_INFO as AUDIT_KEY_INFO
-from market.audit import record
 from market.caching import NOTHING_DUE_AT, HttpCaching
 from market.contract import StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
@@ -124,8 +123,6 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             "db_session": Provide(provide_db_session),
             "settings": Provide(provide_settings, sync_to_thread=False),
             "viewer": Provide(provide_viewer),
-            # Alliance services take the recorder as a dependency: `alliances` never imports `market`.
-            "audit": Provide(lambda: record, sync_to_thread=False),
         },
         stores=stores,
         # Every response, whoever answers it (a 304 from the caching middleware, a 404, a problem body, a static

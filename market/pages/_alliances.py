@@ -3,9 +3,7 @@
 The calendar is a month as a list of weeks (no wide grid, so it reads on a phone): who chairs on which days and
 the chair's joint activities (联合主题党日…). The committee replaces the rotation (generated, or term by term,
 after a confirmation step: a replaced schedule cannot be brought back) and adds activities at `/committee/chair`.
-Organisations apply on the public form at `/apply`; the committee approves or rejects at
-`/committee/applications`. The alliances services raise their own errors (Litestar HTTP exceptions carrying a
-`field`); `refused_here` shows them beside their field as `refused` does for the marketplace's.
+The application pages are in `_applications`; `ALLIANCE_PAGES` here lists both.
 """
 
 from __future__ import annotations
@@ -15,32 +13,25 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Annotated, Any
 
-import msgspec
 from litestar import Request, get, post
-from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
-from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances import phones
 from alliances import services as alliance_services
-from alliances.credit_code import InvalidCreditCode, check_character, normalize_credit_code
-from alliances.models import ApplicationStatus, ChairActivity, ChairTerm, OrganizationApplication, ServiceCategory
-from alliances.schemas import ApplicationCreate, ApplicationReject, ChairActivityCreate, ChairScheduleReplace, Rotation
+from alliances.models import ChairActivity, ChairTerm
+from alliances.schemas import ChairActivityCreate, ChairScheduleReplace, Rotation
 from alliances.schemas import ChairTermCreate as TermCreate
-from alliances.services import Recorder, local_date
-from market.controllers._base import PathId
-from market.i18n import label, localize_detail, t
-from market.kernel.clock import Clock
+from market.i18n import label, t
+from market.kernel.clock import Clock, local_date
 from market.kernel.db import writing
-from market.kernel.errors import NotFound
+from market.kernel.errors import InvalidInput, StateConflict
 from market.models import User
+from market.pages._applications import APPLICATION_PAGES
 from market.pages._base import (
     COMMITTEE,
     PUBLIC,
-    Audit,
     Db,
     FormState,
     Now,
@@ -48,13 +39,12 @@ from market.pages._base import (
     confirm_page,
     confirmed,
     date_or_none,
-    enum_or_none,
-    form_page,
     form_values,
     int_or_none,
     lang_of,
     page,
     parse_form,
+    refused,
     say,
     see_other,
 )
@@ -65,15 +55,6 @@ ORDER_SLOTS = 4  # the four alliances; a rotation may name fewer
 EXTRA_TERM_ROWS = 2  # blank rows after the current terms, for adding
 MOST_TERM_ROWS = 240  # as ChairScheduleReplace
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-
-
-def refused_here(values: dict[str, str], exc: HTTPException, lang: str, fields: tuple[str, ...]) -> FormState:
-    """An alliances error (InvalidField / Conflict) beside its field when the form has it, else above the form."""
-    message = localize_detail(str(exc.detail), lang)
-    name = getattr(exc, "field", None)
-    if name and name in fields:
-        return FormState(values, {name: message})
-    return FormState(values, {}, message)
 
 
 # The chair calendar -------------------------------------------------------------------------------------------
@@ -316,7 +297,7 @@ def terms_request(values: dict[str, str], codes: list[str], lang: str) -> ChairS
 
 
 async def _replace(
-    request: Request[Any, Any, Any], db: AsyncSession, clock: Clock, viewer: User | None, audit: Recorder, which: str
+    request: Request[Any, Any, Any], db: AsyncSession, clock: Clock, viewer: User | None, which: str
 ) -> Template | Redirect:
     """Both schedule forms: check, confirm (showing the terms that will result), then replace."""
     lang, today = lang_of(request), local_date(clock.now())
@@ -333,8 +314,8 @@ async def _replace(
         return await again(asked)
     try:
         planned, _ = alliance_services.requested_terms(asked)
-    except HTTPException as exc:
-        return await again(refused_here(values, exc, lang, ()))
+    except InvalidInput as exc:
+        return await again(refused(values, exc, lang, ()))
     if not confirmed(values):
         return confirm_page(
             viewer,
@@ -354,11 +335,9 @@ async def _replace(
         )
     try:
         async with writing(db):
-            await alliance_services.replace_schedule(db, asked, actor=request.user, now=clock.now(), audit=audit)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        return await again(refused_here(values, exc, lang, ()))
+            await alliance_services.replace_schedule(db, asked, actor=request.user, now=clock.now())
+    except (InvalidInput, StateConflict) as exc:
+        return await again(refused(values, exc, lang, ()))
     say(request, "chair.replaced", n=len(planned))
     return see_other("/committee/chair")
 
@@ -371,23 +350,21 @@ async def chair_admin(request: Request[Any, Any, Any], db_session: Db, clock: No
 
 @post("/committee/chair/rotation", **COMMITTEE)
 async def set_rotation(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, audit: Audit
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer
 ) -> Template | Redirect:
     """Replace the schedule with a generated rotation (`PUT /chair` with `rotation`), after confirmation."""
-    return await _replace(request, db_session, clock, viewer, audit, "rotation")
+    return await _replace(request, db_session, clock, viewer, "rotation")
 
 
 @post("/committee/chair/terms", **COMMITTEE)
-async def set_terms(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, audit: Audit
-) -> Template | Redirect:
+async def set_terms(request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer) -> Template | Redirect:
     """Replace the schedule term by term (`PUT /chair` with `terms`), after confirmation."""
-    return await _replace(request, db_session, clock, viewer, audit, "terms")
+    return await _replace(request, db_session, clock, viewer, "terms")
 
 
 @post("/committee/chair/activities", **COMMITTEE)
 async def add_activity(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, audit: Audit
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer
 ) -> Template | Redirect:
     """Put a joint activity on the calendar (`POST /chair/activities`); a date no term covers is refused."""
     lang, today = lang_of(request), local_date(clock.now())
@@ -399,210 +376,12 @@ async def add_activity(
         return await _chair_page(db_session, viewer, today, lang, activity=data)
     try:
         async with writing(db_session):
-            made = await alliance_services.create_activity(
-                db_session, data, actor=request.user, now=clock.now(), audit=audit
-            )
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused_here(values, exc, lang, ("title", "held_on", "place", "description"))
+            made = await alliance_services.create_activity(db_session, data, actor=request.user, now=clock.now())
+    except (InvalidInput, StateConflict) as exc:
+        state = refused(values, exc, lang, ("title", "held_on", "place", "description"))
         return await _chair_page(db_session, viewer, today, lang, activity=state)
     say(request, "chair.activity_added", title=made.title)
     return see_other(f"/alliances/calendar?month={made.held_on:%Y-%m}#day-{made.held_on.isoformat()}")
-
-
-# Applications (入驻申请) ----------------------------------------------------------------------------------------
-
-APPLY_FIELDS = ("name", "credit_code", "alliance_id", "categories", "contact_name", "contact_phone", "description")
-
-
-def credit_code_problem(raw: str, lang: str) -> str | None:
-    """What is wrong with a credit code, naming the check character it should end with; None when it is right."""
-    if not raw.strip():
-        return t("form.required", lang)
-    try:
-        normalize_credit_code(raw)
-    except InvalidCreditCode as exc:
-        if exc.reason == "check":
-            code = raw.strip().upper()
-            return t("apply.check_wrong", lang, given=code[-1], expected=check_character(code[:17]))
-        return localize_detail(str(exc), lang)
-    return None
-
-
-def application_request(
-    values: dict[str, str], categories: list[str], alliance_ids: list[int], lang: str
-) -> ApplicationCreate | FormState:
-    """The application form as the API's `ApplicationCreate`, or every refused field marked at once."""
-    errors: dict[str, str] = {}
-    for name, longest in (("name", 100), ("contact_name", 50)):
-        text = values.get(name, "").strip()
-        if not text or len(text) > longest:
-            errors[name] = t("form.required" if not text else "apply.too_long", lang, n=longest)
-    problem = credit_code_problem(values.get("credit_code", ""), lang)
-    if problem:
-        errors["credit_code"] = problem
-    alliance_id = int_or_none(values.get("alliance_id"))
-    if alliance_id not in alliance_ids:
-        errors["alliance_id"] = t("apply.pick_alliance", lang)
-    chosen = [c for c in (enum_or_none(ServiceCategory, c) for c in categories) if c is not None]
-    if not chosen or len(chosen) != len(categories):
-        errors["categories"] = t("apply.pick_categories", lang)
-    phone = phones.normalise(values.get("contact_phone", ""))
-    if phone is None:
-        errors["contact_phone"] = t("form.required" if not values.get("contact_phone") else "apply.bad_phone", lang)
-    if errors:
-        return FormState(values, errors)
-    data = {
-        "name": values["name"].strip(),
-        "credit_code": values["credit_code"].strip().upper(),
-        "alliance_id": alliance_id,
-        "categories": list(dict.fromkeys(chosen)),
-        "contact_name": values["contact_name"].strip(),
-        "contact_phone": phone,
-        "resident": values.get("resident") == "yes",
-        "description": values.get("description", ""),
-    }
-    try:
-        return msgspec.convert(data, ApplicationCreate)
-    except msgspec.ValidationError as exc:
-        m = re.search(r"at `\$\.([A-Za-z_]+)", str(exc))
-        name = m.group(1) if m else ""
-        return FormState(
-            values, {name: t("form.invalid", lang)} if name in APPLY_FIELDS else {}, t("form.invalid", lang)
-        )
-
-
-async def _apply_page(
-    db: AsyncSession, viewer: User | None, clock: Clock, form: FormState, categories: list[str], lang: str
-) -> Template:
-    code = form.values.get("credit_code", "")
-    rows = await alliance_services.list_alliances(db, today=local_date(clock.now()))
-    return form_page(
-        "market/apply/form.html.j2",
-        viewer,
-        form,
-        alliance_options=[(r.alliance.id, label("alliance", r.alliance.code, lang)) for r in rows],
-        category_options=[c.value for c in ServiceCategory],
-        checked=set(categories),
-        credit_ok=bool(code.strip()) and "credit_code" not in form.errors and form.invalid,
-    )
-
-
-@get("/apply", **PUBLIC)
-async def apply_form(request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer) -> Template:
-    """The public application form (入驻申请): no account needed."""
-    return await _apply_page(db_session, viewer, clock, FormState(), [], lang_of(request))
-
-
-@post("/apply", **PUBLIC)
-async def apply(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, audit: Audit
-) -> Template | Redirect:
-    """Submit it as `POST /organizations/applications` does; refused input comes back beside its field."""
-    lang = lang_of(request)
-    form = await request.form()
-    values = {k: v for k, v in (await form_values(request)).items() if k != "categories"}
-    categories = [str(c) for c in form.getall("categories", [])[: len(ServiceCategory) + 1]]
-    rows = await alliance_services.list_alliances(db_session, today=local_date(clock.now()))
-    alliance_ids = [r.alliance.id for r in rows]
-    data = application_request(values, categories, alliance_ids, lang)
-    if isinstance(data, FormState):
-        return await _apply_page(db_session, viewer, clock, data, categories, lang)
-    try:
-        async with writing(db_session):
-            await alliance_services.submit_application(db_session, data, now=clock.now(), audit=audit)
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused_here(values, exc, lang, APPLY_FIELDS)
-        return await _apply_page(db_session, viewer, clock, state, categories, lang)
-    say(request, "apply.received", name=data.name)
-    return see_other("/apply/thanks")
-
-
-@get("/apply/thanks", **PUBLIC)
-async def apply_thanks(viewer: Viewer) -> Template:
-    """What happens next, once the application is in."""
-    return page("market/apply/thanks.html.j2", viewer)
-
-
-@get("/committee/applications", **COMMITTEE)
-async def applications(db_session: Db, clock: Now, viewer: Viewer, status: Query = None) -> Template:
-    """Applications of one status (pending unless asked), oldest first, each with approve and reject."""
-    chosen = enum_or_none(ApplicationStatus, status) if status != "all" else None
-    if status is None or (chosen is None and status != "all"):
-        chosen = ApplicationStatus.PENDING
-    rows = await alliance_services.list_applications(db_session, status=chosen, limit=200, offset=0)
-    alliances = await alliance_services.list_alliances(db_session, today=local_date(clock.now()))
-    return page(
-        "market/apply/list.html.j2",
-        viewer,
-        applications=rows,
-        alliance_codes={r.alliance.id: r.alliance.code for r in alliances},
-        status=chosen.value if chosen else "all",
-        statuses=[s.value for s in ApplicationStatus],
-    )
-
-
-@post("/committee/applications/{application_id:int}/approve", **COMMITTEE)
-async def approve(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, audit: Audit, application_id: PathId
-) -> Redirect:
-    """Approve: the organisation is registered in the same step."""
-    try:
-        async with writing(db_session):
-            done, _ = await alliance_services.approve_application(
-                db_session, application_id, actor=request.user, now=clock.now(), audit=audit
-            )
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        flash(request, localize_detail(str(exc.detail), lang_of(request)), "error")
-        return see_other("/committee/applications")
-    say(request, "apply.approved", name=done.name)
-    return see_other("/committee/applications")
-
-
-async def _application(db: AsyncSession, application_id: int) -> OrganizationApplication:
-    found = await db.get(OrganizationApplication, application_id)
-    if found is None:
-        raise NotFound("申请不存在 (no such application)")
-    return found
-
-
-@get("/committee/applications/{application_id:int}/reject", **COMMITTEE)
-async def reject_form(db_session: Db, viewer: Viewer, application_id: PathId) -> Template:
-    """Say why the application is turned down (the applicant is told)."""
-    found = await _application(db_session, application_id)
-    return form_page("market/apply/reject.html.j2", viewer, FormState(), application=found)
-
-
-@post("/committee/applications/{application_id:int}/reject", **COMMITTEE)
-async def reject(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, audit: Audit, application_id: PathId
-) -> Template | Redirect:
-    """Reject with a reason (`POST /organizations/applications/{id}/reject`)."""
-    lang = lang_of(request)
-    found = await _application(db_session, application_id)
-    values = {k: v for k, v in (await form_values(request)).items() if k == "reason"}
-    data = parse_form(values, ApplicationReject, lang)
-    if isinstance(data, FormState):
-        if "reason" in data.errors and values.get("reason", "").strip():
-            data.errors["reason"] = t("apply.reason_short", lang)
-        return form_page("market/apply/reject.html.j2", viewer, data, application=found)
-    try:
-        async with writing(db_session):
-            done = await alliance_services.reject_application(
-                db_session, application_id, data.reason, actor=request.user, now=clock.now(), audit=audit
-            )
-    except HTTPException as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused_here(values, exc, lang, ("reason",))
-        return form_page("market/apply/reject.html.j2", viewer, state, application=found)
-    say(request, "apply.rejected", name=done.name)
-    return see_other("/committee/applications")
 
 
 ALLIANCE_PAGES: list[ControllerRouterHandler] = [
@@ -611,11 +390,5 @@ ALLIANCE_PAGES: list[ControllerRouterHandler] = [
     set_rotation,
     set_terms,
     add_activity,
-    apply_form,
-    apply,
-    apply_thanks,
-    applications,
-    approve,
-    reject_form,
-    reject,
+    *APPLICATION_PAGES,
 ]
