@@ -13,7 +13,6 @@ from litestar import Controller, Request, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromQuery, JSONBody, Parameter, QueryParameter
 from litestar.status_codes import HTTP_200_OK
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
@@ -38,18 +37,13 @@ from alliances.schemas import (
     bounded_day,
     day_parameter,
 )
-from market.kernel.clock import Clock, local_date
+from market.kernel.clock import local_date
 from market.kernel.db import writing
 from market.kernel.errors import NotFound
 from market.kernel.guards import Account, Role, has_role, requires_committee
+from market.kernel.params import BatchLimit, Db, Limit, Now, Offset, PathId, QueryId, SearchText
 
-# Bounded so that no malformed URL reaches the database as an out-of-range integer (as market's PathId).
-PathId = Annotated[int, Parameter(ge=1, le=2**53)]
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0, le=10**9)]
-Search = Annotated[str | None, QueryParameter(max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
 Code = Annotated[str, Parameter(max_length=20)]
-OptionalId = Annotated[int | None, QueryParameter(ge=1, le=2**53)]
 OptionalCode = Annotated[str | None, QueryParameter(max_length=20)]
 
 
@@ -60,9 +54,7 @@ class AllianceController(Controller):
     tags = ["alliances"]
 
     @get("/", exclude_from_auth=True)
-    async def list_alliances(
-        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock]
-    ) -> list[Alliance]:
+    async def list_alliances(self, db_session: Db, clock: Now) -> list[Alliance]:
         """The alliances in position order, with active member counts and whether each chairs today."""
         rows = await services.list_alliances(db_session, today=local_date(clock.now()))
         return [Alliance.of(r.alliance, organization_count=r.organization_count, chairing=r.chairing) for r in rows]
@@ -70,8 +62,8 @@ class AllianceController(Controller):
     @get("/{code:str}", exclude_from_auth=True)
     async def get_alliance(
         self,
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         viewer: NamedDependency[Account | None],
         code: Code,
     ) -> AllianceDetail:
@@ -97,7 +89,7 @@ class StreetController(Controller):
     tags = ["alliances"]
 
     @get("/", exclude_from_auth=True)
-    async def list_streets(self, db_session: NamedDependency[AsyncSession]) -> list[Street]:
+    async def list_streets(self, db_session: Db) -> list[Street]:
         """Every street."""
         return [Street.of(s) for s in await services.list_streets(db_session)]
 
@@ -105,8 +97,8 @@ class StreetController(Controller):
     async def create_street(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[StreetCreate],
     ) -> Street:
         """Add a street; a name already used is a 409."""
@@ -122,9 +114,7 @@ class CommunityController(Controller):
     tags = ["alliances"]
 
     @get("/", exclude_from_auth=True)
-    async def list_communities(
-        self, db_session: NamedDependency[AsyncSession], street_id: OptionalId = None
-    ) -> list[Community]:
+    async def list_communities(self, db_session: Db, street_id: QueryId = None) -> list[Community]:
         """Every community with its street, or those of one street."""
         return [Community.of(c) for c in await services.list_communities(db_session, street_id=street_id)]
 
@@ -132,8 +122,8 @@ class CommunityController(Controller):
     async def create_community(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[CommunityCreate],
     ) -> Community:
         """Add a community to a street; a name the street already has is a 409."""
@@ -151,13 +141,13 @@ class OrganizationController(Controller):
     @get("/", exclude_from_auth=True)
     async def list_organizations(
         self,
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         viewer: NamedDependency[Account | None],
         alliance: OptionalCode = None,
         category: FromQuery[ServiceCategory | None] = None,
         resident: FromQuery[bool | None] = None,
         status: FromQuery[OrgStatus | None] = None,
-        q: Search = None,
+        q: SearchText = None,
         limit: Limit = 50,
         offset: Offset = 0,
     ) -> list[Organization]:
@@ -169,7 +159,7 @@ class OrganizationController(Controller):
 
     @get("/{org_id:int}", exclude_from_auth=True)
     async def get_organization(
-        self, db_session: NamedDependency[AsyncSession], viewer: NamedDependency[Account | None], org_id: PathId
+        self, db_session: Db, viewer: NamedDependency[Account | None], org_id: PathId
     ) -> Organization:
         """One organisation."""
         org = await services.get_organization(db_session, org_id)
@@ -179,8 +169,8 @@ class OrganizationController(Controller):
     async def create_organization(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[OrganizationCreate],
     ) -> Organization:
         """Register an organisation; a bad credit code is a 422 naming the field, a taken name or code a 409."""
@@ -192,8 +182,8 @@ class OrganizationController(Controller):
     async def update_organization(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         org_id: PathId,
         data: JSONBody[OrganizationUpdate],
     ) -> Organization:
@@ -212,8 +202,8 @@ class ApplicationController(Controller):
     @post("/", exclude_from_auth=True)
     async def submit(
         self,
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[ApplicationCreate],
     ) -> Application:
         """Apply without an account; the committee approves or rejects."""
@@ -224,7 +214,7 @@ class ApplicationController(Controller):
     @get("/", guards=[requires_committee])
     async def list_applications(
         self,
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         status: FromQuery[ApplicationStatus | None] = None,
         limit: Limit = 50,
         offset: Offset = 0,
@@ -237,8 +227,8 @@ class ApplicationController(Controller):
     async def approve(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         application_id: PathId,
     ) -> Application:
         """Approve a pending application; its organisation is registered in the same step."""
@@ -252,8 +242,8 @@ class ApplicationController(Controller):
     async def reject(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         application_id: PathId,
         data: JSONBody[ApplicationReject],
     ) -> Application:
@@ -272,9 +262,7 @@ class ChairController(Controller):
     tags = ["alliances"]
 
     @get("/", exclude_from_auth=True)
-    async def get_schedule(
-        self, db_session: NamedDependency[AsyncSession], clock: NamedDependency[Clock]
-    ) -> ChairSchedule:
+    async def get_schedule(self, db_session: Db, clock: Now) -> ChairSchedule:
         """Every term in date order, and today's chair by the date in Asia/Shanghai."""
         today = local_date(clock.now())
         terms, current = await services.schedule(db_session, today=today)
@@ -287,7 +275,7 @@ class ChairController(Controller):
     @get("/on", exclude_from_auth=True, problems=[404])
     async def chair_on(
         self,
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         day: Annotated[date, day_parameter("date")],
     ) -> ChairTerm:
         """The term covering a date, or 404 when none does."""
@@ -301,8 +289,8 @@ class ChairController(Controller):
     async def replace_schedule(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[ChairScheduleReplace],
     ) -> list[ChairTerm]:
         """Replace the whole schedule with explicit terms or a generated rotation.
@@ -316,10 +304,10 @@ class ChairController(Controller):
     @get("/activities", exclude_from_auth=True)
     async def list_activities(
         self,
-        db_session: NamedDependency[AsyncSession],
+        db_session: Db,
         start: Annotated[date | None, day_parameter("from")] = None,
         end: Annotated[date | None, day_parameter("to")] = None,
-        limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 200,
+        limit: BatchLimit = 200,
         offset: Offset = 0,
     ) -> list[ChairActivity]:
         """The public calendar: activities held from `from` to `to` (both inclusive), by date."""
@@ -331,8 +319,8 @@ class ChairController(Controller):
     async def create_activity(
         self,
         request: Request[Any, Any, Any],
-        db_session: NamedDependency[AsyncSession],
-        clock: NamedDependency[Clock],
+        db_session: Db,
+        clock: Now,
         data: JSONBody[ChairActivityCreate],
     ) -> ChairActivity:
         """Put a joint activity on the calendar; it belongs to the term covering its date (422 if none)."""
