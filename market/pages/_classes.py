@@ -33,6 +33,7 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
+    attempt,
     confirm_page,
     confirmed,
     date_or_none,
@@ -115,13 +116,9 @@ async def sign_up(
     data = parse_form(values, SignupCreate, lang, checks={"name": classes.clean_name, "phone": phones.validate})
     if isinstance(data, FormState):
         return await _class_page(db_session, class_id, viewer, clock, data)
-    try:
-        async with writing(db_session):
-            made = await classes.sign_up(db_session, class_id, data, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _class_page(db_session, class_id, viewer, clock, refused(values, exc, lang, ("name", "phone")))
+    made = await attempt(db_session, lambda: classes.sign_up(db_session, class_id, data, now=clock.now()))
+    if isinstance(made, ApplicationError):
+        return await _class_page(db_session, class_id, viewer, clock, refused(values, made, lang, ("name", "phone")))
     return see_other(signup_path(made.signup.id, made.token) + "&new=1")
 
 

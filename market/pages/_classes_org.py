@@ -27,6 +27,7 @@ from market.models import Project, Signup, User
 from market.pages._base import (
     ORG,
     FormState,
+    attempt,
     confirm_page,
     confirmed,
     form_page,
@@ -155,13 +156,14 @@ async def create_class(
     if isinstance(data, FormState):
         return await _new_form(db_session, user, viewer, FormState(values, data.errors, data.general))
     assert project is not None  # noqa: S101 - a missing project is a found error: parse_form refused the form
-    try:
-        async with writing(db_session):
-            made = await classes.create_class(db_session, project.id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _new_form(db_session, user, viewer, refused(values, exc, lang, CLASS_FIELDS))
+    project_id = project.id
+    made = await attempt(
+        db_session,
+        lambda: classes.create_class(db_session, project_id, data, actor=user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(made, ApplicationError):
+        return await _new_form(db_session, user, viewer, refused(values, made, lang, CLASS_FIELDS))
     say(request, "orgclass.created", topic=made.topic)
     return see_other("/org/classes")
 
@@ -205,13 +207,13 @@ async def edit_class(
     data = parse_form(aware, ClassUpdate, lang, ints=("seats",), found=found)
     if isinstance(data, FormState):
         return await _edit_form(viewer, session, FormState(values, data.errors, data.general))
-    try:
-        async with writing(db_session):
-            await classes.update_class(db_session, class_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _edit_form(viewer, session, refused(values, exc, lang, CLASS_FIELDS))
+    done = await attempt(
+        db_session,
+        lambda: classes.update_class(db_session, class_id, data, actor=user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return await _edit_form(viewer, session, refused(values, done, lang, CLASS_FIELDS))
     say(request, "orgclass.updated", topic=data.topic or session.topic)
     return see_other("/org/classes")
 
@@ -273,14 +275,14 @@ async def take_attendance(
         for s, _ in rows
         if s.id in listed and s.attended != (s.id in ticked)
     ]
-    try:
-        async with writing(db_session):
-            for change in changes:
-                await classes.set_attendance(db_session, class_id, change, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _roster(db_session, class_id, user, viewer, clock, refused({}, exc, lang, ()))
+
+    async def record_attendance() -> None:
+        for change in changes:
+            await classes.set_attendance(db_session, class_id, change, actor=user, now=clock.now())
+
+    done = await attempt(db_session, record_attendance, raising=(403, 404))
+    if isinstance(done, ApplicationError):
+        return await _roster(db_session, class_id, user, viewer, clock, refused({}, done, lang, ()))
     came = sum(1 for s, _ in rows if s.id in ticked)
     say(request, "orgclass.attendance_saved", came=came, places=len(rows))
     return see_other(f"/org/classes/{class_id}/roster")
@@ -342,13 +344,13 @@ async def cancel_for_resident(
                 (t("class.phone", lang), classes.number_of(db_session, signup) or ""),
             ],
         )
-    try:
-        async with writing(db_session):
-            await classes.cancel_for_resident(db_session, class_id, signup_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _roster(db_session, class_id, user, viewer, clock, refused({}, exc, lang, ()))
+    done = await attempt(
+        db_session,
+        lambda: classes.cancel_for_resident(db_session, class_id, signup_id, actor=user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return await _roster(db_session, class_id, user, viewer, clock, refused({}, done, lang, ()))
     say(request, "orgclass.cancelled_for", topic=session.topic)
     return see_other(roster_url)
 

@@ -14,7 +14,6 @@ from alliances.models import ServiceCategory
 from market.controllers import _needs as need_views
 from market.i18n import t
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError
 from market.models import User
 from market.pages._base import (
@@ -24,6 +23,7 @@ from market.pages._base import (
     PUBLIC,
     SECRETARY,
     FormState,
+    attempt,
     confirm_page,
     confirmed,
     form_page,
@@ -59,13 +59,11 @@ async def _raise_need(request: UserRequest, db: AsyncSession, clock: Clock, acti
     data = parse_form(values, NeedCreate, lang)
     if isinstance(data, FormState):
         return _need_form(request, data, action)
-    try:
-        async with writing(db):
-            need = await needs.raise_need(db, data, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return _need_form(request, refused(values, exc, lang, NEED_FIELDS), action)
+    need = await attempt(
+        db, lambda: needs.raise_need(db, data, actor=request.user, now=clock.now()), raising=(403, 404)
+    )
+    if isinstance(need, ApplicationError):
+        return _need_form(request, refused(values, need, lang, NEED_FIELDS), action)
     say(request, "community.need.raised")
     return see_other(f"/needs/{need.id}")
 
@@ -144,13 +142,13 @@ async def decline_need(request: UserRequest, db_session: Db, clock: Now, need_id
                 (t("community.need.reason", lang), data.reason),
             ],
         )
-    try:
-        async with writing(db_session):
-            await needs.decline_need(db_session, need_id, data.reason, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _need_page(db_session, need_id, request.user, clock, refused(values, exc, lang, ("reason",)))
+    done = await attempt(
+        db_session,
+        lambda: needs.decline_need(db_session, need_id, data.reason, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return await _need_page(db_session, need_id, request.user, clock, refused(values, done, lang, ("reason",)))
     say(request, "community.need.declined")
     return see_other(f"/needs/{need_id}")
 

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market.controllers import _resources as resource_views
 from market.i18n import t
 from market.kernel.clock import SHANGHAI, Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden
 from market.models import ResourceCategory, User
 from market.pages._base import (
@@ -27,6 +26,7 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
+    attempt,
     enum_or_none,
     form_page,
     form_values,
@@ -137,13 +137,13 @@ async def create_offering(request: UserRequest, db_session: Db, clock: Now) -> T
     data = parse_form(values, OfferingCreate, lang, ints=("monthly_capacity",), extra={"target_groups": groups})
     if isinstance(data, FormState):
         return _offering_form(request, data)
-    try:
-        async with writing(db_session):
-            await resources.create_offering(db_session, data, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return _offering_form(request, refused(values, exc, lang, OFFERING_FIELDS))
+    done = await attempt(
+        db_session,
+        lambda: resources.create_offering(db_session, data, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return _offering_form(request, refused(values, done, lang, OFFERING_FIELDS))
     say(request, "community.offering.created", title=data.title)
     return see_other("/org/offerings")
 
@@ -180,13 +180,13 @@ async def edit_offering(request: UserRequest, db_session: Db, clock: Now, offeri
     data = parse_form(scalars, OfferingUpdate, lang, ints=("monthly_capacity",), extra=extra)
     if isinstance(data, FormState):
         return _offering_form(request, FormState(values, data.errors, data.general), offering_id)
-    try:
-        async with writing(db_session):
-            await resources.update_offering(db_session, offering_id, data, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return _offering_form(request, refused(values, exc, lang, OFFERING_FIELDS), offering_id)
+    done = await attempt(
+        db_session,
+        lambda: resources.update_offering(db_session, offering_id, data, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return _offering_form(request, refused(values, done, lang, OFFERING_FIELDS), offering_id)
     say(request, "community.offering.saved")
     return see_other("/org/offerings")
 
@@ -263,13 +263,14 @@ async def create_meeting(request: UserRequest, db_session: Db, clock: Now) -> Te
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _meeting_form(db_session, request.user, clock, state, chosen)
-    try:
-        async with writing(db_session):
-            meeting = await resources.create_meeting(db_session, data, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _meeting_form(db_session, request.user, clock, refused(values, exc, lang, MEETING_FIELDS), chosen)
+    meeting = await attempt(
+        db_session,
+        lambda: resources.create_meeting(db_session, data, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(meeting, ApplicationError):
+        state = refused(values, meeting, lang, MEETING_FIELDS)
+        return await _meeting_form(db_session, request.user, clock, state, chosen)
     say(request, "community.meeting.created")
     return see_other(f"/meetings/{meeting.id}")
 

@@ -16,14 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market.controllers import _resources as resource_views
 from market.i18n import label, t
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, StateConflict
-from market.models import User
+from market.models import ServiceOrder, User
 from market.pages._base import (
     SECRETARY,
     SIGNED_IN,
     FormState,
     Query,
+    attempt,
     confirm_page,
     confirmed,
     form_page,
@@ -141,14 +141,14 @@ async def place_order(request: UserRequest, db_session: Db, clock: Now, offering
     if isinstance(data, FormState):
         state = FormState(values, data.errors, data.general)
         return await _order_form(db_session, request.user, clock, offering_id, state, lang)
-    try:
-        async with writing(db_session):
-            await _check_place_left(db_session, offering_id, data.service_month)
-            order = await resources.place_order(db_session, offering_id, data, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ORDER_FIELDS)
+
+    async def order_it() -> ServiceOrder:
+        await _check_place_left(db_session, offering_id, data.service_month)
+        return await resources.place_order(db_session, offering_id, data, actor=request.user, now=clock.now())
+
+    order = await attempt(db_session, order_it, raising=(403, 404))
+    if isinstance(order, ApplicationError):
+        state = refused(values, order, lang, ORDER_FIELDS)
         return await _order_form(db_session, request.user, clock, offering_id, state, lang)
     say(request, "community.order.placed")
     return see_other(f"/orders/{order.id}")
@@ -194,13 +194,9 @@ async def _move_order(
     fields: tuple[str, ...] = (),
 ) -> Template | Redirect:
     """Make one move in its own transaction; a refusal comes back on the order's page."""
-    try:
-        async with writing(db):
-            await act()
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values or {}, exc, lang_of(request), fields)
+    moved = await attempt(db, act, raising=(403, 404))
+    if isinstance(moved, ApplicationError):
+        state = refused(values or {}, moved, lang_of(request), fields)
         return await _order_page(db, request.user, clock, order_id, state)
     say(request, done)
     return see_other(f"/orders/{order_id}")

@@ -30,7 +30,6 @@ from market.controllers import _projects as project_views
 from market.controllers import _resources as resource_views
 from market.controllers import _tasks as task_views
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import ResourceCategory, User
 from market.pages._base import (
@@ -39,6 +38,7 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
+    attempt,
     enum_or_none,
     form_page,
     form_values,
@@ -173,13 +173,9 @@ async def lodge_objection(
     data = parse_form(values, ObjectionCreate, lang)
     if isinstance(data, FormState):
         return await _task_page(db_session, task_id, viewer, clock, data)
-    try:
-        async with writing(db_session):
-            await flows.lodge(db_session, award_id, data, viewer=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused(values, exc, lang, ("name", "contact", "grounds"))
+    done = await attempt(db_session, lambda: flows.lodge(db_session, award_id, data, viewer=viewer, now=clock.now()))
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, ("name", "contact", "grounds"))
         return await _task_page(db_session, task_id, viewer, clock, state)
     say(request, "objection.lodged")
     return see_other(f"/tasks/{task_id}#award")
@@ -245,15 +241,10 @@ async def give_feedback(
     data = parse_form(values, FeedbackCreate, lang, ints=("rating",))
     if isinstance(data, FormState):
         return await _project_page(db_session, project_id, viewer, clock, data)
-    try:
-        async with writing(db_session):
-            await projects.give_feedback(db_session, project_id, data, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        return await _project_page(
-            db_session, project_id, viewer, clock, refused(values, exc, lang, ("rating", "comment", "name"))
-        )
+    done = await attempt(db_session, lambda: projects.give_feedback(db_session, project_id, data, now=clock.now()))
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, ("rating", "comment", "name"))
+        return await _project_page(db_session, project_id, viewer, clock, state)
     say(request, "project.feedback_thanks")
     return see_other(f"/projects/{project_id}#feedback")
 
