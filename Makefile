@@ -20,10 +20,13 @@ demo: $(STAMP)
 	$(BIN)/jiebang serve --host 127.0.0.1 --port $(PORT)
 
 ## make test: lint, type-check and run the whole suite (SQLite and PostgreSQL; tests/e2e in Chromium)
+# One pytest worker per core (-n auto), each with its own SQLite file and PostgreSQL database. loadgroup hands
+# out tests one by one, except the browser journeys, which go together to one worker (one Chromium, one live
+# server per database); the slowest tests are listed at the end so that a newly slow one is seen.
 test: $(STAMP) chromium
 	$(BIN)/ruff check market alliances migrations tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadgroup --durations=20
 
 ## make e2e: only the browser journeys (tests/e2e); rewrites docs/screenshots/
 e2e: $(STAMP) chromium

@@ -24,7 +24,8 @@ How to write a journey (a role's main path through its pages)::
 Every test runs four times: on SQLite and PostgreSQL (`database_url`, emptied before each test as in the rest
 of the suite; PostgreSQL unreachable → skipped loudly, or failed in CI) × a 375×812 phone (touch, mobile, scale
 2) and a 1280×800 desktop (`viewport`). Pin a test to fewer with
-`@pytest.mark.parametrize("viewport", ["phone"], indirect=True)` (the same for `database_url`). After each test
+`@pytest.mark.parametrize("viewport", ["phone"], indirect=True)` (the same for `database_url`); the long
+journeys take `@journey_runs` (below): both widths on SQLite, the phone on PostgreSQL. After each test
 the three lists must be in step, as in the integration suite.
 
 Fixtures:
@@ -101,14 +102,25 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
 TIMEOUT_MS = 15_000
+# Where a long journey's runs each prove something: both widths on SQLite (the layouts differ, and the screenshots
+# are taken there) and PostgreSQL once, on the phone (the database differs, not the layout). Three runs, not four.
+journey_runs = pytest.mark.parametrize(
+    ("database_url", "viewport"), [("sqlite", "phone"), ("sqlite", "desktop"), ("postgresql", "phone")], indirect=True
+)
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test under tests/e2e `e2e` (`-m "not e2e"` leaves the browser out)."""
+    """Mark every test under tests/e2e `e2e` (`-m "not e2e"` leaves the browser out).
+
+    Under pytest-xdist (`make test`: `--dist loadgroup`) the journeys form one group, run by one worker: one
+    Chromium and one live server per database for them all, while the other workers take the rest of the suite.
+    """
     here = Path(__file__).resolve().parent
     for item in items:
         if here in item.path.resolve().parents:
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @functools.cache

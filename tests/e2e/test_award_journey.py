@@ -21,6 +21,7 @@ from playwright.sync_api import FilePayload, Locator, Page, expect
 from market.i18n import label, t
 from market.kernel.clock import local
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import journey_runs
 from tests.e2e.phone import open_menu
 from tests.factories import Api, As, raised_need
 
@@ -83,6 +84,7 @@ def _setup(api: Api, run: Callable[..., Any]) -> dict[str, Any]:
     return {"community": community, "need": need, "lead": lead, "partner": partner}
 
 
+@journey_runs
 def test_task_is_posted_claimed_jointly_scored_awarded_delivered_and_graded(
     page: Page,
     browse: Callable[[], Page],

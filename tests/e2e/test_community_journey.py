@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from market.i18n import label, t
 from market.kernel.clock import ManualClock
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import journey_runs
 from tests.e2e.phone import open_filters, open_menu
 from tests.factories import Api, As, month_ahead, park_service, placed_order, secretary
 
@@ -44,6 +45,7 @@ async def _library(api: Api) -> tuple[As, dict[str, Any]]:
     return await secretary(api), service
 
 
+@journey_runs
 def test_secretary_raises_a_need_orders_a_park_service_for_it_and_rates_the_delivery(
     page: Page,
     browse: Callable[[], Page],

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from market.i18n import label, t
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import journey_runs
 from tests.e2e.phone import open_menu
 from tests.factories import Api, finance_project, mobile, night_class
 
@@ -38,6 +39,7 @@ def _signup_api(run: Callable[..., Any], api: Api, url: str) -> dict[str, Any]:
     return result
 
 
+@journey_runs
 def test_resident_signs_up_is_waitlisted_and_is_promoted_when_someone_cancels(
     page: Page, browse: Callable[[], Page], api: Api, run: Callable[..., Any], shot: Callable[[Page, str], None]
 ) -> None:
