@@ -7,15 +7,13 @@ from typing import Annotated, Literal
 
 from msgspec import Meta
 
+from market.kernel.text import LINE, TEXT
 from market.schemas._base import Id, Reason, Schema, ShortName
 from market.states import AwardStatus, ObjectionStatus
 
-_LINE = r"^[^\x00-\x1f\x7f]*$"
-_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-
-Contact = Annotated[str, Meta(min_length=1, max_length=100, pattern=_LINE)]
-Grounds = Annotated[str, Meta(min_length=2, max_length=5_000, pattern=_TEXT)]
-AwardReason = Annotated[str, Meta(max_length=2_000, pattern=_TEXT)]
+Contact = Annotated[str, Meta(min_length=1, max_length=100, pattern=LINE)]
+Grounds = Annotated[str, Meta(min_length=2, max_length=5_000, pattern=TEXT)]
+AwardReason = Annotated[str, Meta(max_length=2_000, pattern=TEXT)]
 
 
 class AwardCreate(Schema):

@@ -9,6 +9,7 @@ from msgspec import Meta
 
 # The rules a field's type carries (a reason's words, a date's range) are kept once, in alliances, for both domains.
 from alliances.schemas import Day, Moment, Reason, check_rules
+from market.kernel.text import LINE, TEXT
 
 __all__ = [
     "AwareDatetime",
@@ -25,14 +26,12 @@ __all__ = [
     "Username",
 ]
 
-# No NUL or other C0 control characters except tab/newline: PostgreSQL refuses NUL, and none belong in text.
-_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
-_LINE = r"^[^\x00-\x1f\x7f]*$"
-
-Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=_LINE)]
-ShortName = Annotated[str, Meta(min_length=1, max_length=50, pattern=_LINE)]
-Text = Annotated[str, Meta(max_length=20_000, pattern=_TEXT)]
-RequiredText = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=_TEXT)]
+# No NUL or other C0 control characters (in text, tab and line breaks excepted): PostgreSQL refuses NUL, and none
+# belong in text.
+Name = Annotated[str, Meta(min_length=1, max_length=100, pattern=LINE)]
+ShortName = Annotated[str, Meta(min_length=1, max_length=50, pattern=LINE)]
+Text = Annotated[str, Meta(max_length=20_000, pattern=TEXT)]
+RequiredText = Annotated[str, Meta(min_length=1, max_length=20_000, pattern=TEXT)]
 Username = Annotated[str, Meta(min_length=3, max_length=40, pattern=r"^[a-z0-9_.-]+$")]
 # A password being chosen (market/passwords.py holds the rule; the limits here are the same numbers).
 Password = Annotated[

@@ -8,6 +8,7 @@ from typing import Annotated
 from msgspec import UNSET, Meta, UnsetType
 
 from alliances.phones import MAX_INPUT, MOBILE_PATTERN
+from market.kernel.text import C1_CONTROL
 from market.schemas._base import AwareDatetime, Id, Name, Schema
 from market.states import SignupStatus
 
@@ -20,14 +21,12 @@ Seats = Annotated[int, Meta(ge=-(2**31), le=2**31 - 1, extra_json_schema={"extra
 ResidentText = Annotated[str, Meta(max_length=200)]
 # As above, the document states the rules the service checks: a name of 1..50 characters once trimmed, without
 # control characters, and a mainland mobile number however it is written (alliances.phones).
-_NAME_CHAR = r"[^\s\x00-\x1f\x7f-\x9f]"
+_NAME_CHAR = rf"[^\s{C1_CONTROL}]"
 ResidentName = Annotated[
     str,
     Meta(
         max_length=200,
-        extra_json_schema={
-            "extra": {"pattern": rf"^\s*{_NAME_CHAR}(?:[^\x00-\x1f\x7f-\x9f]{{0,48}}{_NAME_CHAR})?\s*$"}
-        },
+        extra_json_schema={"extra": {"pattern": rf"^\s*{_NAME_CHAR}(?:[^{C1_CONTROL}]{{0,48}}{_NAME_CHAR})?\s*$"}},
     ),
 ]
 ResidentPhone = Annotated[

@@ -9,17 +9,15 @@ from msgspec import Meta
 
 from alliances.models import ServiceCategory
 from market.grading import Grade
+from market.kernel.text import LINE, TEXT
 from market.schemas._base import Day, Id, Name, RequiredText, Schema
 from market.states import ProjectStatus
-
-_LINE = r"^[^\x00-\x1f\x7f]*$"
-_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 Percent = Annotated[int, Meta(ge=0, le=100)]
 Rating = Annotated[int, Meta(ge=1, le=5)]
 FinalScore = Annotated[int, Meta(ge=0, le=100)]
-Comment = Annotated[str, Meta(max_length=2_000, pattern=_TEXT)]
-ResidentName = Annotated[str, Meta(max_length=50, pattern=_LINE)]
+Comment = Annotated[str, Meta(max_length=2_000, pattern=TEXT)]
+ResidentName = Annotated[str, Meta(max_length=50, pattern=LINE)]
 
 
 class MilestoneCreate(Schema):

@@ -8,21 +8,19 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
+from market.kernel.text import LINE, TEXT
 from market.models import ResourceCategory
 from market.schemas._base import AwareDatetime, Id, Name, Reason, RequiredText, Schema, ShortName, Text
 from market.schemas._needs import CommunityRef
 from market.states import OrderStatus
-
-_LINE = r"^[^\x00-\x1f\x7f]*$"
-_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
 # A calendar month as "YYYY-MM"; whether it may be ordered (this month up to 12 ahead) is a rule in the service.
 Month = Annotated[str, Meta(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$", examples=["2026-04"])]
 Capacity = Annotated[int, Meta(ge=1, le=10_000)]
 TargetGroups = Annotated[list[ShortName], Meta(max_length=20)]
 Rating = Annotated[int, Meta(ge=1, le=5)]
-Comment = Annotated[str, Meta(max_length=2_000, pattern=_TEXT)]
-Place = Annotated[str, Meta(max_length=100, pattern=_LINE)]
+Comment = Annotated[str, Meta(max_length=2_000, pattern=TEXT)]
+Place = Annotated[str, Meta(max_length=100, pattern=LINE)]
 OfferingIds = Annotated[list[Id], Meta(min_length=1, max_length=100)]
 
 

@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from alliances.models import ServiceCategory
+from market.kernel.text import TEXT
 from market.models import FundingMode
 from market.schemas._base import AwareDatetime, Fen, Id, Name, Reason, RequiredText, Schema, ShortName
 from market.states import TaskStatus
@@ -87,13 +88,13 @@ class CancelRequest(Schema):
 class QuestionCreate(Schema):
     """A public question on a posted task."""
 
-    question: Annotated[str, Meta(min_length=2, max_length=2000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    question: Annotated[str, Meta(min_length=2, max_length=2000, pattern=TEXT)]
 
 
 class AnswerCreate(Schema):
     """The committee's published answer."""
 
-    answer: Annotated[str, Meta(min_length=1, max_length=5000, pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    answer: Annotated[str, Meta(min_length=1, max_length=5000, pattern=TEXT)]
 
 
 class AllianceRef(Schema):
