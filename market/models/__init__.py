@@ -13,10 +13,12 @@ from alliances.models import (
 )
 from market.models._accounts import KeyValue, Notification, Role, User, UserSession, login_throttle
 from market.models._audit import AuditEntry, AuditHead
-from market.models._awards import Award, Feedback, Milestone, Objection, ProgressReport, Project
+from market.models._awards import Award, Objection
+from market.models._base import Availability
 from market.models._classes import ClassSession, Signup
-from market.models._lists import Need
-from market.models._proposals import Attachment, PanelMember, Proposal, ProposalMember, Score
+from market.models._needs import Need
+from market.models._projects import Feedback, Milestone, ProgressReport, Project
+from market.models._proposals import Attachment, Proposal, ProposalMember
 from market.models._resources import (
     Offering,
     OrderingMeeting,
@@ -24,6 +26,7 @@ from market.models._resources import (
     ServiceOrder,
     meeting_offerings,
 )
+from market.models._scoring import PanelMember, Score
 from market.models._stats import stats_days
 from market.models._tasks import (
     FundingMode,
@@ -40,6 +43,7 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "AuditHead",
+    "Availability",
     "Award",
     "ChairActivity",
     "ChairTerm",

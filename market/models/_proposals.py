@@ -1,12 +1,11 @@
-"""Proposals (揭榜意向书), their member organisations, attachments, and the panel's scores."""
+"""Proposals (揭榜意向书), their member organisations and attachments (the panel's scores are in `_scoring`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from alliances.models import Organization
@@ -82,29 +81,3 @@ class Attachment(Base):
     size_bytes: Mapped[int]
     sha256: Mapped[str] = mapped_column(String(64))
     uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-
-
-class PanelMember(Base):
-    """A seat on a task's evaluation panel."""
-
-    __tablename__ = "panel_members"
-    __table_args__ = (UniqueConstraint("task_id", "user_id"),)
-
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-
-
-class Score(Base):
-    """One panel member's marks for one proposal, in integer tenths per criterion."""
-
-    __tablename__ = "scores"
-    __table_args__ = (
-        UniqueConstraint("proposal_id", "user_id"),
-        CheckConstraint("total_tenths >= 0 AND total_tenths <= 1000", name="total_range"),
-    )
-
-    task_id: Mapped[int] = mapped_column(ForeignKey("tasks.id"), index=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    marks_tenths: Mapped[dict[str, Any]] = mapped_column(JSON)
-    total_tenths: Mapped[int]
