@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alliances.controllers import ALLIANCE_HANDLERS
 from market.controllers._accounts import AuthController, MeController, UserController
+from market.controllers._audit import AuditController, ListsController, TaskAuditController
 from market.controllers._awards import AwardController, ObjectionController, TaskAwardController, TickController
 from market.controllers._classes import ClassController, ProjectClassController, SignupController
 from market.controllers._needs import NeedController
@@ -11,7 +12,7 @@ from market.controllers._projects import OrganizationRecordController, ProjectCo
 from market.controllers._proposals import ProposalController, TaskProposalController
 from market.controllers._resources import MeetingController, OfferingController, OrderController
 from market.controllers._scoring import PanelController, ScoreController
-from market.controllers._stats import AuditController, ListsController, StatsController, TaskAuditController
+from market.controllers._stats import StatsController
 from market.controllers._tasks import TaskController
 
 API_HANDLERS: list[type] = [

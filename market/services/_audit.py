@@ -56,3 +56,22 @@ async def task_history(
     if after_id is not None:
         stmt = stmt.where(AuditEntry.id > after_id)
     return (await db.scalars(stmt)).all()
+
+
+async def entries(
+    db: AsyncSession,
+    *,
+    entity: str | None = None,
+    entity_id: int | None = None,
+    before_id: int | None = None,
+    limit: int = 100,
+) -> Sequence[AuditEntry]:
+    """The whole log, newest first, before `before_id` when paging, filtered by entity; sealed ones withheld."""
+    stmt = select(AuditEntry).where(~withheld()).order_by(AuditEntry.id.desc()).limit(limit)
+    if entity:
+        stmt = stmt.where(AuditEntry.entity == entity)
+    if entity_id:
+        stmt = stmt.where(AuditEntry.entity_id == entity_id)
+    if before_id:
+        stmt = stmt.where(AuditEntry.id < before_id)
+    return (await db.scalars(stmt)).all()
