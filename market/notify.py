@@ -19,6 +19,7 @@ from typing import Final, TypeAlias
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.models import OrgStatus
 from market.i18n import CATALOGS, DEFAULT_LANG, label
 from market.models import Notification, Organization, User
 
@@ -138,7 +139,7 @@ async def to_alliances(
     """One inbox item for each member of every active organisation in the given alliances."""
     check(key, params)
     stmt = select(Organization.id).where(
-        Organization.alliance_id.in_(list(alliance_ids)), Organization.status == "active"
+        Organization.alliance_id.in_(list(alliance_ids)), Organization.status == OrgStatus.ACTIVE
     )
     await to_orgs(session, (await session.scalars(stmt)).all(), key, params, link=link)
 

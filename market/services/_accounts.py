@@ -13,7 +13,7 @@ from alliances.models import Community, Organization
 from market.audit import SYSTEM, SystemActor, key_of, record
 from market.kernel.db import writing
 from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
-from market.models import Notification, Role, User
+from market.models import Availability, Notification, Role, User
 from market.passwords import check_password
 from market.schemas._accounts import UserCreate
 from market.security import end_sessions, hash_password, verify_password
@@ -62,20 +62,20 @@ async def authenticate(db: AsyncSession, username: str, password: str, *, now: d
 async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: datetime) -> User:
     """A new account; the organisation or community must fit the role."""
     if data.role in (Role.ORG,) and data.organization_id is None:
-        raise InvalidInput("组织成员账号须指定所属组织 (an org account needs organization_id)", field="organization_id")
+        raise InvalidInput("error.org_account_needs_organization", field="organization_id")
     if data.role is Role.SECRETARY and data.community_id is None:
-        raise InvalidInput("社区书记账号须指定社区 (a secretary needs community_id)", field="community_id")
+        raise InvalidInput("error.secretary_needs_community_id", field="community_id")
     if data.role in (Role.COMMITTEE, Role.SECRETARY) and data.organization_id is not None:
-        raise InvalidInput("该角色不属于组织 (this role does not belong to an organisation)", field="organization_id")
+        raise InvalidInput("error.role_does_not_belong", field="organization_id")
     if data.role is not Role.SECRETARY and data.community_id is not None:
-        raise InvalidInput("只有社区书记属于社区 (only secretaries belong to a community)", field="community_id")
+        raise InvalidInput("error.only_secretaries_belong_community", field="community_id")
     if data.organization_id is not None and await db.get(Organization, data.organization_id) is None:
-        raise InvalidInput("组织不存在 (no such organisation)", field="organization_id")
+        raise InvalidInput("error.no_such_organisation", field="organization_id")
     if data.community_id is not None and await db.get(Community, data.community_id) is None:
-        raise InvalidInput("社区不存在 (no such community)", field="community_id")
+        raise InvalidInput("error.no_such_community", field="community_id")
     check_password(data.password, data.username)
     if await db.scalar(select(func.count()).where(User.username == data.username)):
-        raise StateConflict("用户名已被使用 (username taken)", field="username")
+        raise StateConflict("error.username_taken", field="username")
     user = User(
         username=data.username,
         password_hash=hash_password(data.password),
@@ -93,7 +93,7 @@ async def create_user(db: AsyncSession, data: UserCreate, *, actor: User, now: d
         entity="user",
         entity_id=user.id,
         action="create",
-        after="active",
+        after=Availability.ACTIVE,
         data={"username": user.username, "role": user.role},
     )
     await db.refresh(user)
@@ -108,7 +108,7 @@ async def get_user(db: AsyncSession, user_id: int, *, for_update: bool = False) 
         stmt = stmt.with_for_update(of=User)
     user = (await db.execute(stmt)).unique().scalar_one_or_none()
     if user is None:
-        raise NotFound("账号不存在 (no such account)")
+        raise NotFound("error.no_such_account")
     return user
 
 
@@ -122,12 +122,10 @@ async def change_password(
     """
     user = await get_user(db, user_id, for_update=True)
     if not verify_password(user.password_hash, current):
-        raise InvalidInput("当前密码不正确 (the current password is wrong)", field="current_password")
+        raise InvalidInput("error.current_password_wrong", field="current_password")
     check_password(new, user.username, field="new_password")
     if new == current:
-        raise InvalidInput(
-            "新密码不能与当前密码相同 (the new password must differ from the current one)", field="new_password"
-        )
+        raise InvalidInput("error.new_password_must_differ", field="new_password")
     was_temporary = user.must_change_password
     user.password_hash = hash_password(new)
     user.must_change_password = False
@@ -150,7 +148,7 @@ async def reset_password(db: AsyncSession, user_id: int, temporary: str, *, acto
     Not its own: a committee member changes their own password as everyone does, proving they know the current one.
     """
     if user_id == actor.id:
-        raise Forbidden("自己的密码请在“修改密码”中修改 (change your own password with your current one instead)")
+        raise Forbidden("error.change_own_password_current")
     user = await get_user(db, user_id, for_update=True)
     check_password(temporary, user.username)
     user.password_hash = hash_password(temporary)
@@ -196,7 +194,7 @@ async def mark_read(db: AsyncSession, user_id: int, notification_id: int, now: d
         .values(read_at=func.coalesce(Notification.read_at, now))
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound("通知不存在 (no such notification)")
+        raise NotFound("error.no_such_notification")
 
 
 async def ensure_account(
@@ -233,7 +231,7 @@ async def ensure_account(
             entity="user",
             entity_id=user.id,
             action="create",
-            after="active",
+            after=Availability.ACTIVE,
             data={"username": username, "role": role},
         )
     return user

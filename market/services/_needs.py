@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from alliances.models import OrgStatus
 from market import notify
 from market.audit import record
 from market.kernel.db import like_pattern, lock
@@ -22,7 +23,7 @@ from market.services._tasks import published, status_of
 from market.states import NeedStatus, TaskStatus, check_transition
 from market.transitions import move
 
-NO_NEED = "需求不存在 (no such need)"
+NO_NEED = "error.no_such_need"
 
 
 async def raise_need(db: AsyncSession, data: NeedCreate, *, actor: User, now: datetime) -> Need:
@@ -33,13 +34,11 @@ async def raise_need(db: AsyncSession, data: NeedCreate, *, actor: User, now: da
         community_id = actor.community_id
     elif actor.role == Role.ORG and actor.organization_id is not None:
         org = await db.get(Organization, actor.organization_id)
-        if org is None or org.status != "active":
-            raise Forbidden("组织已暂停，不能提出需求 (a suspended organisation cannot raise needs)")
+        if org is None or org.status != OrgStatus.ACTIVE:
+            raise Forbidden("error.suspended_organisation_cannot_raise")
         organization_id = org.id
     else:
-        raise Forbidden(
-            "仅社区书记和社会组织成员可以提出需求 (only community secretaries and organisation members raise needs)"
-        )
+        raise Forbidden("error.only_community_secretaries_organisation")
     need = Need(
         title=data.title,
         description=data.description,
@@ -80,9 +79,7 @@ async def decline_need(db: AsyncSession, need_id: int, reason: str, *, actor: Us
     )
     if drafts:
         # Posting the draft would answer a declined need; take the need off the draft first.
-        raise StateConflict(
-            "有草稿榜单回应此需求，请先从草稿中移除 (a draft task answers this need; remove it there first)"
-        )
+        raise StateConflict("error.draft_task_answers_need")
     need.decline_reason = reason
     await move(
         db, need, NeedStatus.DECLINED, entity="need", action="decline", actor=actor, now=now, data={"reason": reason}
