@@ -34,14 +34,13 @@ from alliances.schemas import (
     OrganizationUpdate,
     Street,
     StreetCreate,
-    bounded_day,
-    day_parameter,
 )
 from market.kernel.clock import local_date
 from market.kernel.db import writing
 from market.kernel.errors import NotFound
 from market.kernel.guards import Account, Role, has_role, requires_committee
 from market.kernel.params import BatchLimit, Db, Limit, Now, Offset, PathId, QueryId, SearchText
+from market.kernel.rules import bounded_day, day_parameter
 
 Code = Annotated[str, Parameter(max_length=20)]
 OptionalCode = Annotated[str | None, QueryParameter(max_length=20)]

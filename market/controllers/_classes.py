@@ -10,10 +10,10 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.schemas import bounded_day, day_parameter
 from market import phones, privacy
 from market.kernel.clock import Clock
 from market.kernel.db import writing
+from market.kernel.rules import bounded_day, day_parameter
 from market.models import ClassSession as ClassSessionModel
 from market.models import Project, User
 from market.models import Signup as SignupModel

@@ -27,11 +27,11 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from alliances.schemas import date_in_range, rule_failure
 from market.i18n import LANG_COOKIE, choose_lang, error_text, label, t
 from market.kernel.clock import Clock, local
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
+from market.kernel.rules import date_in_range, rule_failure
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings

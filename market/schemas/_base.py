@@ -7,8 +7,8 @@ from typing import Annotated
 import msgspec
 from msgspec import Meta
 
-# The rules a field's type carries (a reason's words, a date's range) are kept once, in alliances, for both domains.
-from alliances.schemas import Day, Moment, Reason, check_rules
+# The rules a field's type carries (a reason's words, a date's range) are kept once, in the kernel, for both domains.
+from market.kernel.rules import Day, Moment, Reason, check_rules
 from market.kernel.text import LINE, TEXT
 
 __all__ = [

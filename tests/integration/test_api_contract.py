@@ -26,9 +26,9 @@ from litestar.routes import HTTPRoute
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
 
-from alliances.schemas import Reason, rule_failure
 from market.app import create_app
 from market.kernel.clock import ManualClock
+from market.kernel.rules import Reason, rule_failure
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
 from tests.factories import (
