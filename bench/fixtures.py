@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from alliances.credit_code import make_credit_code
-from market.demo._loader import Year
+from market.demo._year import Year
 from market.kernel.clock import ManualClock, SystemClock
 from market.kernel.db import create_engine, writing
 from market.models import Project, Role, Score

@@ -1,4 +1,9 @@
-"""Steps that cross aggregates: award → project → lists, and the tick that applies what time has made due.
+"""Steps that cross aggregates, the only place the services of tasks, proposals, awards and projects meet.
+
+A task's cancellation (its proposals and needs), an amendment's consequences, qualification → unclaimed,
+award → notice → project → lists, and the tick that applies what time has made due. Each service writes its own
+aggregate's rows and imports no service above it (`_tasks` is the bottom); whatever must happen to a second aggregate
+because of a first is written here, and controllers and pages call these steps, not the services' parts.
 
 Every function here runs inside the caller's write transaction (`market.kernel.db.writing`), except `catch_up`, which
 opens its own before a request reads anything.
@@ -17,8 +22,13 @@ from market.audit import SYSTEM
 from market.kernel.clock import as_utc
 from market.kernel.db import writing
 from market.lists import refresh_needs
-from market.models import Award, Objection, Project, Proposal, Task
+from market.models import Award, Objection, Project, Proposal, Task, TaskAmendment, User
 from market.models._tasks import past_deadline
+from market.schemas._awards import ObjectionCreate
+from market.schemas._tasks import TaskAmend
+from market.services import _awards as awards
+from market.services import _proposals as proposals
+from market.services import _tasks as tasks
 from market.services._awards import org_ids_on
 from market.services._projects import start
 from market.services._retention import purge_numbers
@@ -42,6 +52,100 @@ class TickReport:
     def moved(self) -> int:
         """Everything the tick changed."""
         return self.reviewing + self.unclaimed + self.confirmed + self.erased
+
+
+# A task's cancellation and amendments ----------------------------------------------------------------------
+
+
+async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: User, now: datetime) -> Task:
+    """Withdraw a task that has not been awarded; every organisation on it is released and told, and the needs it
+    answered are open again.
+
+    Its proposals keep their last state as the record of what was claimed before the cancellation.
+    """
+    task = await tasks.cancel(db, task_id, reason, actor=actor, now=now)
+    org_ids = await proposals.end_live_proposals(db, task)
+    await notify.to_orgs(
+        db, org_ids, "task_cancelled", {"task": task.title, "reason": reason}, link=f"/tasks/{task.id}"
+    )
+    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    return task
+
+
+async def amend_task(db: AsyncSession, task_id: int, data: TaskAmend, *, actor: User, now: datetime) -> TaskAmendment:
+    """Change a posted task's terms by a recorded amendment (变更公告). Joint claims cannot be switched off while a
+    live proposal has partners; a material change sends submitted proposals back to draft, and their organisations
+    are told."""
+    amendment = await tasks.amend(db, task_id, data, actor=actor, now=now)
+    task = await db.get_one(Task, amendment.task_id)  # locked by the amendment: already in the session
+    await proposals.check_amendment_fits(db, task)
+    if amendment.material:
+        org_ids = await proposals.return_submitted_to_draft(db, task, now=now, actor=actor, reason=data.reason)
+        await notify.to_orgs(
+            db, org_ids, "task_amended", {"task": task.title, "reason": data.reason}, link=f"/tasks/{task.id}"
+        )
+    return amendment
+
+
+# Qualification ----------------------------------------------------------------------------------------------
+
+
+async def qualify(
+    db: AsyncSession, proposal_id: int, qualified: bool, reason: str | None, *, actor: User, now: datetime
+) -> Proposal:
+    """The committee qualifies or disqualifies a submitted proposal; once every one is decided and none qualified,
+    the task goes unclaimed (流榜) and its needs reopen."""
+    p, task = await proposals.lock_with_task(db, proposal_id, now)
+    award_stands = await awards.standing_award(db, task.id) is not None
+    p = await proposals.qualify(db, p, task, qualified, reason, award_stands=award_stands, actor=actor, now=now)
+    if await proposals.none_qualified(db, task.id):
+        await tasks.go_unclaimed(db, task, now=now, actor=actor)
+    return p
+
+
+# Awards ---------------------------------------------------------------------------------------------------------
+
+
+async def lock_settled_task(db: AsyncSession, task_id: int, now: datetime) -> Task:
+    """The task locked, with every transition time has made due applied: deadline first, then end of notice."""
+    task = await tasks.lock_task(db, task_id, now)
+    await apply_due_award(db, task, now)
+    return task
+
+
+async def award(
+    db: AsyncSession,
+    task_id: int,
+    proposal_id: int,
+    reason: str | None,
+    *,
+    actor: User,
+    now: datetime,
+    notice_days: int,
+) -> Award:
+    """Award a qualified proposal (承榜): its public notice period begins (`market.services._awards.award`)."""
+    task = await lock_settled_task(db, task_id, now)
+    return await awards.award(db, task, proposal_id, reason, actor=actor, now=now, notice_days=notice_days)
+
+
+async def lodge(
+    db: AsyncSession, award_id: int, data: ObjectionCreate, *, viewer: User | None, now: datetime
+) -> Objection:
+    """Anyone, signed in or not, objects to an award during its notice period."""
+    task = await lock_settled_task(db, await awards.task_of_award(db, award_id), now)
+    return await awards.lodge(db, task, award_id, data, viewer=viewer, now=now)
+
+
+async def resolve(
+    db: AsyncSession, objection_id: int, uphold: bool, resolution: str, *, actor: User, now: datetime
+) -> Objection:
+    """Uphold an open objection (the award is revoked, the task returns to review) or dismiss it; dismissing the
+    last open one after the notice period has ended confirms the award at once, and the project begins."""
+    task = await tasks.lock_task(db, await awards.task_of_objection(db, objection_id), now)
+    o = await awards.resolve(db, task, objection_id, uphold, resolution, actor=actor, now=now)
+    if not uphold:
+        await apply_due_award(db, task, now)
+    return o
 
 
 async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetime) -> Project:

@@ -147,15 +147,16 @@ LIVE_PROPOSAL_STATES = frozenset({P.DRAFT, P.SUBMITTED, P.QUALIFIED, P.AWARDED})
 S = TypeVar("S", bound=StrEnum)
 
 
+def can_transition(current: S, target: S) -> bool:
+    """Whether `current → target` is in the state machine's table."""
+    return target in _TABLES[type(current)][current]
+
+
 def check_transition(current: S, target: S, *, what: str = "") -> None:
     """Raise StateConflict (409) unless `current → target` is in the state machine's table."""
-    table = _TABLES[type(current)]
-    if target not in table[current]:
+    if not can_transition(current, target):
         label = what or type(current).__name__.removesuffix("Status").lower()
-        raise StateConflict(
-            f"{label}状态为 {current.value}，不能变为 {target.value} "
-            f"({label} is {current.value}; cannot become {target.value})"
-        )
+        raise StateConflict("error.cannot_become", label=label, current=current.value, target=target.value)
 
 
 def effective_task_status(stored: TaskStatus, deadline: datetime | None, now: datetime, submitted: int) -> TaskStatus:

@@ -95,7 +95,7 @@ class TaskAwardController(Controller):
         """Award (承榜) a qualified proposal once the panel is complete; the public notice period begins."""
         now = clock.now()
         async with writing(db_session):
-            a = await awards.award(
+            a = await flows.award(
                 db_session,
                 task_id,
                 data.proposal_id,
@@ -134,7 +134,7 @@ class AwardController(Controller):
     ) -> ObjectionReceipt:
         """Object (异议) during the notice period; anyone may, signed in or not."""
         async with writing(db_session):
-            o = await awards.lodge(db_session, award_id, data, viewer=viewer, now=clock.now())
+            o = await flows.lodge(db_session, award_id, data, viewer=viewer, now=clock.now())
         return ObjectionReceipt(o.id, o.award_id, ObjectionStatus(o.status), o.created_at)
 
     @get("/{award_id:int}/objections", guards=[requires_committee])
@@ -161,7 +161,7 @@ class ObjectionController(Controller):
     ) -> Objection:
         """Uphold: the award is revoked and the task returns to review."""
         async with writing(db_session):
-            o = await awards.resolve(
+            o = await flows.resolve(
                 db_session, objection_id, True, data.resolution, actor=request.user, now=clock.now()
             )
         return _objection(o)
@@ -177,7 +177,7 @@ class ObjectionController(Controller):
     ) -> Objection:
         """Dismiss; once the notice period is over and nothing is open, the award is confirmed at once."""
         async with writing(db_session):
-            o = await awards.resolve(
+            o = await flows.resolve(
                 db_session, objection_id, False, data.resolution, actor=request.user, now=clock.now()
             )
         return _objection(o)

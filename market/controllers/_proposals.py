@@ -11,6 +11,7 @@ from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_204_NO_CONTENT
 
 from market import attachments as files
+from market import flows
 from market.kernel.db import writing
 from market.models import User
 from market.params import Config, Db, Now, PathId, Viewer
@@ -138,7 +139,7 @@ class ProposalController(Controller):
     ) -> Proposal:
         """Qualify, or disqualify with a reason, after the deadline."""
         async with writing(db_session):
-            p = await proposals.qualify(
+            p = await flows.qualify(
                 db_session, proposal_id, data.qualified, data.reason, actor=request.user, now=clock.now()
             )
         return Proposal.of(p)

@@ -10,6 +10,7 @@ from litestar.status_codes import HTTP_200_OK
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import ServiceCategory
+from market import flows
 from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.kernel.text import LINE
@@ -174,7 +175,7 @@ class TaskController(Controller):
     ) -> Task:
         """Cancel with a reason (from draft, posted or reviewing)."""
         async with writing(db_session):
-            await tasks.cancel_task(db_session, task_id, data.reason, actor=request.user, now=clock.now())
+            await flows.cancel_task(db_session, task_id, data.reason, actor=request.user, now=clock.now())
         return await detail(db_session, task_id, request.user, clock)
 
     @post("/{task_id:int}/amendments", guards=[requires_committee])
@@ -188,7 +189,7 @@ class TaskController(Controller):
     ) -> Task:
         """Amend a posted task's terms by a recorded amendment."""
         async with writing(db_session):
-            await tasks.amend_task(db_session, task_id, data, actor=request.user, now=clock.now())
+            await flows.amend_task(db_session, task_id, data, actor=request.user, now=clock.now())
         return await detail(db_session, task_id, request.user, clock)
 
     @post("/{task_id:int}/repost", guards=[requires_committee])

@@ -3,34 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
-import heapq
-import itertools
 import logging
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import httpx
-from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from market.demo import _data as data
+from market.demo._story import people, play
+from market.demo._year import Year
 from market.kernel.clock import ManualClock, SystemClock
 from market.kernel.db import create_engine, writing
 from market.models import Organization, Role
 from market.services._accounts import ensure_account
 from market.settings import Settings
 
-Step = Callable[[], Awaitable[None]]
 MARKER_ORG = data.ORGANIZATIONS[0][0]
-
-
-class DemoError(RuntimeError):
-    """A request the demo script makes was refused: the script and the rules disagree."""
 
 
 @dataclass
@@ -48,89 +39,6 @@ class DemoReport:
         lines = [head, f"所有账号密码 (password for every account): {self.password}", ""]
         lines += [f"  {role:<10} {username:<16} {who}" for role, username, who in self.accounts]
         return "\n".join(lines)
-
-
-class Client:
-    """Requests as one user of the in-process app."""
-
-    def __init__(self, http: AsyncTestClient[Litestar], cookie: str | None, counter: list[int]) -> None:
-        self.http, self.cookie, self.counter = http, cookie, counter
-
-    async def call(self, method: str, url: str, json: Any = None) -> Any:
-        self.http.cookies.clear()
-        headers = {"Cookie": f"jiebang_session={self.cookie}"} if self.cookie else {}
-        r: httpx.Response = await self.http.request(method, "/api/v1" + url, json=json, headers=headers)
-        self.http.cookies.clear()
-        self.counter[0] += 1
-        if r.status_code >= 300:
-            raise DemoError(f"{method} {url} -> {r.status_code}: {r.text}")
-        return r.json() if r.content else None
-
-
-class Year:
-    """The loader's state while it plays the year."""
-
-    def __init__(
-        self, http: AsyncTestClient[Litestar], clock: ManualClock, settings: Settings, password: str, rng: random.Random
-    ) -> None:
-        self.http, self.clock, self.settings, self.password, self.rng = http, clock, settings, password, rng
-        self.counter = [0]
-        self.anon = Client(http, None, self.counter)
-        self.as_user: dict[str, Client] = {}
-        self.org_ids: dict[str, int] = {}
-        self.org_alliance: dict[str, str] = {}
-        self.org_member: dict[int, str] = {}
-        self.community_ids: dict[str, int] = {}
-        self.evaluator_ids: dict[str, int] = {}
-        self.service_ids: dict[str, int] = {}
-        self.service_provider: dict[str, str] = {}
-        self.need_ids: dict[int, int] = {}
-        self.meeting_id = 0
-        self.accounts: list[tuple[str, str, str]] = []
-        self._queue: list[tuple[datetime, int, Step]] = []
-        self._seq = itertools.count()
-
-    async def login(self, username: str) -> Client:
-        if username not in self.as_user:
-            self.http.cookies.clear()
-            r = await self.http.post("/api/v1/auth/login", json={"username": username, "password": self.password})
-            if r.status_code != 200:
-                raise DemoError(f"login {username}: {r.status_code} {r.text}")
-            self.as_user[username] = Client(self.http, r.cookies.get("jiebang_session"), self.counter)
-            self.http.cookies.clear()
-        return self.as_user[username]
-
-    def at(self, when: datetime, step: Step) -> None:
-        """Schedule a step; steps run in time order."""
-        heapq.heappush(self._queue, (when, next(self._seq), step))
-
-    async def account(
-        self, username: str, role: Role, who: str, *, org: int | None = None, community: int | None = None
-    ) -> int:
-        """An account with the demo password, made directly (the API makes people's accounts; these are the demo's)."""
-        engine = create_engine(self.settings.database_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
-                user = await ensure_account(
-                    db,
-                    username=username,
-                    password=self.password,
-                    role=role,
-                    display_name=who,
-                    organization_id=org,
-                    community_id=community,
-                    now=self.clock.now(),
-                )
-                return user.id
-        finally:
-            await engine.dispose()
-
-    async def run(self, until: datetime) -> None:
-        while self._queue and self._queue[0][0] < until:
-            when, _, step = heapq.heappop(self._queue)
-            self.clock.set(when)
-            await step()
-        self._queue.clear()
 
 
 async def _already_loaded(settings: Settings) -> bool:
@@ -167,7 +75,6 @@ def _static_accounts() -> list[tuple[str, str, str]]:
 async def load_demo(settings: Settings, password: str, *, now: datetime | None = None) -> DemoReport:
     """Load the demo district unless it is already there; either way report the accounts."""
     from market.app import create_app  # (the app imports every module; only the loader needs it)
-    from market.demo._story import play
 
     now = now or SystemClock().now()
     # The loader's own requests are not news: keep the terminal for the accounts it prints.
@@ -185,6 +92,4 @@ async def load_demo(settings: Settings, password: str, *, now: datetime | None =
 
 
 def _people_accounts() -> list[tuple[str, str, str]]:
-    from market.demo._story import people
-
     return people()

@@ -3,7 +3,8 @@
 An award is published for `settings.notice_days`; anyone may object meanwhile. Upholding an objection revokes the
 award and sends the task back to review, where the next-ranked proposal may be awarded; the revoked proposal is
 `not_awarded` and cannot win again. When the period ends with no open objection the award is confirmed
-(`market.flows.confirm_award`): by the tick, or lazily by the next write that locks the task.
+(`market.flows.confirm_award`): by the tick, or lazily by the next write that locks the task. The steps that reach
+past the award (locking and settling the task first, confirming into a project) are `market.flows`'.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,17 +23,17 @@ from market import notify
 from market.audit import Actor, SystemActor, record
 from market.kernel.clock import as_utc, local
 from market.kernel.db import lock
-from market.kernel.errors import InvalidInput, NotFound, StateConflict
+from market.kernel.errors import ApplicationError, InvalidInput, NotFound, StateConflict
 from market.models import Award, Objection, Proposal, ProposalMember, Role, Task, User
 from market.schemas._awards import ObjectionCreate
-from market.services._scoring import ON_PROPOSAL, load_board
-from market.services._tasks import lock_task, visible_task
+from market.services._scoring import ON_PROPOSAL, Board, Standing, load_board
+from market.services._tasks import visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus, check_transition
 from market.transitions import move
 
 # Whoever lodges an objection without signing in; the audit log names no member of the public.
 PUBLIC = SystemActor(username="public")
-NO_AWARD = "承榜不存在 (no such award)"
+NO_AWARD = "error.no_such_award"
 
 
 async def standing_award(db: AsyncSession, task_id: int) -> Award | None:
@@ -64,26 +66,66 @@ async def org_ids_on(db: AsyncSession, proposal_ids: Iterable[int]) -> list[int]
     return sorted(set((await db.scalars(stmt)).all()))
 
 
-async def settle(db: AsyncSession, task: Task, now: datetime) -> bool:
-    """Confirm the task's award if its notice period has ended with nothing open (the task must be locked)."""
-    from market.flows import apply_due_award  # deferred: the flow builds on this module
+async def task_of_award(db: AsyncSession, award_id: int) -> int:
+    """The id of the award's task, to lock before the award; 404 if there is no such award."""
+    found = await db.get(Award, award_id)
+    if found is None:
+        raise NotFound(NO_AWARD)
+    return found.task_id
 
-    return await apply_due_award(db, task, now)
 
-
-async def lock_settled_task(db: AsyncSession, task_id: int, now: datetime) -> Task:
-    """The task locked, with every transition time has made due applied: deadline first, then end of notice."""
-    task = await lock_task(db, task_id, now)
-    await settle(db, task, now)
-    return task
+async def task_of_objection(db: AsyncSession, objection_id: int) -> int:
+    """The id of the objection's task, to lock before the objection; 404 if there is no such objection."""
+    found = await db.get(Objection, objection_id)
+    if found is None:
+        raise NotFound("error.no_such_objection")
+    return found.task_id
 
 
 # Awarding --------------------------------------------------------------------------------------------------
 
 
+class AwardBar(StrEnum):
+    """Why the chosen proposal cannot be awarded now."""
+
+    PANEL_UNFINISHED = "panel_unfinished"  # the panel has not finished scoring
+    NOT_RANKED = "not_ranked"  # no qualified proposal with this id on the task's board
+    DECIDED = "decided"  # ranked, but no longer qualified (its award was revoked, or it was disqualified)
+    REASON_NEEDED = "reason_needed"  # not the top one still eligible, and no written reason
+
+
+def check_award(board: Board, proposal_id: int, reason: str | None) -> Standing | AwardBar:
+    """The proposal's standing if the committee may award it, with this reason, on this board; else what bars it.
+
+    `award` refuses exactly these; a page asks first, to say so beside the form before anything is written.
+    """
+    if not board.complete:
+        return AwardBar.PANEL_UNFINISHED
+    standings = board.standings()
+    chosen = next((s for s in standings if s.proposal.id == proposal_id), None)
+    if chosen is None:
+        return AwardBar.NOT_RANKED
+    if chosen.proposal.status != ProposalStatus.QUALIFIED:
+        return AwardBar.DECIDED
+    top = next(s for s in standings if s.proposal.status == ProposalStatus.QUALIFIED)
+    if top.proposal.id != chosen.proposal.id and not (reason or "").strip():
+        return AwardBar.REASON_NEEDED
+    return chosen
+
+
+def _refusal(bar: AwardBar) -> ApplicationError:
+    if bar is AwardBar.PANEL_UNFINISHED:
+        return StateConflict("error.panel_not_finished_scoring")
+    if bar is AwardBar.NOT_RANKED:
+        return InvalidInput("error.no_qualified_proposal_id", field="proposal_id")
+    if bar is AwardBar.DECIDED:
+        return StateConflict("error.proposal_award_revoked_decided")
+    return InvalidInput("error.choosing_other_than_top", field="reason")
+
+
 async def award(
     db: AsyncSession,
-    task_id: int,
+    task: Task,
     proposal_id: int,
     reason: str | None,
     *,
@@ -91,33 +133,25 @@ async def award(
     now: datetime,
     notice_days: int,
 ) -> Award:
-    """Award a qualified proposal once the panel is complete; any but the top one still eligible needs a reason."""
-    task = await lock_settled_task(db, task_id, now)
+    """Award a qualified proposal once the panel is complete; any but the top one still eligible needs a reason.
+
+    The task comes locked, with what time has made due applied (`market.flows.award`).
+    """
     if task.status == TaskStatus.DRAFT:
-        raise NotFound("榜单不存在 (no such task)")
+        raise NotFound("error.no_such_task")
     if await standing_award(db, task.id) is not None:
-        raise StateConflict("该榜单已确定承榜 (an award already stands for this task)")
+        raise StateConflict("error.award_already_stands_task")
     check_transition(TaskStatus(task.status), TaskStatus.AWARDED, what="task")
     board = await load_board(db, task)
-    if not board.complete:
-        raise StateConflict("评审组尚未全部评完，不能承榜 (the panel has not finished scoring)")
+    chosen = check_award(board, proposal_id, reason)
+    if isinstance(chosen, AwardBar):
+        raise _refusal(chosen)
     standings = board.standings()
-    chosen = next((s for s in standings if s.proposal.id == proposal_id), None)
-    if chosen is None:
-        raise InvalidInput(
-            "该榜单没有这份合格意向书 (no qualified proposal with this id on the task)", field="proposal_id"
-        )
     # The board holds the proposal's columns; its state moves on the row itself (the task is locked).
     proposal = await db.get(Proposal, chosen.proposal.id, populate_existing=True)
     if proposal is None or proposal.status != ProposalStatus.QUALIFIED:
-        raise StateConflict("该意向书已不能承榜 (this proposal's award was revoked or decided; it cannot be awarded)")
-    top = next(s for s in standings if s.proposal.status == ProposalStatus.QUALIFIED)
+        raise _refusal(AwardBar.DECIDED)
     why = (reason or "").strip()
-    if top.proposal.id != proposal.id and not why:
-        raise InvalidInput(
-            "未选排名第一的意向书须书面说明理由 (choosing other than the top-ranked proposal needs a written reason)",
-            field="reason",
-        )
     a = Award(
         task_id=task.id,
         proposal_id=proposal.id,
@@ -163,18 +197,15 @@ async def award(
 
 
 async def lodge(
-    db: AsyncSession, award_id: int, data: ObjectionCreate, *, viewer: User | None, now: datetime
+    db: AsyncSession, task: Task, award_id: int, data: ObjectionCreate, *, viewer: User | None, now: datetime
 ) -> Objection:
-    """Anyone, signed in or not, objects to an award during its notice period."""
-    found = await db.get(Award, award_id)
-    if found is None:
-        raise NotFound(NO_AWARD)
-    task = await lock_settled_task(db, found.task_id, now)
+    """Anyone, signed in or not, objects to an award during its notice period (the award's task comes locked and
+    settled: `market.flows.lodge`)."""
     a = await lock(db, Award, award_id)
     if a is None:
         raise NotFound(NO_AWARD)
     if not objections_open(a, now):
-        raise StateConflict("公示期已结束，不再受理异议 (the notice period is over; objections are closed)")
+        raise StateConflict("error.notice_period_over_objections")
     o = Objection(
         award_id=a.id,
         task_id=task.id,
@@ -223,25 +254,22 @@ async def _close(
 
 
 async def resolve(
-    db: AsyncSession, objection_id: int, uphold: bool, resolution: str, *, actor: User, now: datetime
+    db: AsyncSession, task: Task, objection_id: int, uphold: bool, resolution: str, *, actor: User, now: datetime
 ) -> Objection:
     """Uphold (the award is revoked, the task returns to review) or dismiss an open objection.
 
-    Upholding closes the award's other open objections as upheld too: the award they object to is gone. Dismissing
-    the last open objection after the notice period has ended confirms the award at once.
+    Upholding closes the award's other open objections as upheld too: the award they object to is gone. The
+    objection's task comes locked; confirming the award when the last open objection is dismissed after the notice
+    period is `market.flows.resolve`'s.
     """
-    found = await db.get(Objection, objection_id)
-    if found is None:
-        raise NotFound("异议不存在 (no such objection)")
-    task = await lock_task(db, found.task_id, now)
     o = await lock(db, Objection, objection_id)
-    a = await lock(db, Award, found.award_id)
+    a = None if o is None else await lock(db, Award, o.award_id)
     if o is None or a is None:
-        raise NotFound("异议不存在 (no such objection)")
+        raise NotFound("error.no_such_objection")
     target = ObjectionStatus.UPHELD if uphold else ObjectionStatus.DISMISSED
     check_transition(ObjectionStatus(o.status), target, what="objection")
     if a.status != AwardStatus.NOTICE:
-        raise StateConflict("该承榜已不在公示期 (the award is no longer in notice)")
+        raise StateConflict("error.award_no_longer_notice")
     await _close(db, o, target, resolution, actor=actor, now=now)
     objectors = [o.lodged_by_id] if o.lodged_by_id else []
     if uphold:
@@ -274,7 +302,6 @@ async def resolve(
             {"task": task.title},
             link=f"/awards/{a.id}",
         )
-        await settle(db, task, now)
     return o
 
 
@@ -401,5 +428,5 @@ async def standing_notice(db: AsyncSession, task_id: int, *, viewer: User | None
     views = await awards_of(db, task_id, viewer=viewer, now=now)
     standing = next((v for v in views if v.status != AwardStatus.REVOKED), None)
     if standing is None:
-        raise NotFound("该榜单尚无承榜 (no award stands for this task)")
+        raise NotFound("error.no_award_stands_task")
     return standing
