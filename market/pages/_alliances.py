@@ -32,10 +32,7 @@ from market.pages._applications import APPLICATION_PAGES
 from market.pages._base import (
     COMMITTEE,
     PUBLIC,
-    Db,
     FormState,
-    Now,
-    Viewer,
     confirm_page,
     confirmed,
     date_or_none,
@@ -48,6 +45,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.params import Db, Now, Viewer
 
 Query = Annotated[str | None, QueryParameter(max_length=20, required=False)]
 

@@ -22,7 +22,6 @@ from alliances import services as alliance_services
 from alliances.credit_code import InvalidCreditCode, check_character, normalize_credit_code
 from alliances.models import ApplicationStatus, ServiceCategory
 from alliances.schemas import ApplicationCreate, ApplicationReject
-from market.controllers._base import PathId
 from market.i18n import error_text, label, t
 from market.kernel.clock import Clock, local_date
 from market.kernel.db import writing
@@ -31,10 +30,7 @@ from market.models import User
 from market.pages._base import (
     COMMITTEE,
     PUBLIC,
-    Db,
     FormState,
-    Now,
-    Viewer,
     enum_or_none,
     form_page,
     form_values,
@@ -46,6 +42,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.params import Db, Now, PathId, Viewer
 
 Query = Annotated[str | None, QueryParameter(max_length=20, required=False)]
 
