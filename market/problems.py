@@ -67,11 +67,8 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         422: "invalid-input",
         429: "too-many-requests",
     }.get(exc.status_code, "http-error")
-    title = {409: "Conflict", 422: "Invalid input"}.get(exc.status_code, exc.detail or "Error")
-    # alliances (which may not import market.kernel.errors) raise these with {"field": ...} for bad input and conflicts.
-    extra = exc.extra if isinstance(exc.extra, dict) else None
     # Litestar's own headers stay: `Allow` on a 405 (RFC 9110), `Retry-After` on a 429.
-    return _problem(exc.status_code, slug, title, exc.detail, extra, exc.headers)
+    return _problem(exc.status_code, slug, exc.detail or "Error", exc.detail, None, exc.headers)
 
 
 def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
