@@ -14,10 +14,8 @@ from market.kernel.errors import ApplicationError
 from market.models import User
 from market.pages._base import (
     SIGNED_IN,
-    Db,
     FormState,
     Next,
-    Now,
     attempt,
     form_page,
     form_values,
@@ -26,6 +24,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.params import Db, Now
 from market.passwords import LONGEST_HELD, MAX_LENGTH, MIN_LENGTH, password_fault
 from market.security import renew_session
 from market.services import _accounts as accounts

@@ -14,7 +14,6 @@ from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.schemas import OrganizationCreate, OrganizationUpdate
 from alliances.services import OrganizationFilter, local_date
-from market.controllers._base import PathId
 from market.i18n import label, t
 from market.kernel.clock import Clock
 from market.kernel.db import writing
@@ -23,9 +22,7 @@ from market.models import Role, User
 from market.pages._base import (
     COMMITTEE,
     PAGE_SIZE,
-    Db,
     FormState,
-    Now,
     PageNo,
     Paging,
     Query,
@@ -43,6 +40,7 @@ from market.pages._base import (
     see_other,
     text_or_none,
 )
+from market.params import Db, Now, PathId
 from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 from market.schemas._accounts import UserCreate
 from market.services import _accounts as accounts

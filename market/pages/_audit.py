@@ -11,9 +11,9 @@ from litestar import Request, Response, get
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from market.controllers._base import PathId
 from market.models import AuditEntry, User
-from market.pages._base import COMMITTEE, Db, Viewer, localtime, page
+from market.pages._base import COMMITTEE, localtime, page
+from market.params import Db, PathId, Viewer
 from market.services import _tasks as tasks
 from market.services._audit import task_history
 

@@ -12,14 +12,13 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Self, TypeVar
 
 import msgspec
 from jinja2 import pass_context
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
@@ -28,7 +27,7 @@ from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.i18n import LANG_COOKIE, choose_lang, error_text, label, t
-from market.kernel.clock import Clock, local
+from market.kernel.clock import local
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
 from market.kernel.rules import date_in_range, rule_failure
@@ -36,18 +35,17 @@ from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
 
+# Until _alliances and _applications import them from market.params, where they are defined: not for new code.
+from market.params import Config, Db, Now, Viewer  # noqa: F401  isort: skip
+
 E = TypeVar("E", bound=StrEnum)
 S = TypeVar("S", bound=msgspec.Struct)
 T = TypeVar("T")
 
 PAGE_SIZE = 20
 
-# What page handlers take: the request's database session, the clock, the signed-in user or None and the
-# settings, by the names the app provides them under; query parameters every list page reads.
-Db = NamedDependency[AsyncSession]
-Now = NamedDependency[Clock]
-Viewer = NamedDependency[User | None]
-Config = NamedDependency[Settings]
+# Query parameters every list page reads (what handlers take by dependency, Db, Now, Viewer, Config and PathId,
+# is in market.params).
 Query = Annotated[str | None, QueryParameter(max_length=200, required=False)]
 # `next` and `page` shadow builtins in Python; the query parameters keep their plain names.
 Next = Annotated[str | None, QueryParameter(name="next", max_length=2000, required=False)]
@@ -168,6 +166,21 @@ class FormState:
     def invalid(self) -> bool:
         """Whether anything was refused."""
         return bool(self.errors or self.general)
+
+    def refuse(
+        self, exc: ApplicationError, lang: str, fields: Collection[str], *, renamed: Mapping[str, str] | None = None
+    ) -> Self:
+        """Say the domain's refusal beside the field it names when the form has that field, else above the form.
+
+        `renamed` maps the service's name for a field to the form's, where they differ (`budget_fen` typed as
+        `budget_yuan`)."""
+        message = error_text(exc, lang)
+        name = (renamed or {}).get(exc.field or "", exc.field)
+        if name and name in fields:
+            self.errors[name] = message
+        else:
+            self.general = message
+        return self
 
 
 async def form_values(request: Request[Any, Any, Any]) -> dict[str, str]:
@@ -327,15 +340,8 @@ def refused(
     *,
     renamed: Mapping[str, str] | None = None,
 ) -> FormState:
-    """A domain error shown beside its field when the form has that field, else above the form.
-
-    `renamed` maps the service's name for a field to the form's, where they differ (`budget_fen` typed as
-    `budget_yuan`)."""
-    message = error_text(exc, lang)
-    name = (renamed or {}).get(exc.field or "", exc.field)
-    if name and name in fields:
-        return FormState(values, {name: message})
-    return FormState(values, {}, message)
+    """The form as typed, with the domain's refusal beside its field or above the form (`FormState.refuse`)."""
+    return FormState(values).refuse(exc, lang, fields, renamed=renamed)
 
 
 def told_elsewhere(

@@ -27,10 +27,9 @@ from market.models import User
 from market.overdue import order_lateness
 from market.pages._base import (
     COMMITTEE,
-    Db,
-    Now,
     page,
 )
+from market.params import Db, Now
 from market.schemas._awards import AwardNotice
 from market.schemas._tasks import TaskSummary
 from market.services import _awards as awards

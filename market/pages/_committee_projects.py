@@ -13,22 +13,19 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _projects as project_views
-from market.controllers._base import PathId
 from market.grading import grade_for
 from market.i18n import label, t
 from market.kernel.clock import local
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError
 from market.models import ProgressReport, Project, User
 from market.pages._base import (
     COMMITTEE,
     PAGE_SIZE,
-    Db,
     FormState,
-    Now,
     PageNo,
     Paging,
     Query,
+    attempt,
     confirm_page,
     confirmed,
     enum_or_none,
@@ -44,6 +41,7 @@ from market.pages._base import (
     told_elsewhere,
 )
 from market.pages._committee import Committee
+from market.params import Db, Now, PathId
 from market.schemas._projects import EvaluationCreate, ProjectSummary
 from market.services import _projects as projects
 from market.states import ProjectStatus
@@ -143,15 +141,13 @@ async def grade(request: Committee, db_session: Db, clock: Now, project_id: Path
                 (t("committee.grade.comment", lang), data.comment),
             ],
         )
-    try:
-        async with writing(db_session):
-            await projects.evaluate(db_session, project_id, data, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        if told := told_elsewhere(request, exc, ("score", "comment"), f"/committee/projects/{project_id}/evaluation"):
+    done = await attempt(
+        db_session, lambda: projects.evaluate(db_session, project_id, data, actor=viewer, now=clock.now())
+    )
+    if isinstance(done, ApplicationError):
+        if told := told_elsewhere(request, done, ("score", "comment"), f"/committee/projects/{project_id}/evaluation"):
             return told
-        return await _grading_page(db_session, project_id, viewer, refused(values, exc, lang, ("score", "comment")))
+        return await _grading_page(db_session, project_id, viewer, refused(values, done, lang, ("score", "comment")))
     say(request, "committee.grade.done", grade=label("grade", grade_for(data.score), lang))
     return see_other(f"/projects/{project_id}#grade-h")
 

@@ -17,17 +17,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import flows
 from market.controllers import _tasks as task_views
-from market.controllers._base import PathId
-from market.i18n import error_text, label, t
+from market.i18n import label, t
 from market.kernel.clock import Clock
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, StateConflict
 from market.models import User
 from market.pages._base import (
     COMMITTEE,
-    Db,
     FormState,
-    Now,
+    attempt,
     confirm_page,
     confirmed,
     form_page,
@@ -42,16 +40,18 @@ from market.pages._base import (
 from market.pages._task_form import (
     AMENDABLE,
     EDITABLE,
+    FIELD_ON_PAGE,
+    TASK_FIELDS,
     TaskForm,
     blank_task_form,
     changed_terms,
     convert_terms,
     form_of_task,
     read_task_form,
-    refused_task,
     task_form_page,
     task_terms,
 )
+from market.params import Db, Now, PathId
 from market.schemas._scoring import MAX_PANEL, PanelSet
 from market.schemas._tasks import CancelRequest, Task, TaskAmend, TaskCreate, TaskUpdate
 from market.services import _scoring as scoring
@@ -79,11 +79,11 @@ async def create_task(request: Request[User, Any, Any], db_session: Db, clock: N
     made = convert_terms(data, TaskCreate, form, row_of, lang)
     if made is None:
         return await task_form_page(request, db_session, clock, form, mode="new", action="/committee/tasks/new")
-    try:
-        async with writing(db_session):
-            task = await tasks.create_task(db_session, made, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        refused_task(form, exc, lang)
+    task = await attempt(
+        db_session, lambda: tasks.create_task(db_session, made, actor=request.user, now=clock.now()), raising=()
+    )
+    if isinstance(task, ApplicationError):
+        form.refuse(task, lang, TASK_FIELDS, renamed=FIELD_ON_PAGE)
         return await task_form_page(request, db_session, clock, form, mode="new", action="/committee/tasks/new")
     say(request, "drafting.created", title=task.title)
     return see_other(f"/tasks/{task.id}")
@@ -125,13 +125,13 @@ async def edit_task(
     update = convert_terms(changed_terms(data, before, EDITABLE), TaskUpdate, form, row_of, lang)
     if update is None:
         return await task_form_page(request, db_session, clock, form, mode="edit", action=action, task=task)
-    try:
-        async with writing(db_session):
-            await tasks.update_draft(db_session, task_id, update, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404, 409):
-            raise
-        refused_task(form, exc, lang)
+    done = await attempt(
+        db_session,
+        lambda: tasks.update_draft(db_session, task_id, update, actor=request.user, now=clock.now()),
+        raising=(403, 404, 409),
+    )
+    if isinstance(done, ApplicationError):
+        form.refuse(done, lang, TASK_FIELDS, renamed=FIELD_ON_PAGE)
         return await task_form_page(request, db_session, clock, form, mode="edit", action=action, task=task)
     say(request, "drafting.saved")
     return see_other(f"/tasks/{task_id}")
@@ -143,17 +143,17 @@ async def post_task(
 ) -> Template | Redirect:
     """Publish a draft (发榜). A deadline already passed or a need no longer open comes back on the edit form."""
     lang = lang_of(request)
-    try:
-        async with writing(db_session):
-            task = await tasks.post_task(db_session, task_id, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code != 422:
-            raise
+    posted = await attempt(
+        db_session, lambda: tasks.post_task(db_session, task_id, actor=request.user, now=clock.now()), raising=()
+    )
+    if isinstance(posted, ApplicationError):
+        if posted.status_code != 422:  # only a term to correct comes back on the form
+            raise posted
         draft = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
-        form = refused_task(form_of_task(draft), exc, lang)
+        form = form_of_task(draft).refuse(posted, lang, TASK_FIELDS, renamed=FIELD_ON_PAGE)
         action = f"/committee/tasks/{task_id}/edit"
         return await task_form_page(request, db_session, clock, form, mode="edit", action=action, task=draft)
-    say(request, "drafting.posted", title=task.title)
+    say(request, "drafting.posted", title=posted.title)
     return see_other(f"/tasks/{task_id}")
 
 
@@ -190,13 +190,13 @@ async def amend_task(
     amendment = convert_terms({"reason": reason, **changes}, TaskAmend, form, row_of, lang)
     if amendment is None:
         return await task_form_page(request, db_session, clock, form, mode="amend", action=action, task=task)
-    try:
-        async with writing(db_session):
-            made = await flows.amend_task(db_session, task_id, amendment, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        refused_task(form, exc, lang)
+    made = await attempt(
+        db_session,
+        lambda: flows.amend_task(db_session, task_id, amendment, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(made, ApplicationError):
+        form.refuse(made, lang, TASK_FIELDS, renamed=FIELD_ON_PAGE)
         return await task_form_page(request, db_session, clock, form, mode="amend", action=action, task=task)
     say(request, "drafting.amended_material" if made.material else "drafting.amended", n=made.number)
     return see_other(f"/tasks/{task_id}#amend-h")
@@ -250,13 +250,13 @@ async def cancel_task(
                 (t("drafting.reason", lang), data.reason),
             ],
         )
-    try:
-        async with writing(db_session):
-            await flows.cancel_task(db_session, task_id, data.reason, actor=viewer, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        return await _cancel_page(db_session, task_id, viewer, clock, refused(values, exc, lang, ("reason",)))
+    done = await attempt(
+        db_session,
+        lambda: flows.cancel_task(db_session, task_id, data.reason, actor=viewer, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        return await _cancel_page(db_session, task_id, viewer, clock, refused(values, done, lang, ("reason",)))
     say(request, "drafting.cancelled", title=task.title)
     return see_other(f"/tasks/{task_id}")
 
@@ -323,17 +323,13 @@ async def set_panel(
     if data is None:
         form.errors["user_ids"] = t("drafting.panel_too_many", lang, n=MAX_PANEL)
         return await _panel_page(db_session, task_id, request.user, clock, form)
-    try:
-        async with writing(db_session):
-            await scoring.set_panel(db_session, task_id, data.user_ids, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        message = error_text(exc, lang)
-        if exc.field == "user_ids":
-            form.errors["user_ids"] = message
-        else:
-            form.general = message
+    done = await attempt(
+        db_session,
+        lambda: scoring.set_panel(db_session, task_id, data.user_ids, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        form.refuse(done, lang, ("user_ids",))
         return await _panel_page(db_session, task_id, request.user, clock, form)
     say(request, "drafting.panel_saved", n=len(data.user_ids))
     return see_other(f"/tasks/{task_id}")

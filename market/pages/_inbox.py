@@ -16,14 +16,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market import notify
-from market.controllers._base import PathId
 from market.i18n import ZH_CN, t
 from market.kernel.db import writing
 from market.models import Award, User
 from market.pages._base import (
     SIGNED_IN,
-    Db,
-    Now,
     PageNo,
     Paging,
     form_values,
@@ -33,6 +30,7 @@ from market.pages._base import (
     page_number,
     see_other,
 )
+from market.params import Db, Now, PathId
 from market.services import _accounts as accounts
 
 UserRequest = Request[User, Any, Any]

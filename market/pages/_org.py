@@ -23,13 +23,12 @@ from market.kernel.clock import as_utc
 from market.models import Project, Proposal, Task, User
 from market.pages._base import (
     ORG,
-    Db,
-    Now,
     Query,
     enum_or_none,
     own_organization,
     page,
 )
+from market.params import Db, Now
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
 from market.states import InvitationStatus, ProposalStatus, TaskStatus

@@ -11,15 +11,12 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _projects as project_views
-from market.controllers._base import PathId
 from market.i18n import error_text, t
 from market.kernel.errors import ApplicationError, Forbidden
 from market.models import User
 from market.pages._base import (
     ORG,
-    Db,
     FormState,
-    Now,
     attempt,
     confirm_page,
     confirmed,
@@ -32,6 +29,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.params import Db, Now, PathId
 from market.schemas._projects import MilestoneCreate, ReportCreate
 from market.services import _projects as projects
 from market.states import ProjectStatus

@@ -21,17 +21,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances.models import OrgStatus
 from market import attachments as files
 from market.controllers import _tasks as task_views
-from market.controllers._base import PathId
 from market.i18n import error_text, label, t
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import Organization, Project, User
 from market.pages._base import (
     ORG,
-    Db,
     FormState,
-    Now,
+    attempt,
     confirm_page,
     confirmed,
     form_values,
@@ -53,6 +50,7 @@ from market.pages._proposal_form import (
     proposal_form_values,
     read_proposal_form,
 )
+from market.params import Db, Now, PathId
 from market.schemas._proposals import InvitationAnswer, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
 from market.services import _proposals as proposals
@@ -123,17 +121,13 @@ async def claim(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId
     data = parse_proposal(values, chosen, lang)
     if isinstance(data, FormState):
         return await _claim_page(db_session, user, clock, task_id, data, chosen)
-    try:
-        async with writing(db_session):
-            made = await proposals.create(db_session, task_id, data, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
+    made = await attempt(db_session, lambda: proposals.create(db_session, task_id, data, actor=user, now=clock.now()))
+    if isinstance(made, ApplicationError):
         existing = await _live_proposal_on(db_session, user, task_id)
         if existing is not None:
             say(request, "org.claim.already", "error")
             return see_other(f"/org/proposals/{existing}")
-        state = refused(values, exc, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
+        state = refused(values, made, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
         return await _claim_page(db_session, user, clock, task_id, state, chosen)
     say(request, "org.claim.saved")
     return see_other(f"/org/proposals/{made.id}")
@@ -145,9 +139,7 @@ async def claim(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId
 async def _refused_on_proposal(
     db: AsyncSession, user: User, clock: Clock, proposal_id: int, exc: ApplicationError, lang: str
 ) -> Template:
-    """A move the service refused, said above the proposal as it now stands (a 404 stays a 404)."""
-    if exc.status_code == 404:
-        raise exc
+    """A move the service refused, said above the proposal as it now stands."""
     return await _proposal_page(
         db, user, clock, proposal_id, problem=error_text(exc, lang), status_code=exc.status_code
     )
@@ -237,13 +229,11 @@ async def proposal_edit(request: OrgRequest, db_session: Db, clock: Now, proposa
         expected_results=data.expected_results,
         partner_ids=data.partner_ids,
     )
-    try:
-        async with writing(db_session):
-            await proposals.update_draft(db_session, proposal_id, changes, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused(values, exc, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
+    done = await attempt(
+        db_session, lambda: proposals.update_draft(db_session, proposal_id, changes, actor=user, now=clock.now())
+    )
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
         return await _proposal_page(db_session, user, clock, proposal_id, form=state, chosen=chosen)
     say(request, "org.proposal.saved")
     return see_other(f"/org/proposals/{proposal_id}")
@@ -253,19 +243,14 @@ async def proposal_edit(request: OrgRequest, db_session: Db, clock: Now, proposa
 async def proposal_submit(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
     """Submit the draft before the deadline; refused while a partner has not accepted, or a text is empty."""
     user, lang = request.user, lang_of(request)
-    try:
-        async with writing(db_session):
-            await proposals.submit(db_session, proposal_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        message = error_text(exc, lang)
-        if exc.field in TEXT_FIELDS:
+    done = await attempt(db_session, lambda: proposals.submit(db_session, proposal_id, actor=user, now=clock.now()))
+    if isinstance(done, ApplicationError):
+        if done.field in TEXT_FIELDS:
             # Say it beside the empty text in the edit form, which shows the saved draft.
             saved = await proposals.visible(db_session, proposal_id, viewer=user, now=clock.now())
-            state = FormState(proposal_form_values(ProposalView.of(saved)), {exc.field or "": message})
+            state = refused(proposal_form_values(ProposalView.of(saved)), done, lang, TEXT_FIELDS)
             return await _proposal_page(db_session, user, clock, proposal_id, form=state)
-        return await _proposal_page(db_session, user, clock, proposal_id, problem=message, status_code=exc.status_code)
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, done, lang)
     say(request, "org.proposal.submitted")
     return see_other(f"/org/proposals/{proposal_id}")
 
@@ -293,11 +278,9 @@ async def proposal_withdraw(
                 (t("common.status", lang), label("proposal_status", found.status, lang)),
             ],
         )
-    try:
-        async with writing(db_session):
-            await proposals.withdraw(db_session, proposal_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
+    done = await attempt(db_session, lambda: proposals.withdraw(db_session, proposal_id, actor=user, now=clock.now()))
+    if isinstance(done, ApplicationError):
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, done, lang)
     say(request, "org.withdraw.done")
     return see_other(f"/org/proposals/{proposal_id}")
 
@@ -314,11 +297,12 @@ async def answer_invitation(
         return await _proposal_page(
             db_session, user, clock, proposal_id, problem=t("org.invite.choose", lang), status_code=422
         )
-    try:
-        async with writing(db_session):
-            await proposals.answer_invitation(db_session, proposal_id, answer.accept, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
+    done = await attempt(
+        db_session,
+        lambda: proposals.answer_invitation(db_session, proposal_id, answer.accept, actor=user, now=clock.now()),
+    )
+    if isinstance(done, ApplicationError):
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, done, lang)
     if answer.accept:
         say(request, "org.invite.accepted")
         return see_other(f"/org/proposals/{proposal_id}")
@@ -345,21 +329,15 @@ async def attach(
         state = FormState({}, {"data": t("org.attach.choose", lang)})
         return await _proposal_page(db_session, user, clock, proposal_id, upload=state)
     content = await upload.read()
-    try:
-        async with writing(db_session):
-            added = await proposals.attach(
-                db_session,
-                proposal_id,
-                upload.filename,
-                content,
-                actor=user,
-                now=clock.now(),
-                settings=settings,
-            )
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        state = refused({}, exc, lang, ("data",), renamed=FIELD_ON_PAGE)
+    filename = upload.filename
+    added = await attempt(
+        db_session,
+        lambda: proposals.attach(
+            db_session, proposal_id, filename, content, actor=user, now=clock.now(), settings=settings
+        ),
+    )
+    if isinstance(added, ApplicationError):
+        state = refused({}, added, lang, ("data",), renamed=FIELD_ON_PAGE)
         return await _proposal_page(db_session, user, clock, proposal_id, upload=state)
     say(request, "org.attach.added", name=added.filename)
     return see_other(f"/org/proposals/{proposal_id}#attachments")
@@ -390,11 +368,11 @@ async def detach(
 ) -> Template | Redirect:
     """Remove an attachment from the draft."""
     user, lang = request.user, lang_of(request)
-    try:
-        async with writing(db_session):
-            await proposals.detach(db_session, proposal_id, attachment_id, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        return await _refused_on_proposal(db_session, user, clock, proposal_id, exc, lang)
+    done = await attempt(
+        db_session, lambda: proposals.detach(db_session, proposal_id, attachment_id, actor=user, now=clock.now())
+    )
+    if isinstance(done, ApplicationError):
+        return await _refused_on_proposal(db_session, user, clock, proposal_id, done, lang)
     say(request, "org.attach.removed")
     return see_other(f"/org/proposals/{proposal_id}#attachments")
 

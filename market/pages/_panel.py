@@ -18,7 +18,6 @@ from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.controllers._base import PathId
 from market.controllers._scoring import _queue, _ranking
 from market.i18n import error_text, t
 from market.kernel.clock import Clock
@@ -26,9 +25,7 @@ from market.kernel.errors import ApplicationError, NotFound
 from market.models import User
 from market.pages._base import (
     EVALUATOR,
-    Db,
     FormState,
-    Now,
     attempt,
     form_page,
     form_values,
@@ -37,6 +34,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.params import Db, Now, PathId
 from market.schemas._proposals import Proposal
 from market.schemas._scoring import QueueItem, Ranking, ScoringQueue
 from market.services import _proposals as proposals

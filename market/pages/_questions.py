@@ -13,18 +13,15 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _tasks as task_views
-from market.controllers._base import PathId
 from market.i18n import error_text
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import User
 from market.pages._base import (
     COMMITTEE,
     SIGNED_IN,
-    Db,
     FormState,
-    Now,
+    attempt,
     form_page,
     form_values,
     lang_of,
@@ -34,6 +31,7 @@ from market.pages._base import (
     see_other,
 )
 from market.pages._public import _task_page
+from market.params import Db, Now, PathId
 from market.schemas._tasks import AnswerCreate, QuestionCreate
 from market.services import _tasks as tasks
 
@@ -51,16 +49,12 @@ async def ask_question(
     data = parse_form({"question": values["question"]}, QuestionCreate, lang)
     if isinstance(data, FormState):
         return await _task_page(db_session, task_id, user, clock, FormState(values, data.errors, data.general))
-    try:
-        async with writing(db_session):
-            await tasks.ask(db_session, task_id, data.question, actor=user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        if exc.field == "question":
-            return await _task_page(db_session, task_id, user, clock, refused(values, exc, lang, ("question",)))
+    done = await attempt(db_session, lambda: tasks.ask(db_session, task_id, data.question, actor=user, now=clock.now()))
+    if isinstance(done, ApplicationError):
+        if done.field == "question":
+            return await _task_page(db_session, task_id, user, clock, refused(values, done, lang, ("question",)))
         # Typically the task closed meanwhile: its page no longer holds the form, so say why at the top.
-        flash(request, error_text(exc, lang), "error")
+        flash(request, error_text(done, lang), "error")
         return see_other(f"/tasks/{task_id}")
     say(request, "org.ask.sent")
     return see_other(f"/tasks/{task_id}#qa-h")
@@ -98,13 +92,13 @@ async def answer_question(
     data = parse_form({"answer": values.get("answer", "")}, AnswerCreate, lang)
     if isinstance(data, FormState):
         return await _answer_page(db_session, task_id, question_id, request.user, clock, data)
-    try:
-        async with writing(db_session):
-            await tasks.answer(db_session, task_id, question_id, data.answer, actor=request.user, now=clock.now())
-    except ApplicationError as exc:
-        if exc.status_code in (403, 404):
-            raise
-        state = refused(values, exc, lang, ("answer",))
+    done = await attempt(
+        db_session,
+        lambda: tasks.answer(db_session, task_id, question_id, data.answer, actor=request.user, now=clock.now()),
+        raising=(403, 404),
+    )
+    if isinstance(done, ApplicationError):
+        state = refused(values, done, lang, ("answer",))
         return await _answer_page(db_session, task_id, question_id, request.user, clock, state)
     say(request, "drafting.answered")
     return see_other(f"/tasks/{task_id}#qa-h")

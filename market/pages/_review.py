@@ -17,18 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market import flows
 from market.controllers import _awards as award_views
 from market.controllers import _tasks as task_views
-from market.controllers._base import PathId
 from market.i18n import t
 from market.kernel.clock import Clock
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import Objection, User
 from market.pages._base import (
     COMMITTEE,
-    Config,
-    Db,
     FormState,
-    Now,
+    attempt,
     confirm_page,
     confirmed,
     form_values,
@@ -43,6 +39,7 @@ from market.pages._base import (
     told_elsewhere,
 )
 from market.pages._committee import Committee
+from market.params import Config, Db, Now, PathId
 from market.schemas._awards import AwardCreate, Resolution
 from market.schemas._proposals import Proposal, QualificationDecision
 from market.scoring import TRIM_FROM
@@ -247,15 +244,14 @@ async def qualify(
         return await _review_page(
             db_session, task_id, viewer, clock, settings, lang, Forms(qualify={proposal_id: data})
         )
-    try:
-        async with writing(db_session):
-            await flows.qualify(db_session, proposal_id, data.qualified, data.reason, actor=viewer, now=now)
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        if told := told_elsewhere(request, exc, ("reason",), f"/committee/tasks/{task_id}#proposal-{proposal_id}"):
+    done = await attempt(
+        db_session,
+        lambda: flows.qualify(db_session, proposal_id, data.qualified, data.reason, actor=viewer, now=now),
+    )
+    if isinstance(done, ApplicationError):
+        if told := told_elsewhere(request, done, ("reason",), f"/committee/tasks/{task_id}#proposal-{proposal_id}"):
             return told
-        state = refused(values, exc, lang, ("reason",))
+        state = refused(values, done, lang, ("reason",))
         return await _review_page(
             db_session, task_id, viewer, clock, settings, lang, Forms(qualify={proposal_id: state})
         )
@@ -318,23 +314,16 @@ async def award(
             button=t("committee.award.confirm_button", lang),
             facts=facts,
         )
-    try:
-        async with writing(db_session):
-            await flows.award(
-                db_session,
-                task_id,
-                data.proposal_id,
-                data.reason,
-                actor=viewer,
-                now=now,
-                notice_days=settings.notice_days,
-            )
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        if told := told_elsewhere(request, exc, ("proposal_id", "reason"), f"/committee/tasks/{task_id}#award"):
+    done = await attempt(
+        db_session,
+        lambda: flows.award(
+            db_session, task_id, data.proposal_id, data.reason, actor=viewer, now=now, notice_days=settings.notice_days
+        ),
+    )
+    if isinstance(done, ApplicationError):
+        if told := told_elsewhere(request, done, ("proposal_id", "reason"), f"/committee/tasks/{task_id}#award"):
             return told
-        state = refused(values, exc, lang, ("proposal_id", "reason"))
+        state = refused(values, done, lang, ("proposal_id", "reason"))
         return await _review_page(db_session, task_id, viewer, clock, settings, lang, Forms(award=state))
     say(request, "committee.award.done")
     return see_other(f"/committee/tasks/{task_id}#award")
@@ -396,15 +385,11 @@ async def _resolve(
                 (t("committee.objection.resolution", lang), data.resolution),
             ],
         )
-    try:
-        async with writing(db):
-            await flows.resolve(db, objection_id, uphold, data.resolution, actor=viewer, now=now)
-    except ApplicationError as exc:
-        if exc.status_code == 404:
-            raise
-        if told := told_elsewhere(request, exc, ("resolution",), f"/committee/tasks/{task_id}#award"):
+    done = await attempt(db, lambda: flows.resolve(db, objection_id, uphold, data.resolution, actor=viewer, now=now))
+    if isinstance(done, ApplicationError):
+        if told := told_elsewhere(request, done, ("resolution",), f"/committee/tasks/{task_id}#award"):
             return told
-        state = refused(values, exc, lang, ("resolution",))
+        state = refused(values, done, lang, ("resolution",))
         return await _review_page(db, task_id, viewer, clock, settings, lang, Forms(objection={objection_id: state}))
     say(request, "committee.objection.upheld" if uphold else "committee.objection.dismissed")
     return see_other(f"/committee/tasks/{task_id}#award")

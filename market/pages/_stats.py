@@ -20,8 +20,9 @@ from alliances.models import ServiceCategory
 from market.charts import Series, bar_chart, column_chart
 from market.i18n import label, t
 from market.pages._alliances import ALLIANCE_PAGES
-from market.pages._base import PUBLIC, Db, FormState, Now, Viewer, date_or_none, lang_of, page
+from market.pages._base import PUBLIC, FormState, date_or_none, lang_of, page
 from market.pages._classes_org import ORG_CLASS_PAGES
+from market.params import Db, Now, Viewer
 from market.services import _stats as stats
 from market.states import NeedStatus, OrderStatus
 

@@ -24,9 +24,9 @@ from alliances import services as alliance_services
 from alliances.models import ServiceCategory
 from alliances.services import local_date
 from market.controllers import _needs as need_views
-from market.i18n import error_text, label, t
+from market.i18n import label, t
 from market.kernel.clock import SHANGHAI, Clock, local
-from market.kernel.errors import ApplicationError, NotFound
+from market.kernel.errors import NotFound
 from market.models import FundingMode, User
 from market.pages._base import FormState, S, field_errors, form_page, int_or_none, lang_of
 from market.schemas._needs import NeedSummary
@@ -41,8 +41,8 @@ RUBRIC_ROWS = 6
 MULTI = ("alliances", "community_ids", "need_ids", "user_ids")
 CHECKED = frozenset({"on", "true", "yes", "1"})
 # Where a service's or msgspec's field lands on the form.
-_FORM_FIELD = {"budget_fen": "budget_yuan", "claim_deadline": "claim_deadline_date"}
-_FIELDS = frozenset(
+FIELD_ON_PAGE = {"budget_fen": "budget_yuan", "claim_deadline": "claim_deadline_date"}
+TASK_FIELDS = frozenset(
     {
         "title",
         "description",
@@ -241,7 +241,7 @@ def _form_field(key: str, row_of: list[int]) -> str:
     name, index, inner = m.group(1), m.group(2), m.group(3)
     if name == "rubric" and index is not None and inner:
         return f"rubric_{row_of[int(index)]}_{inner}" if int(index) < len(row_of) else "rubric"
-    return _FORM_FIELD.get(name, name)
+    return FIELD_ON_PAGE.get(name, name)
 
 
 def convert_terms(data: dict[str, Any], schema: type[S], form: TaskForm, row_of: list[int], lang: str) -> S | None:
@@ -250,7 +250,7 @@ def convert_terms(data: dict[str, Any], schema: type[S], form: TaskForm, row_of:
     present = {k: v for k, v in data.items() if v is not None}
     for key, message in field_errors(present, schema, lang).items():
         name = _form_field(key, row_of)
-        if name in _FIELDS or name.startswith("rubric_"):
+        if name in TASK_FIELDS or name.startswith("rubric_"):
             form.errors.setdefault(name, message)
         else:
             form.general = form.general or message
@@ -262,17 +262,6 @@ def convert_terms(data: dict[str, Any], schema: type[S], form: TaskForm, row_of:
         # What no single field shows (a rule across fields): above the form.
         form.general = t("form.invalid", lang)
         return None
-
-
-def refused_task(form: TaskForm, exc: ApplicationError, lang: str) -> TaskForm:
-    """A service's refusal beside the field it names, else above the form."""
-    message = error_text(exc, lang)
-    name = _FORM_FIELD.get(exc.field or "", exc.field or "")
-    if name in _FIELDS:
-        form.errors[name] = message
-    else:
-        form.general = message
-    return form
 
 
 def changed_terms(data: dict[str, Any], before: dict[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
