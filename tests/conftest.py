@@ -1,7 +1,13 @@
 """Fixtures shared by the whole suite: databases (SQLite and PostgreSQL), the app, a movable clock.
 
-Every integration test runs twice, once per database. The schema is built by running the Alembic
-migrations once per database kind per session into a template, which each test then copies.
+Every integration test that touches a database runs twice, once per database (`database_url`); a test whose
+subject no database changes says so with `@database_independent` and runs once. The schema is built by running
+the Alembic migrations once per database kind per session (per worker under pytest-xdist: each has its own
+SQLite file and PostgreSQL database); each test starts from it emptied.
+
+The fixtures' own work on a database (emptying it, the committee's account, the lists' check, the factories'
+direct reads) goes through the engine of the app already serving that database, on the loop that serves it
+(`direct`), rather than through a new engine and new connections each time.
 """
 
 from __future__ import annotations
@@ -21,14 +27,17 @@ import asyncio
 import shutil
 import socket
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
+from advanced_alchemy.extensions.litestar import SQLAlchemyPlugin
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from market.app import create_app
 from market.kernel.clock import ManualClock
@@ -36,7 +45,7 @@ from market.kernel.db import create_engine, metadata
 from market.migrate import upgrade
 from market.models import AuditHead
 from market.settings import Settings
-from tests.factories import Api
+from tests.factories import Api, Direct
 
 PG_HOST = os.environ.get("JIEBANG_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = int(os.environ.get("JIEBANG_TEST_PG_PORT", "5432"))
@@ -57,6 +66,11 @@ PG_UP = _pg_reachable()
 audit_head = AuditHead.__table__
 PG_SKIP_REASON = f"PostgreSQL at {PG_HOST}:{PG_PORT} unreachable - the PostgreSQL half is SKIPPED"
 
+# For a test whose subject no database changes (input refused before any query, headers, the API's document):
+# its PostgreSQL run would repeat the SQLite one, so it runs on SQLite only. A test that reads or writes what
+# it checks keeps both databases.
+database_independent = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def pg_url(database: str) -> str:
     return f"postgresql+asyncpg://{PG_USER}@{PG_HOST}:{PG_PORT}/{database}"
@@ -69,6 +83,24 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     bang = "!" * 78
     tail = " In CI this FAILS the run." if IN_CI else ""
     return [bang, f"!! {PG_SKIP_REASON}.{tail}", bang]
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under `--dist loadgroup` (`make test`): tests are handed out one at a time, except tests/e2e, which one worker
+    runs together (one Chromium and one live server per database for all the journeys).
+
+    xdist's own loadgroup reads `xdist_group` marks by rewriting node ids, which pytest 9 no longer lets it do; the
+    same grouping is made here from the path.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class BrowserTogether(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "tests/e2e" if nodeid.startswith("tests/e2e/") else nodeid
+
+    return BrowserTogether(config, log)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
@@ -110,18 +142,40 @@ def pg_database() -> Iterator[str]:
 
 # Rows the migrations seed, and which every test starts from.
 _KEPT = {"alliances", "alembic_version"}
+RESTART_SEQUENCES = """
+DO $$
+DECLARE owned record;
+BEGIN
+  FOR owned IN
+    SELECT s.oid::regclass AS name FROM pg_class s
+    JOIN pg_depend d ON d.objid = s.oid AND d.deptype IN ('a', 'i')
+    JOIN pg_class t ON t.oid = d.refobjid
+    WHERE s.relkind = 'S' AND t.relname IN ({names})
+  LOOP
+    EXECUTE format('ALTER SEQUENCE %s RESTART', owned.name);
+  END LOOP;
+END $$
+"""
 
 
-async def _empty(url: str) -> None:
-    """Delete every row a test may have written, leaving the schema and the seeded alliances."""
+async def _empty(url: str, engine: AsyncEngine | None = None) -> None:
+    """Delete every row a test may have written, leaving the schema and the seeded alliances (with `engine`, through
+    it; else through an engine of its own)."""
     tables = [t for t in reversed(metadata.sorted_tables) if t.name not in _KEPT]
-    engine = create_engine(url)
+    own = engine is None
+    engine = engine or create_engine(url)
     try:
         async with engine.begin() as conn:
+            # DELETE, children first: on tables this small it takes milliseconds where TRUNCATE, which replaces
+            # every table's files, took the better part of a second on PostgreSQL for each test.
             if url.startswith("postgresql"):
-                # Table names come from our own metadata, never from input.
-                names = ", ".join(t.name for t in tables)
-                await conn.exec_driver_sql(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+                # Ids start again from 1 (as TRUNCATE … RESTART IDENTITY made them, and SQLite does by itself): the
+                # sequences owned by the emptied tables, not the seeded alliances'. Names come from our own metadata,
+                # never from input; one round trip for it all, on the driver's own connection.
+                deletes = "".join(f'DELETE FROM "{t.name}";' for t in tables)  # noqa: S608
+                restart = RESTART_SEQUENCES.replace("{names}", ", ".join(f"'{t.name}'" for t in tables))
+                raw = await conn.get_raw_connection()
+                await raw.driver_connection.execute(deletes + restart)  # type: ignore[union-attr]
             else:
                 for table in tables:
                     await conn.execute(table.delete())
@@ -129,14 +183,19 @@ async def _empty(url: str) -> None:
                 audit_head.insert().values(id=1, last_hash="0" * 64, length=0, created_at=START, updated_at=START)
             )
     finally:
-        await engine.dispose()
+        if own:
+            await engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
+def database_url(request: pytest.FixtureRequest, _apps: _Apps) -> str:
     """The run's database of each kind, emptied for this test (each test starts from the migrated schema)."""
     url: str = request.getfixturevalue("sqlite_database" if request.param == "sqlite" else "pg_database")
-    asyncio.run(_empty(url))
+    direct = _apps.direct(url)
+    if direct is None:
+        asyncio.run(_empty(url))
+    else:
+        direct(lambda engine: _empty(url, engine))
     return url
 
 
@@ -178,6 +237,7 @@ class _Apps:
     def __init__(self, clock: ManualClock) -> None:
         self.clock = clock
         self.running: dict[Settings, tuple[Litestar, AsyncTestClient[Litestar]]] = {}
+        self.by_url: dict[str, tuple[Litestar, AsyncTestClient[Litestar]]] = {}
 
     def get(self, settings: Settings) -> tuple[Litestar, AsyncTestClient[Litestar]]:
         if settings not in self.running:
@@ -186,7 +246,22 @@ class _Apps:
             # The client serves the app from a portal thread of its own, so any test's event loop may use it.
             asyncio.run(client.__aenter__())
             self.running[settings] = (app, client)
+            self.by_url.setdefault(settings.database_url, (app, client))
         return self.running[settings]
+
+    def direct(self, url: str) -> Direct | None:
+        """`direct(work)`: run `work(engine)` with the engine of the app serving `url`, on the loop that serves it
+        (its connections belong to that loop), and return its result; None while no app serves the database."""
+        if url not in self.by_url:
+            return None
+        app, client = self.by_url[url]
+        engine: AsyncEngine = app.plugins.get(SQLAlchemyPlugin).config[0].get_engine()
+        portal = client.blocking_portal
+
+        def run(work: Callable[[AsyncEngine], Awaitable[Any]]) -> Any:
+            return portal.call(work, engine)
+
+        return run
 
     def close(self) -> None:
         for _, client in self.running.values():
@@ -214,8 +289,8 @@ def client(settings: Settings, app: Litestar, _apps: _Apps) -> Iterator[AsyncTes
 
 
 @pytest.fixture
-async def api(client: AsyncTestClient[Litestar], settings: Settings, clock: ManualClock) -> Api:
+async def api(client: AsyncTestClient[Litestar], settings: Settings, clock: ManualClock, _apps: _Apps) -> Api:
     """The API driven as different users, with a committee account ready."""
-    api = Api(client, settings, clock)
+    api = Api(client, settings, clock, direct=_apps.direct(settings.database_url))
     await api.bootstrap()
     return api

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeAlias, TypeVar
 
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from alliances.credit_code import make_credit_code
 from market.kernel.clock import ManualClock
@@ -19,6 +20,9 @@ from market.settings import Settings
 
 PASSWORD = "correct horse battery"
 COOKIE = "jiebang_session"
+T = TypeVar("T")
+# Runs `work(engine)` with the engine of the app under test, on the loop its connections belong to (tests/conftest.py).
+Direct: TypeAlias = Callable[[Callable[[AsyncEngine], Awaitable[Any]]], Any]
 
 
 class As:
@@ -80,23 +84,41 @@ def credit_code() -> str:
 class Api:
     """The test's view of the service: a committee account, helpers to add more users and things."""
 
-    def __init__(self, client: AsyncTestClient[Litestar], settings: Settings, clock: ManualClock) -> None:
+    def __init__(
+        self,
+        client: AsyncTestClient[Litestar],
+        settings: Settings,
+        clock: ManualClock,
+        direct: Direct | None = None,
+    ) -> None:
         self.client = client
         self.settings = settings
         self.clock = clock
+        self.direct = direct
         self.anon = As(client, None)
         self.committee: As = self.anon
         self._alliances: dict[str, int] = {}
         self._seq = 0
 
-    async def bootstrap(self) -> None:
-        """Create the committee account directly (the one account nobody can create through the API)."""
+    async def database(self, work: Callable[[AsyncEngine], Awaitable[T]]) -> T:
+        """`work(engine)` straight on the database: through the app's engine where the suite lends one, else its own."""
+        if self.direct is not None:
+            result: T = self.direct(work)
+            return result
         engine = create_engine(self.settings.database_url)
         try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
-                await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
+            return await work(engine)
         finally:
             await engine.dispose()
+
+    async def bootstrap(self) -> None:
+        """Create the committee account directly (the one account nobody can create through the API)."""
+
+        async def committee(engine: AsyncEngine) -> None:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
+                await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
+
+        await self.database(committee)
         self.committee = await self.login("committee")
 
     async def login(self, username: str, password: str = PASSWORD) -> As:
@@ -347,8 +369,7 @@ async def audit_trail(api: Api, entity: str, entity_id: int) -> list[tuple[str, 
 
     from market.models import AuditEntry
 
-    engine = create_engine(api.settings.database_url)
-    try:
+    async def read(engine: AsyncEngine) -> list[tuple[str, str, str]]:
         async with async_sessionmaker(engine, expire_on_commit=False)() as db:
             rows = await db.execute(
                 select(AuditEntry.action, AuditEntry.before, AuditEntry.after)
@@ -356,8 +377,8 @@ async def audit_trail(api: Api, entity: str, entity_id: int) -> list[tuple[str, 
                 .order_by(AuditEntry.id)
             )
             return [(a, b, c) for a, b, c in rows]
-    finally:
-        await engine.dispose()
+
+    return await api.database(read)
 
 
 async def claims_kept(api: Api, task_id: int) -> int:
@@ -366,12 +387,11 @@ async def claims_kept(api: Api, task_id: int) -> int:
 
     from market.models import Task
 
-    engine = create_engine(api.settings.database_url)
-    try:
+    async def read(engine: AsyncEngine) -> int:
         async with async_sessionmaker(engine)() as db:
             return int(await db.scalar(select(Task.submitted_count).where(Task.id == task_id)) or 0)
-    finally:
-        await engine.dispose()
+
+    return await api.database(read)
 
 
 # Night classes (金融夜校) ------------------------------------------------------------------------------------------

@@ -109,18 +109,16 @@ journey_runs = pytest.mark.parametrize(
 )
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the groups off the items
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_itemcollected(item: pytest.Item) -> None:
     """Mark every test under tests/e2e `e2e` (`-m "not e2e"` leaves the browser out).
 
     Under pytest-xdist (`make test`: `--dist loadgroup`) the journeys form one group, run by one worker: one
     Chromium and one live server per database for them all, while the other workers take the rest of the suite.
+    Marked as each item is collected, so that the mark is there before xdist reads the groups off the items.
     """
-    here = Path(__file__).resolve().parent
-    for item in items:
-        if here in item.path.resolve().parents:
-            item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group("e2e"))
+    if Path(__file__).resolve().parent in item.path.resolve().parents:
+        item.add_marker(pytest.mark.e2e)
+        item.add_marker(pytest.mark.xdist_group("e2e"))
 
 
 @functools.cache

@@ -4,6 +4,7 @@ the session's own (ASVS 5.0 V3.5)."""
 from __future__ import annotations
 
 from tests.browser import CSRF, Browser, signed_in
+from tests.conftest import database_independent
 from tests.factories import PASSWORD, Api, need_body, problem, secretary
 
 
@@ -51,6 +52,7 @@ async def test_a_write_without_a_body_needs_no_content_type_but_reads_stay_open(
     assert r.status_code == 200
 
 
+@database_independent
 async def test_the_contract_declares_415_and_403_on_writes(api: Api) -> None:
     doc = (await api.anon.ok("GET", "/schema/openapi.json"))["paths"]
     assert {"403", "415"} <= set(doc["/api/v1/needs"]["post"]["responses"])

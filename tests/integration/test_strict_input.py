@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser import field_error, signed_in, value_of
+from tests.conftest import database_independent
 from tests.factories import (
     PROBLEM_JSON,
     Api,
@@ -328,6 +329,7 @@ async def test_dates_and_times_still_decode_from_iso_strings(api: Api) -> None:
 EXTREME_DAYS = ["0001-01-01", "1999-12-31", "2101-01-01", "9999-12-31"]
 
 
+@database_independent
 @pytest.mark.parametrize("day", EXTREME_DAYS)
 @pytest.mark.parametrize(
     ("url", "name"),
