@@ -76,13 +76,6 @@ def _oldest_first(orders: list[Order]) -> list[Order]:
 # The secretary's desk ----------------------------------------------------------------------------------------
 
 
-async def upcoming_meetings(db: AsyncSession, now: datetime) -> list[tuple[resources.MeetingRow, str]]:
-    """Meetings not yet over, soonest first, with their phase."""
-    _, rows = await resources.list_meetings(db, limit=LIST_SIZE, offset=0)
-    live = [(r, resources.meeting_phase(r.meeting, now)) for r in rows]
-    return sorted(((r, p) for r, p in live if p != "ended"), key=lambda rp: rp[0].meeting.starts_at)
-
-
 @get("/community", **SECRETARY)
 async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
     """The community's needs, its orders by what they wait for, and the coming ordering meetings."""
@@ -113,7 +106,7 @@ async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
         waiting=waiting,
         recent=settled,
         late=late_orders([*to_confirm, *waiting], now),
-        meetings=await upcoming_meetings(db_session, now),
+        meetings=await resources.coming_meetings(db_session, now, limit=LIST_SIZE),
     )
 
 

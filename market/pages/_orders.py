@@ -5,7 +5,6 @@ ordering secretary cancels, confirms delivery and rates."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import datetime
 from typing import Any
 
 from litestar import Request, get, post
@@ -36,7 +35,7 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._community import LIST_SIZE, upcoming_meetings
+from market.pages._community import LIST_SIZE
 from market.params import Db, Now, PathId
 from market.schemas._resources import (
     OrderCreate,
@@ -59,18 +58,6 @@ def _without_blanks(values: Mapping[str, str], names: tuple[str, ...]) -> dict[s
 # Ordering (点单) ------------------------------------------------------------------------------------------------
 
 
-async def _meetings_presenting(db: AsyncSession, offering_id: int, viewer: User, now: datetime) -> list[Any]:
-    """Meetings on now that present the service: an order may be placed "at" one of them."""
-    out = []
-    for row, phase in await upcoming_meetings(db, now):
-        if phase != "on":
-            continue
-        found = await resources.get_meeting(db, row.meeting.id, viewer=viewer, now=now)
-        if any(o.id == offering_id for o in found.meeting.offerings):
-            out.append(row.meeting)
-    return out
-
-
 def _month_options(offering: Any, lang: str) -> list[tuple[str, str]]:
     """Every month that may be ordered, with the places left in it (a full one says so)."""
     cap = offering.monthly_capacity
@@ -90,7 +77,7 @@ async def _order_form(
 ) -> Template:
     offering = await resource_views.offering_detail(db, offering_id, clock)
     _, rows = await needs.list_needs(db, needs.NeedFilter(community_id=own_community(user), limit=LIST_SIZE))
-    meetings = await _meetings_presenting(db, offering_id, user, clock.now())
+    meetings = await resources.meetings_presenting(db, offering_id, clock.now())
     return form_page(
         "market/community/order_form.html.j2",
         user,

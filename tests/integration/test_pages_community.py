@@ -391,6 +391,9 @@ async def test_the_committee_schedules_a_meeting_and_a_secretary_orders_at_it(ap
     api.clock.set(api.clock.now().replace(hour=6, minute=30))
     html = await sec_browser.page(url)
     assert order_link in html and meeting["title"] in await sec_browser.page("/community")
+    # The order form offers the meeting on now that presents the service, and only for that service.
+    assert meeting["title"] in await sec_browser.page(order_link)
+    assert meeting["title"] not in await sec_browser.page(f"/services/{b['id']}/order")
     r = await sec_browser.submit(
         order_link,
         f"/services/{a['id']}/order",

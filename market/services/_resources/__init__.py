@@ -13,11 +13,13 @@ from __future__ import annotations
 from market.services._resources._meetings import (
     MeetingDetail,
     MeetingRow,
+    coming_meetings,
     create_meeting,
     get_meeting,
     list_meetings,
     may_order_at,
     meeting_phase,
+    meetings_presenting,
 )
 from market.services._resources._offerings import (
     MONTHS_AHEAD,
@@ -72,6 +74,7 @@ __all__ = [
     "add_months",
     "can_see",
     "cancel_order",
+    "coming_meetings",
     "create_meeting",
     "create_offering",
     "decline_order",
@@ -88,6 +91,7 @@ __all__ = [
     "list_orders",
     "may_order_at",
     "meeting_phase",
+    "meetings_presenting",
     "month_of",
     "month_text",
     "order_moves",

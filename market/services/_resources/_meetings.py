@@ -153,3 +153,25 @@ async def get_meeting(db: AsyncSession, meeting_id: int, *, viewer: User | None,
 def may_order_at(viewer: User | None, meeting: OrderingMeeting, now: datetime) -> bool:
     """Whether the viewer may order at the meeting now: a secretary, while it is on."""
     return viewer is not None and viewer.role == Role.SECRETARY and meeting_phase(meeting, now) == "on"
+
+
+async def coming_meetings(db: AsyncSession, now: datetime, *, limit: int) -> list[tuple[MeetingRow, MeetingPhase]]:
+    """The meetings not yet over among the latest `limit`, soonest first, with their phase (upcoming or on)."""
+    _, rows = await list_meetings(db, limit=limit, offset=0)
+    live = [(r, meeting_phase(r.meeting, now)) for r in rows]
+    return sorted(((r, p) for r, p in live if p != "ended"), key=lambda rp: rp[0].meeting.starts_at)
+
+
+async def meetings_presenting(db: AsyncSession, offering_id: int, now: datetime) -> list[OrderingMeeting]:
+    """The meetings on now that present the offering, soonest first: an order may be placed at one of them."""
+    stmt = (
+        select(OrderingMeeting)
+        .join(meeting_offerings, meeting_offerings.c.meeting_id == OrderingMeeting.id)
+        .where(
+            meeting_offerings.c.offering_id == offering_id,
+            OrderingMeeting.starts_at <= now,
+            OrderingMeeting.ends_at > now,
+        )
+        .order_by(OrderingMeeting.starts_at, OrderingMeeting.id)
+    )
+    return list((await db.scalars(stmt)).all())
