@@ -44,7 +44,7 @@ def clean_filename(raw: str) -> str:
     name = unicodedata.normalize("NFC", raw).replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable()).strip().lstrip(".")
     if not name:
-        raise InvalidInput("文件名为空 (empty file name)", field="file")
+        raise InvalidInput("error.empty_file_name", field="file")
     stem, dot, ext = name.rpartition(".")
     return (stem[: 200 - len(ext) - 1] + dot + ext) if dot else name[:200]
 
@@ -55,15 +55,15 @@ def check(filename: str, content: bytes, *, max_bytes: int) -> CheckedFile:
     ext = os.path.splitext(name)[1].lower()
     if ext not in ALLOWED:
         allowed = ", ".join(sorted(ALLOWED))
-        raise InvalidInput(f"不支持的文件类型 (allowed: {allowed})", field="file")
+        raise InvalidInput("error.file_type_not_allowed", field="file", allowed=allowed)
     if not content:
-        raise InvalidInput("文件为空 (empty file)", field="file")
+        raise InvalidInput("error.empty_file", field="file")
     if len(content) > max_bytes:
         limit = _size(max_bytes)
-        raise TooLarge(f"文件超过 {limit} (file larger than {limit})", field="file")
+        raise TooLarge("error.file_larger_than", field="file", limit=limit)
     content_type, magic = ALLOWED[ext]
     if not content.startswith(magic):
-        raise InvalidInput("文件内容与扩展名不符 (file content does not match its type)", field="file")
+        raise InvalidInput("error.file_content_does_not", field="file")
     return CheckedFile(name, content_type, len(content), hashlib.sha256(content).hexdigest())
 
 

@@ -37,12 +37,18 @@ HTTP_DATE = r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-9]{2} [A-Z][a-z]{2} [0-9]{4} [0
 
 
 class Problem(msgspec.Struct):
-    """An RFC 9457 problem: every error the API gives has this shape (bad input adds `field` or `errors`)."""
+    """An RFC 9457 problem: every error the API gives has this shape (bad input adds `field` or `errors`).
+
+    `detail` reads in the language the request's `Accept-Language` prefers among zh-CN and en (zh-CN when it names
+    neither); `code` is its message key (`error.username_taken`), the same in every language, for a client that acts
+    on which error it met rather than on its wording. Litestar's own parsing errors (400) carry no `code`.
+    """
 
     type: str
     title: str
     status: int
     detail: str
+    code: str | msgspec.UnsetType = msgspec.UNSET
     field: str | msgspec.UnsetType = msgspec.UNSET
     errors: list[dict[str, Any]] | msgspec.UnsetType = msgspec.UNSET
 

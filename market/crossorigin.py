@@ -29,7 +29,7 @@ from market.settings import Settings
 
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _JSON = "application/json"
-_CROSS_SITE = "不接受来自其他站点的写请求 (writes from another site are refused)"
+_CROSS_SITE = "error.writes_from_another_site"
 
 
 class UnsupportedMediaType(ApplicationError):
@@ -68,15 +68,13 @@ def check_api_write(request: Request[Any, Any, Any], settings: Settings) -> None
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not media_type:
         if _has_body(request):
-            raise UnsupportedMediaType(
-                "请求体须为 application/json (the body must be application/json)", field="Content-Type"
-            )
+            raise UnsupportedMediaType("error.body_must_application_json", field="Content-Type")
         return
     handler = request.route_handler
     allowed = {RequestEncodingType.MULTI_PART.value} if takes_files(handler) else {_JSON}
     if media_type not in allowed:
         wanted = " / ".join(sorted(allowed))
-        raise UnsupportedMediaType(f"请求体须为 {wanted} (the body must be {wanted})", field="Content-Type")
+        raise UnsupportedMediaType("error.body_must", field="Content-Type", wanted=wanted)
 
 
 def _has_body(request: Request[Any, Any, Any]) -> bool:

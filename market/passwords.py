@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 from typing import Final
 
-from market.i18n import t
 from market.kernel.errors import InvalidInput
 
 MIN_LENGTH: Final = 8
@@ -54,8 +53,7 @@ def password_fault(password: str, username: str = "") -> str | None:
 
 
 def check_password(password: str, username: str = "", *, field: str = "password") -> None:
-    """Refuse a password that breaks the rules: a 422 naming `field`, its detail in both languages."""
+    """Refuse a password that breaks the rules: a 422 naming `field`, with the rule's message key."""
     fault = password_fault(password, username)
     if fault is not None:
-        params = {"n": MIN_LENGTH, "max": MAX_LENGTH}
-        raise InvalidInput(f"{t(fault, 'zh-CN', **params)} ({t(fault, 'en', **params)})", field=field)
+        raise InvalidInput(fault, field=field, n=MIN_LENGTH, max=MAX_LENGTH)

@@ -15,11 +15,31 @@ from litestar.plugins.problem_details import ProblemDetailsConfig, ProblemDetail
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
+from market.i18n import CATALOGS, choose_accept_language, t
 from market.kernel.errors import ApplicationError
 
 log = logging.getLogger("jiebang")
 
 PROBLEM_BASE = "/problems/"
+
+
+class Problem(ProblemDetailsException):
+    """Problem details whose `detail` is a message key, rendered when the answer is written, in the language the
+    request's `Accept-Language` prefers among zh-CN and en (zh-CN when it names neither, as the inbox does); the key
+    itself goes along as `code`, for clients that act on which error it is rather than on its wording."""
+
+    def __init__(self, key: str, params: dict[str, object] | None = None, **kwargs: Any) -> None:
+        super().__init__(detail=key, **kwargs)
+        self.key = key
+        self.params = params or {}
+
+    def to_response(self, request: Request[Any, Any, Any]) -> Response[dict[str, Any]]:
+        """The problem in the reader's language, with its key as `code`."""
+        if self.key in CATALOGS["zh-CN"]:
+            lang = choose_accept_language(request.headers.get("accept-language"))
+            self.detail = t(self.key, lang, **self.params)
+            self.extra = {"code": self.key, **(self.extra if isinstance(self.extra, dict) else {})}
+        return super().to_response(request)
 
 
 def _problem(
@@ -29,9 +49,11 @@ def _problem(
     detail: str,
     extra: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
+    params: dict[str, object] | None = None,
 ) -> ProblemDetailsException:
-    return ProblemDetailsException(
-        detail=detail,
+    return Problem(
+        detail,
+        params,
         status_code=status,
         type_=PROBLEM_BASE + slug,
         title=title,
@@ -41,11 +63,11 @@ def _problem(
 
 
 def from_application_error(exc: ApplicationError) -> ProblemDetailsException:
-    """A domain error: its own status, slug and (for bad input) the field it is about."""
+    """A domain error: its own status, slug, message key and (for bad input) the field it is about."""
     extra = dict(exc.extra)
     if exc.field:
         extra["field"] = exc.field
-    return _problem(exc.status_code, exc.type_slug, exc.title, exc.detail, extra, exc.headers)
+    return _problem(exc.status_code, exc.type_slug, exc.title, exc.key, extra, exc.headers, exc.params)
 
 
 def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
@@ -54,7 +76,7 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
         errors = exc.extra if isinstance(exc.extra, list) else []
         return _problem(400, "malformed-request", "Malformed request", exc.detail, {"errors": errors})
     if isinstance(exc, NotAuthorizedException):
-        return _problem(401, "not-authenticated", "Not signed in", "请先登录 (sign in first)")
+        return _problem(401, "not-authenticated", "Not signed in", "error.sign_first")
     if isinstance(exc, PermissionDeniedException):
         return _problem(403, "forbidden", "Forbidden", exc.detail)
     if exc.status_code >= 500:
@@ -74,13 +96,13 @@ def from_http_exception(exc: HTTPException) -> ProblemDetailsException:
 def from_integrity_error(exc: IntegrityError) -> ProblemDetailsException:
     """A constraint the database enforced: the request clashed with what is already there."""
     log.info("integrity error mapped to 409: %s", exc.orig)
-    return _problem(409, "conflict", "Conflict", "与现有数据冲突 (conflicts with existing data)")
+    return _problem(409, "conflict", "Conflict", "error.conflicts_existing_data")
 
 
 def from_data_error(exc: DataError) -> ProblemDetailsException:
     """A value the database could not store (out of range, bad encoding)."""
     log.info("data error mapped to 422: %s", exc.orig)
-    return _problem(422, "invalid-input", "Invalid input", "数据超出允许范围 (a value is out of range)")
+    return _problem(422, "invalid-input", "Invalid input", "error.value_out_range")
 
 
 @dataclass(frozen=True)
@@ -100,26 +122,26 @@ class Fault:
         return _problem(self.status, self.slug, self.title, self.detail, None, headers)
 
 
-BUSY = Fault(503, "busy", "Busy", "系统繁忙，请稍后重试 (busy, try again)", retry_after=2)
+BUSY = Fault(503, "busy", "Busy", "error.busy_try_again", retry_after=2)
 UNAVAILABLE = Fault(
     503,
     "database-unavailable",
     "Database unavailable",
-    "暂时无法连接数据库，请稍后重试 (the database cannot be reached just now; try again shortly)",
+    "error.database_cannot_reached_just",
     retry_after=5,
 )
 READ_ONLY = Fault(
     503,
     "read-only",
     "Read-only",
-    "数据库暂时只读，更改未保存，请稍后重试 (the database is read-only for now; nothing was saved, try again later)",
+    "error.database_read_only_now",
     retry_after=30,
 )
 STORAGE_FULL = Fault(
     507,
     "storage-full",
     "Insufficient storage",
-    "存储空间已满，更改未保存，请联系管理员 (storage is full; nothing was saved, tell the administrator)",
+    "error.storage_full_nothing_saved",
 )
 
 # SQLite's primary result codes (`sqlite3.Error.sqlite_errorname` carries the extended name, e.g.
@@ -213,7 +235,7 @@ def from_operational_error(exc: OperationalError) -> ProblemDetailsException:
     fault = fault_of(exc)
     if fault is None:
         log.error("database error that is not a fault: %r", exc, exc_info=exc)
-        return _problem(500, "internal", "Internal error", "服务器内部错误 (internal error)")
+        return _problem(500, "internal", "Internal error", "error.internal_error")
     _log_fault(fault, exc)
     return fault.problem()
 
@@ -222,7 +244,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
     """Anything unexpected: logged in full, reported without internals; a database or disk fault says which."""
     if isinstance(exc, RecursionError):
         # The JSON decoder gives up on absurdly nested bodies; that is the client's malformed input.
-        detail = "请求内容嵌套过深 (request body nested too deeply)"
+        detail = "error.request_nested_too_deeply"
         return _problem(400, "malformed-request", "Malformed request", detail).to_response(request)
     # Raised past SQLAlchemy's OperationalError: the driver's own connect errors (asyncpg raises OSError and
     # PostgresError while connecting), a dead connection SQLAlchemy wraps as InterfaceError, a full disk.
@@ -231,7 +253,7 @@ def internal_error(request: Request[Any, Any, Any], exc: Exception) -> Response[
         _log_fault(fault, exc)
         return fault.problem().to_response(request)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _problem(500, "internal", "Internal error", "服务器内部错误 (internal error)").to_response(request)
+    return _problem(500, "internal", "Internal error", "error.internal_error").to_response(request)
 
 
 def problem_details_plugin() -> ProblemDetailsPlugin:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from typing import Final
+from typing import Any, Final
 
 __all__ = [
     "DEFAULT_RUBRIC",
@@ -61,19 +61,23 @@ DEFAULT_RUBRIC: tuple[Criterion, ...] = (
 
 
 class RubricError(ValueError):
-    """A rubric that cannot be used for scoring."""
+    """A rubric that cannot be used for scoring: a message key (market/i18n/_errors.py) and its parameters."""
 
-    def __init__(self, message: str, *, index: int | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, index: int | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params: dict[str, Any] = params
         # Zero-based position of the offending criterion, so a form can put the message beside the right row.
         self.index = index
 
 
 class MarkError(ValueError):
-    """A member's marks that do not fit the rubric."""
+    """A member's marks that do not fit the rubric: a message key (market/i18n/_errors.py) and its parameters."""
 
-    def __init__(self, message: str, *, criterion: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(self, key: str, *, criterion: str | None = None, **params: object) -> None:
+        super().__init__(key)
+        self.key = key
+        self.params: dict[str, Any] = params
         # The criterion the message is about, so a form can put it beside the right field.
         self.criterion = criterion
 
@@ -81,37 +85,32 @@ class MarkError(ValueError):
 def validate_rubric(criteria: Sequence[Criterion]) -> tuple[Criterion, ...]:
     """Return the rubric with names stripped, or raise RubricError if it is not 1-10 unique criteria summing to 100."""
     if not criteria:
-        raise RubricError("评分细则至少需要一项 (rubric needs at least one criterion)")
+        raise RubricError("error.rubric_needs_least_criterion")
     if len(criteria) > MAX_CRITERIA:
-        raise RubricError(
-            f"评分细则最多 {MAX_CRITERIA} 项 (rubric has {len(criteria)} criteria, at most {MAX_CRITERIA} allowed)"
-        )
+        raise RubricError("error.rubric_criteria_most_allowed", max_criteria=MAX_CRITERIA, count=len(criteria))
     cleaned: list[Criterion] = []
     seen: set[str] = set()
     for index, criterion in enumerate(criteria):
         name = criterion.name.strip() if isinstance(criterion.name, str) else ""
         if not name:
-            raise RubricError(f"第 {index + 1} 项评分项名称为空 (criterion {index + 1} has no name)", index=index)
+            raise RubricError("error.criterion_no_name", index=index, position=index + 1)
         if len(name) > MAX_CRITERION_NAME_LENGTH:
             raise RubricError(
-                f"评分项名称过长「{name[:10]}…」 (criterion name longer than {MAX_CRITERION_NAME_LENGTH} characters)",
-                index=index,
+                "error.criterion_name_longer_than", index=index, start=name[:10], limit=MAX_CRITERION_NAME_LENGTH
             )
         # Case-insensitive so "Budget" and "budget" cannot both appear in one rubric.
         key = name.casefold()
         if key in seen:
-            raise RubricError(f"评分项名称重复「{name}」 (duplicate criterion {name!r})", index=index)
+            raise RubricError("error.duplicate_criterion", index=index, name=name)
         seen.add(key)
         maximum = criterion.maximum
         # bool is an int subclass; True as a maximum is a bug upstream, not a score of 1.
         if isinstance(maximum, bool) or not isinstance(maximum, int) or maximum < 1:
-            raise RubricError(
-                f"「{name}」满分须为正整数 (maximum for {name!r} must be a whole number of at least 1)", index=index
-            )
+            raise RubricError("error.maximum_must_whole_number", index=index, name=name)
         cleaned.append(Criterion(name=name, maximum=maximum))
     total = sum(criterion.maximum for criterion in cleaned)
     if total != RUBRIC_TOTAL:
-        raise RubricError(f"各项满分合计须为 {RUBRIC_TOTAL} (maxima add up to {total}, must be {RUBRIC_TOTAL})")
+        raise RubricError("error.maxima_add_up_must", rubric_total=RUBRIC_TOTAL, total=total)
     return tuple(cleaned)
 
 
@@ -129,13 +128,13 @@ def _has_at_most_one_decimal(value: Decimal) -> bool:
 def _parse_mark(name: str, raw: object) -> Decimal:
     # float is refused rather than converted: 30.05 as a float is not 30.05, and the caller should decode to Decimal.
     if isinstance(raw, bool) or not isinstance(raw, Decimal | int | str):
-        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a number)", criterion=name)
+        raise MarkError("error.mark_must_number", criterion=name, name=name)
     try:
         value = Decimal(raw.strip()) if isinstance(raw, str) else Decimal(raw)
     except InvalidOperation:
-        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a number)", criterion=name) from None
+        raise MarkError("error.mark_must_number", criterion=name, name=name) from None
     if not value.is_finite():
-        raise MarkError(f"「{name}」评分须为数字 (mark for {name!r} must be a finite number)", criterion=name)
+        raise MarkError("error.mark_must_finite_number", criterion=name, name=name)
     return value
 
 
@@ -145,27 +144,21 @@ def validate_marks(rubric: Sequence[Criterion], marks: Mapping[str, Decimal | in
     missing = [name for name in expected if name not in marks]
     if missing:
         joined = "、".join(missing)
-        raise MarkError(f"缺少评分项「{joined}」 (missing mark for {', '.join(missing)})", criterion=missing[0])
+        raise MarkError("error.missing_mark", criterion=missing[0], names=joined)
     known = set(expected)
     extra = sorted(str(name) for name in marks if name not in known)
     if extra:
         joined = "、".join(extra)
-        raise MarkError(f"未知评分项「{joined}」 (unknown criterion {', '.join(extra)})", criterion=extra[0])
+        raise MarkError("error.unknown_criterion", criterion=extra[0], names=joined)
     cleaned: dict[str, Decimal] = {}
     for criterion in rubric:
         name = criterion.name
         value = _parse_mark(name, marks[name])
         # Precision comes first so 30.05 is reported as a precision mistake rather than as out of range.
         if not _has_at_most_one_decimal(value):
-            raise MarkError(
-                f"「{name}」评分最多一位小数 (mark for {name!r} allows at most one decimal place)", criterion=name
-            )
+            raise MarkError("error.mark_allows_most_decimal", criterion=name, name=name)
         if not Decimal(0) <= value <= criterion.maximum:
-            raise MarkError(
-                f"「{name}」评分须在 0 到 {criterion.maximum} 之间 "
-                f"(mark for {name!r} must be 0 to {criterion.maximum})",
-                criterion=name,
-            )
+            raise MarkError("error.mark_out_of_range", criterion=name, name=name, maximum=criterion.maximum)
         # copy_abs() turns "-0" into "0.0"; the range check has already ruled out real negatives.
         cleaned[name] = value.quantize(_TENTH).copy_abs()
     return cleaned

@@ -40,8 +40,8 @@ class TooManyAttempts(ApplicationError):
     title = "Too many sign-in attempts"
     type_slug = "too-many-attempts"
 
-    def __init__(self, detail: str, *, retry_after: int) -> None:
-        super().__init__(detail, headers={"Retry-After": str(retry_after)})
+    def __init__(self, key: str, *, retry_after: int) -> None:
+        super().__init__(key, headers={"Retry-After": str(retry_after)})
         # Seconds until an attempt can get through again; the sign-in page sends the same header.
         self.retry_after = retry_after
 
@@ -122,7 +122,7 @@ async def admit_login(db: AsyncSession, username: str, address: str, settings: S
         (_account_key(username), settings.login_attempts_per_account, timedelta(seconds=settings.login_account_window)),
     )
     if wait := await admit(db, limits, now=now):
-        raise TooManyAttempts("登录尝试过多，请稍后再试 (too many sign-in attempts; try again later)", retry_after=wait)
+        raise TooManyAttempts("error.too_many_sign_attempts", retry_after=wait)
 
 
 async def login_succeeded(db: AsyncSession, username: str) -> None:

@@ -44,7 +44,7 @@ class AuthController(Controller):
         await admit_login(db_session, data.username, client_address(request, settings), settings, now=clock.now())
         user = await accounts.authenticate(db_session, data.username, data.password, now=clock.now())
         if user is None:
-            raise NotAuthenticated("用户名或密码错误 (wrong username or password)")
+            raise NotAuthenticated("error.wrong_username_password")
         await login_succeeded(db_session, data.username)
         begin_session(request, user.id)
         return User.of(user)

@@ -5,8 +5,10 @@ Python code calls `t(key, lang, **kw)`. The language is the `lang` cookie set by
 `tests/unit/test_i18n.py` fails if a key (or an enum label) is missing in either language, or if a template uses
 a key neither catalog has. The catalogs are split by the pages that show them (`_core`: layout, shared bits,
 public pages, errors, enum labels; then `_org`, `_panel`, `_drafting`, `_committee`, `_community`, `_stats`, and
-`_notify` for inbox notifications, which are stored as keys with parameters and rendered per reader):
-add a message to BOTH dicts of its area's module. A key defined by two areas is refused at import.
+`_notify` for inbox notifications, which are stored as keys with parameters and rendered per reader, and `_errors`
+for what the domain's errors say): add a message to BOTH dicts of its area's module. A key defined by two areas is
+refused at import. Errors carry a key and parameters (`ApplicationError("error.no_such_task")`); `error_text` renders
+one for a page, `market.problems` for the API; the test also fails on a key Python uses that a catalog lacks.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Final
 
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from market.grading import Grade
-from market.i18n import _committee, _community, _core, _drafting, _notify, _org, _panel, _stats
+from market.i18n import _committee, _community, _core, _drafting, _errors, _notify, _org, _panel, _stats
 from market.models import FundingMode, ResourceCategory, Role
 from market.states import (
     AwardStatus,
@@ -58,7 +60,7 @@ LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
 # The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
 ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
 
-_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _notify)
+_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _notify, _errors)
 
 
 def _merged(lang: str) -> dict[str, str]:
@@ -144,6 +146,21 @@ def localize_detail(detail: str, lang: str) -> str:
     if m is None or not m.group("zh"):
         return detail
     return m.group("en") if lang == "en" else m.group("zh")
+
+
+def error_text(exc: BaseException, lang: str) -> str:
+    """What an error says to a reader of `lang`: a domain error's key rendered with its parameters.
+
+    Litestar's own exceptions carry English text, shown as it is (or rendered, if the text is one of our keys).
+    """
+    key = getattr(exc, "key", None)
+    if not isinstance(key, str):
+        key = str(getattr(exc, "detail", "") or exc)
+    params = getattr(exc, "params", None) or {}
+    catalog = CATALOGS.get(lang, ZH_CN)
+    if key not in catalog and key not in ZH_CN:
+        return localize_detail(key, lang)
+    return t(key, lang, **params)
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -6,7 +6,12 @@ from typing import Any, ClassVar
 
 
 class ApplicationError(Exception):
-    """Base of every error the domain raises on purpose."""
+    """Base of every error the domain raises on purpose.
+
+    An error carries a message key (`error.username_taken`) and the parameters its text needs, never text: the
+    edge renders it in the reader's language (`market.i18n.error_text` for pages, `market.problems` for the API),
+    and every key is in both catalogs of `market/i18n/_errors.py` (tests/unit/test_i18n.py holds that).
+    """
 
     status_code: ClassVar[int] = 400
     title: ClassVar[str] = "Bad request"
@@ -14,18 +19,27 @@ class ApplicationError(Exception):
 
     def __init__(
         self,
-        detail: str,
+        key: str,
         *,
         field: str | None = None,
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        **params: object,
     ) -> None:
-        super().__init__(detail)
-        self.detail = detail
+        super().__init__(key)
+        self.key = key
+        # What the message's placeholders are filled with, e.g. {"name": "…"} for "{name} is suspended".
+        self.params = params
         self.field = field
+        # Machine-readable members the problem details carry besides `field` (which partners have not accepted).
         self.extra = extra or {}
         # Response headers the answer must carry (a 429's Retry-After, for instance).
         self.headers = headers or {}
+
+    @property
+    def detail(self) -> str:
+        """The message key (transitional: what pages read before they rendered keys)."""
+        return self.key
 
 
 class InvalidInput(ApplicationError):

@@ -20,7 +20,7 @@ from litestar.plugins import InitPlugin
 from litestar.response import Redirect, Template
 from sqlalchemy.exc import DataError, IntegrityError
 
-from market.i18n import localize_detail
+from market.i18n import error_text
 from market.kernel.errors import ApplicationError
 from market.pages._base import lang_of
 from market.problems import fault_of
@@ -72,7 +72,7 @@ def html_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]
     template = status if status in PAGES else (500 if status >= 500 else 400)
     detail = ""
     if isinstance(exc, ApplicationError | HTTPException) and status < 500 and status not in (403, 404):
-        detail = localize_detail(str(getattr(exc, "detail", "") or ""), lang_of(request))
+        detail = error_text(exc, lang_of(request))
     return Template(
         f"errors/{template}.html.j2",
         context={"status": status, "detail": detail, "viewer": None, "fault": fault.slug if fault else ""},

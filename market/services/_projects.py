@@ -39,7 +39,7 @@ from market.services._tasks import lock_task, need_ids_of
 from market.states import InvitationStatus, ProjectStatus, TaskStatus, check_transition
 from market.transitions import move
 
-NO_PROJECT = "项目不存在 (no such project)"
+NO_PROJECT = "error.no_such_project"
 RECENT_FEEDBACK = 20
 # Residents rate the work while it is being done and once it is delivered, not after it is closed.
 FEEDBACK_STATES = (ProjectStatus.IN_PROGRESS, ProjectStatus.DELIVERED)
@@ -102,7 +102,7 @@ async def _partner_org_ids(db: AsyncSession, project: Project) -> list[int]:
 def require_lead(actor: User, project: Project) -> None:
     """Only the lead organisation's members act for the project (pages ask before a confirmation step too)."""
     if actor.role != Role.ORG or actor.organization_id != project.organization_id:
-        raise Forbidden("仅承榜牵头组织可以操作 (only the lead organisation may do this)")
+        raise Forbidden("error.only_lead_organisation_do")
 
 
 async def _require_worker(db: AsyncSession, actor: User, project: Project) -> None:
@@ -111,12 +111,12 @@ async def _require_worker(db: AsyncSession, actor: User, project: Project) -> No
             return
         if actor.organization_id in await _partner_org_ids(db, project):
             return
-    raise Forbidden("仅承榜组织（牵头或合作方）可以报告进展 (only the organisations doing the work report progress)")
+    raise Forbidden("error.only_organisations_doing_work_report")
 
 
 def _in_progress(project: Project) -> None:
     if project.status != ProjectStatus.IN_PROGRESS:
-        raise StateConflict("项目不在实施中 (the project is not in progress)")
+        raise StateConflict("error.project_not_progress_2")
 
 
 async def add_milestone(
@@ -154,9 +154,9 @@ async def report(
     if data.milestone_id is not None:
         milestone = await db.get(Milestone, data.milestone_id)
         if milestone is None or milestone.project_id != project.id:
-            raise InvalidInput("该项目没有这个里程碑 (no such milestone on this project)", field="milestone_id")
+            raise InvalidInput("error.no_such_milestone_project", field="milestone_id")
     if data.done and milestone is None:
-        raise InvalidInput("标记完成须指明里程碑 (marking done needs milestone_id)", field="milestone_id")
+        raise InvalidInput("error.marking_done_needs_milestone", field="milestone_id")
     r = ProgressReport(
         project_id=project.id,
         author_id=actor.id,
@@ -217,7 +217,7 @@ async def give_feedback(db: AsyncSession, project_id: int, data: FeedbackCreate,
     """A resident (signed in or not) rates the work while it is in progress or delivered."""
     project, _ = await _lock(db, project_id, now)
     if project.status not in FEEDBACK_STATES:
-        raise StateConflict("项目已结项，不再接受评价 (the project is closed to feedback)")
+        raise StateConflict("error.project_closed_feedback")
     f = Feedback(project_id=project.id, rating=data.rating, comment=data.comment, name=data.name.strip(), given_at=now)
     db.add(f)
     await db.flush()
@@ -421,7 +421,7 @@ async def org_record(db: AsyncSession, org_id: int) -> OrgRecord:
     """Projects the organisation led, how many are done (closed), and its mean final score."""
     org = await db.get(Organization, org_id)
     if org is None:
-        raise NotFound("组织不存在 (no such organisation)")
+        raise NotFound("error.no_such_organisation")
     projects = list(
         (
             await db.scalars(

@@ -16,6 +16,9 @@ from market.models import AuditEntry
 from tests.factories import Api, credit_code, problem
 from tests.statements import statements
 
+# An API client that reads English: problem details follow the request's Accept-Language (zh-CN otherwise).
+READS_ENGLISH = {"Accept-Language": "en"}
+
 
 def assert_problem(r: Any, status: int, field: str | None = None) -> dict[str, Any]:
     body = problem(r, status, field=field)
@@ -203,8 +206,10 @@ async def test_wrong_credit_code_check_character_is_422_naming_the_field(api: Ap
             "categories": ["other"],
             "resident": False,
         },
+        headers=READS_ENGLISH,
     )
     body = assert_problem(r, 422, "credit_code")
+    assert body["code"] == "error.credit_code_check_character"
     assert "check character" in body["detail"]
     assert await api.anon.ok("GET", "/organizations") == []
 
@@ -220,7 +225,7 @@ async def test_malformed_credit_code_is_rejected_saying_what_is_wrong(api: Api, 
         "alliance_id": await api.alliance_id("new-orgs"),
         "categories": ["other"],
     }
-    r = await api.committee.post("/organizations", json=body)
+    r = await api.committee.post("/organizations", json=body, headers=READS_ENGLISH)
     if says is None:
         assert_problem(r, 400)  # empty: refused by the schema
     else:
@@ -576,7 +581,7 @@ async def test_schedule_with_gap_overlap_or_reversed_term_is_rejected(
     api: Api, terms: list[dict[str, str]], says: str
 ) -> None:
     await api.committee.ok("PUT", "/chair", json={"terms": QUARTERS_2026})
-    body = assert_problem(await api.committee.put("/chair", json={"terms": terms}), 422, "terms")
+    body = assert_problem(await api.committee.put("/chair", json={"terms": terms}, headers=READS_ENGLISH), 422, "terms")
     assert says in body["detail"]
     # Nothing changed.
     assert [t["alliance_code"] for t in (await api.anon.ok("GET", "/chair"))["terms"]] == [
@@ -590,7 +595,8 @@ async def test_schedule_with_gap_overlap_or_reversed_term_is_rejected(
 async def test_schedule_with_gap_is_rejected(api: Api) -> None:
     gap = [QUARTERS_2026[0], QUARTERS_2026[2]]
     body = assert_problem(await api.committee.put("/chair", json={"terms": gap}), 422, "terms")
-    assert "no chair from 2026-04-01 to 2026-06-30" in body["detail"]
+    assert body["code"] == "error.chair_gap"
+    assert "2026-04-01 至 2026-06-30 无轮值主席" in body["detail"]  # Chinese when the request names no language
     assert (await api.anon.ok("GET", "/chair"))["terms"] == []
 
 

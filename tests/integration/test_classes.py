@@ -271,7 +271,10 @@ async def test_malformed_numbers_are_422_with_field_phone_and_nothing_written(
     for phone in MALFORMED_PHONES:
         r = await api.anon.post(f"/classes/{made['id']}/signups", json={"name": "王芳", "phone": phone})
         body = problem(r, 422, field="phone")
-        assert "手机号" in body["detail"] and "mobile number" in body["detail"]
+        assert body["code"] == "error.enter_valid_mobile_number" and "手机号" in body["detail"]
+    english = {"Accept-Language": "en"}
+    r = await api.anon.post(f"/classes/{made['id']}/signups", json={"name": "王芳", "phone": "123"}, headers=english)
+    assert "mobile number" in problem(r, 422, field="phone")["detail"]
     assert await counts(api, made["id"]) == (0, 0, 30)
     assert await rows(organiser, made["id"]) == []
     assert await api.committee.ok("GET", "/audit", params={"entity": "signup"}) == audit_before

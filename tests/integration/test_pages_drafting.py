@@ -192,7 +192,7 @@ async def test_a_refused_task_form_keeps_the_input_and_says_why_beside_each_fiel
 
     # The rubric's sum is the service's rule; its message comes back beside the rubric.
     r = await send(browser, NEW, NEW, new_task_fields(rubric_3_maximum="5"))
-    assert r.status_code == 422 and field_error(r.text, "rubric") == "各项满分合计须为 100"
+    assert r.status_code == 422 and field_error(r.text, "rubric") == "各项满分合计为 90，须为 100"
     assert value_of(r.text, "rubric_3_maximum") == "5"
     assert 'name="alliances" value="legal" checked' in r.text
 

@@ -48,7 +48,10 @@ async def test_new_account_password_must_be_long_uncommon_and_not_the_username(a
     problem(await api.committee.post("/users", json=body("x" * 129)), 400)
     for common in ("password", "12345678", "PassWord", "Qwertyuiop", " iloveyou "):
         refused = problem(await api.committee.post("/users", json=body(common)), 422, field="password")
-        assert "最常用的密码" in refused["detail"] and "most common passwords" in refused["detail"]
+        assert refused["code"] == "password.too_common" and "最常用的密码" in refused["detail"]
+    english = {"Accept-Language": "en"}
+    refused = problem(await api.committee.post("/users", json=body("password"), headers=english), 422, field="password")
+    assert "most common passwords" in refused["detail"]
     refused = problem(await api.committee.post("/users", json=body("WangXiaoMing")), 422, field="password")
     assert "用户名" in refused["detail"]
     # Nothing was written by any refusal: the username is still free, and no account of that name signs in.

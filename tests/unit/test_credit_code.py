@@ -12,6 +12,7 @@ from alliances.credit_code import (
     make_credit_code,
     normalize_credit_code,
 )
+from tests.unit.said import raises_saying, said
 
 # Character values used in the hand calculations below: digits are themselves, then
 # A10 B11 C12 D13 E14 F15 G16 H17 J18 K19 L20 M21 N22 P23 Q24 R25 T26 U27 W28 X29 Y30.
@@ -94,10 +95,10 @@ def test_only_the_right_check_character_is_accepted() -> None:
 
 
 def test_wrong_check_character_is_rejected_and_names_the_right_one() -> None:
-    with pytest.raises(InvalidCreditCode, match="check character should be 3") as caught:
+    with raises_saying(InvalidCreditCode, "check character should be 3") as caught:
         normalize_credit_code("91350100M000100Y44")
     assert caught.value.reason == "check"
-    assert "校验位" in str(caught.value)
+    assert "校验位" in said(caught.value, "zh-CN")
 
 
 def test_single_digit_typo_is_caught_by_the_check_character() -> None:
@@ -117,7 +118,7 @@ def test_single_digit_typo_is_caught_by_the_check_character() -> None:
     ],
 )
 def test_wrong_length_is_rejected(code: str) -> None:
-    with pytest.raises(InvalidCreditCode, match="must be 18 characters") as caught:
+    with raises_saying(InvalidCreditCode, "must be 18 characters") as caught:
         normalize_credit_code(code)
     assert caught.value.reason == "length"
 
@@ -125,14 +126,14 @@ def test_wrong_length_is_rejected(code: str) -> None:
 @pytest.mark.parametrize("letter", list("IOZSV"))
 def test_forbidden_letters_are_rejected_in_the_body(letter: str) -> None:
     code = "91350100" + letter + "000100Y43"
-    with pytest.raises(InvalidCreditCode, match="at position 9") as caught:
+    with raises_saying(InvalidCreditCode, "at position 9") as caught:
         normalize_credit_code(code)
     assert caught.value.reason == "character"
 
 
 @pytest.mark.parametrize("letter", list("IOZSV"))
 def test_forbidden_letters_are_rejected_as_check_character(letter: str) -> None:
-    with pytest.raises(InvalidCreditCode, match="at position 18") as caught:
+    with raises_saying(InvalidCreditCode, "at position 18") as caught:
         normalize_credit_code("91350100M000100Y4" + letter)
     assert caught.value.reason == "character"
 
@@ -151,18 +152,18 @@ def test_punctuation_and_non_ascii_characters_are_rejected(char: str) -> None:
 
 
 def test_invalid_credit_code_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="统一社会信用代码"):
+    with raises_saying(ValueError, "统一社会信用代码", "zh-CN"):
         normalize_credit_code("X")
 
 
 @pytest.mark.parametrize("body", ["", "9135010", "91350100M000100Y43"])
 def test_check_character_rejects_a_body_of_the_wrong_length(body: str) -> None:
-    with pytest.raises(ValueError, match="body must be 17 characters"):
+    with raises_saying(ValueError, "body must be 17 characters"):
         check_character(body)
 
 
 @pytest.mark.parametrize("body", ["91350100I000100Y4", "91350100m000100y4"])
 def test_check_character_rejects_characters_outside_the_charset(body: str) -> None:
     # check_character is strict: lower case is only accepted through normalize_credit_code / make_credit_code.
-    with pytest.raises(ValueError, match="invalid character"):
+    with raises_saying(ValueError, "invalid character"):
         check_character(body)

@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from market.i18n import error_text
 from market.kernel.errors import InvalidInput
 from market.passwords import MAX_LENGTH, MIN_LENGTH, check_password, common_passwords, password_fault
 from market.security import hash_password, verify_password
@@ -69,7 +70,7 @@ def test_long_enough_uncommon_passwords_pass(password: str) -> None:
     assert password_fault(password, "wangfang") is None
 
 
-def test_a_refusal_is_a_422_naming_its_field_in_both_languages() -> None:
+def test_a_refusal_is_a_422_naming_its_field_and_reading_in_either_language() -> None:
     with pytest.raises(InvalidInput) as refused:
         check_password("letmein1", "zhou", field="new_password")
     assert refused.value.status_code == 422 and refused.value.field == "new_password"
@@ -77,7 +78,8 @@ def test_a_refusal_is_a_422_naming_its_field_in_both_languages() -> None:
         "这是最常用的密码之一，很容易被猜中，请换一个",
         "This is one of the most common passwords and easily guessed; choose another",
     )
-    assert refused.value.detail == f"{zh} ({en})"
+    assert refused.value.key == "password.too_common"
+    assert (error_text(refused.value, "zh-CN"), error_text(refused.value, "en")) == (zh, en)
 
 
 def test_the_demo_password_passes_the_rule() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from market import phones
+from market.i18n import error_text
 from market.kernel.errors import InvalidInput
 
 
@@ -67,8 +68,9 @@ def test_malformed_numbers_are_rejected_with_field_phone(raw: str) -> None:
         phones.validate(raw)
     assert caught.value.field == "phone"
     assert caught.value.status_code == 422
-    assert "手机号" in caught.value.detail
-    assert "mobile number" in caught.value.detail
+    assert caught.value.key == "error.enter_valid_mobile_number"
+    assert "手机号" in error_text(caught.value, "zh-CN")
+    assert "mobile number" in error_text(caught.value, "en")
 
 
 def test_bare_86_is_kept_when_it_is_the_start_of_the_number_itself() -> None:

@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from alliances.rotation import ScheduleError, Term, chair_on, rotate, validate_schedule
+from tests.unit.said import raises_saying
 
 ORDER = ["new-orgs", "volunteers", "legal", "media"]
 
@@ -42,7 +43,7 @@ def test_one_day_term_is_valid() -> None:
 
 
 def test_term_ending_before_it_starts_is_rejected() -> None:
-    with pytest.raises(ScheduleError, match="ends 2025-01-31 before it starts 2025-02-01"):
+    with raises_saying(ScheduleError, "ends 2025-01-31 before it starts 2025-02-01"):
         validate_schedule([Term("legal", date(2025, 2, 1), date(2025, 1, 31))])
 
 
@@ -51,13 +52,13 @@ def test_terms_overlapping_by_one_day_are_rejected() -> None:
         Term("new-orgs", date(2025, 1, 1), date(2025, 3, 31)),
         Term("volunteers", date(2025, 3, 31), date(2025, 6, 30)),
     ]
-    with pytest.raises(ScheduleError, match="overlap from 2025-03-31"):
+    with raises_saying(ScheduleError, "overlap from 2025-03-31"):
         validate_schedule(terms)
 
 
 def test_term_inside_another_term_is_an_overlap() -> None:
     terms = [*YEAR_2025, Term("legal", date(2025, 5, 1), date(2025, 5, 31))]
-    with pytest.raises(ScheduleError, match="overlap"):
+    with raises_saying(ScheduleError, "overlap"):
         validate_schedule(terms)
 
 
@@ -66,7 +67,7 @@ def test_two_terms_starting_the_same_day_overlap() -> None:
         Term("legal", date(2025, 1, 1), date(2025, 1, 31)),
         Term("media", date(2025, 1, 1), date(2025, 1, 31)),
     ]
-    with pytest.raises(ScheduleError, match="overlap"):
+    with raises_saying(ScheduleError, "overlap"):
         validate_schedule(terms)
 
 
@@ -75,18 +76,18 @@ def test_one_day_gap_between_terms_is_rejected() -> None:
         Term("new-orgs", date(2025, 1, 1), date(2025, 3, 30)),
         Term("volunteers", date(2025, 4, 1), date(2025, 6, 30)),
     ]
-    with pytest.raises(ScheduleError, match="no chair from 2025-03-31 to 2025-03-31"):
+    with raises_saying(ScheduleError, "no chair from 2025-03-31 to 2025-03-31"):
         validate_schedule(terms)
 
 
 def test_gap_is_found_whatever_the_input_order() -> None:
     terms = [YEAR_2025[3], YEAR_2025[0], YEAR_2025[1]]  # the third quarter is missing
-    with pytest.raises(ScheduleError, match="no chair from 2025-07-01 to 2025-09-30"):
+    with raises_saying(ScheduleError, "no chair from 2025-07-01 to 2025-09-30"):
         validate_schedule(terms)
 
 
 def test_term_without_alliance_is_rejected() -> None:
-    with pytest.raises(ScheduleError, match="no alliance"):
+    with raises_saying(ScheduleError, "no alliance"):
         validate_schedule([Term("  ", date(2025, 1, 1), date(2025, 1, 31))])
 
 
@@ -216,5 +217,5 @@ def test_rotation_covers_every_day_exactly_once() -> None:
     ],
 )
 def test_rotate_rejects_bad_arguments(order: list[str], months: int, count: int, message: str) -> None:
-    with pytest.raises(ScheduleError, match=message):
+    with raises_saying(ScheduleError, message):
         rotate(order, date(2025, 1, 1), months, count)

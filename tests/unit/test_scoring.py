@@ -23,6 +23,7 @@ from market.scoring import (
     validate_marks,
     validate_rubric,
 )
+from tests.unit.said import raises_saying, said
 
 
 def d(*values: str) -> list[Decimal]:
@@ -55,52 +56,52 @@ def test_ten_criteria_are_allowed() -> None:
 def test_more_than_ten_criteria_are_rejected() -> None:
     # 10 * 9 + 10 = 100, so only the count is wrong.
     rubric = [Criterion(f"项目{i}", 9) for i in range(10)] + [Criterion("项目10", 10)]
-    with pytest.raises(RubricError, match="at most 10"):
+    with raises_saying(RubricError, "at most 10"):
         validate_rubric(rubric)
 
 
 def test_empty_rubric_is_rejected() -> None:
-    with pytest.raises(RubricError, match="at least one criterion"):
+    with raises_saying(RubricError, "at least one criterion"):
         validate_rubric([])
 
 
 @pytest.mark.parametrize(("last_maximum", "total"), [(14, 99), (16, 101)])
 def test_rubric_maxima_must_sum_to_exactly_100(last_maximum: int, total: int) -> None:
     rubric = [*DEFAULT_RUBRIC[:3], Criterion("预算合理性", last_maximum)]
-    with pytest.raises(RubricError, match=f"maxima add up to {total}, must be 100") as caught:
+    with raises_saying(RubricError, f"maxima add up to {total}, must be 100") as caught:
         validate_rubric(rubric)
-    assert str(caught.value).startswith("各项满分合计须为 100")
+    assert said(caught.value, "zh-CN").endswith("须为 100")
 
 
 @pytest.mark.parametrize("second_name", ["专业能力", " 专业能力 "])
 def test_duplicate_criterion_names_are_rejected(second_name: str) -> None:
-    with pytest.raises(RubricError, match="duplicate criterion") as caught:
+    with raises_saying(RubricError, "duplicate criterion") as caught:
         validate_rubric([Criterion("专业能力", 50), Criterion(second_name, 50)])
     assert caught.value.index == 1
 
 
 def test_criterion_names_differing_only_in_case_are_duplicates() -> None:
-    with pytest.raises(RubricError, match="duplicate criterion"):
+    with raises_saying(RubricError, "duplicate criterion"):
         validate_rubric([Criterion("Budget", 50), Criterion("budget", 50)])
 
 
 @pytest.mark.parametrize("name", ["", "   "])
 def test_blank_criterion_name_is_rejected(name: str) -> None:
-    with pytest.raises(RubricError, match="criterion 2 has no name") as caught:
+    with raises_saying(RubricError, "criterion 2 has no name") as caught:
         validate_rubric([Criterion("专业能力", 50), Criterion(name, 50)])
     assert caught.value.index == 1
 
 
 def test_criterion_name_may_be_50_characters_but_not_51() -> None:
     assert validate_rubric([Criterion("名" * 50, 100)])[0].name == "名" * 50
-    with pytest.raises(RubricError, match="longer than 50"):
+    with raises_saying(RubricError, "longer than 50"):
         validate_rubric([Criterion("名" * 51, 100)])
 
 
 @pytest.mark.parametrize("maximum", [0, -5, True, 50.0, "50", None])
 def test_criterion_maximum_must_be_a_positive_int(maximum: object) -> None:
     rubric = [Criterion("专业能力", 50), Criterion("工作思路", maximum)]  # type: ignore[arg-type]
-    with pytest.raises(RubricError, match="must be a whole number of at least 1") as caught:
+    with raises_saying(RubricError, "must be a whole number of at least 1") as caught:
         validate_rubric(rubric)
     assert caught.value.index == 1
 
@@ -145,14 +146,14 @@ def test_negative_zero_is_stored_as_zero() -> None:
 
 @pytest.mark.parametrize("value", ["30.05", Decimal("12.25"), "0.01", Decimal("29.99")])
 def test_mark_with_two_decimals_is_rejected(value: Decimal | str) -> None:
-    with pytest.raises(MarkError, match="at most one decimal place") as caught:
+    with raises_saying(MarkError, "at most one decimal place") as caught:
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "专业能力": value})
     assert caught.value.criterion == "专业能力"
 
 
 def test_mark_with_a_30_digit_fraction_is_rejected_exactly() -> None:
     # A context-precision (28 digit) check would round this to 30.0 and let it through.
-    with pytest.raises(MarkError, match="at most one decimal place"):
+    with raises_saying(MarkError, "at most one decimal place"):
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "专业能力": "29.0000000000000000000000000001"})
 
 
@@ -161,20 +162,20 @@ def test_mark_with_a_30_digit_fraction_is_rejected_exactly() -> None:
 )
 def test_marks_with_extreme_exponents_are_rejected_without_expanding_them(value: str, message: str) -> None:
     # Typed into a form, these must fail at once rather than build a billion-digit number.
-    with pytest.raises(MarkError, match=message):
+    with raises_saying(MarkError, message):
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "专业能力": value})
 
 
 @pytest.mark.parametrize(("value", "maximum"), [("31", 30), (31, 30), ("30.1", 30), ("-0.1", 30), (-1, 30)])
 def test_mark_outside_zero_to_maximum_is_rejected(value: str | int, maximum: int) -> None:
-    with pytest.raises(MarkError, match=f"must be 0 to {maximum}") as caught:
+    with raises_saying(MarkError, f"must be 0 to {maximum}") as caught:
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "专业能力": value})
     assert caught.value.criterion == "专业能力"
-    assert str(caught.value).startswith("「专业能力」")
+    assert said(caught.value, "zh-CN").startswith("「专业能力」")
 
 
 def test_mark_above_a_smaller_maximum_is_rejected() -> None:
-    with pytest.raises(MarkError, match="must be 0 to 15"):
+    with raises_saying(MarkError, "must be 0 to 15"):
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "预算合理性": "15.1"})
 
 
@@ -197,28 +198,28 @@ def test_mark_above_a_smaller_maximum_is_rejected() -> None:
     ],
 )
 def test_mark_that_is_not_a_finite_number_is_rejected(value: object) -> None:
-    with pytest.raises(MarkError, match="must be a") as caught:
+    with raises_saying(MarkError, "must be a") as caught:
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "工作思路": value})  # type: ignore[dict-item]
     assert caught.value.criterion == "工作思路"
 
 
 def test_missing_criterion_is_rejected() -> None:
     marks = {name: value for name, value in GOOD_MARKS.items() if name != "预期效果"}
-    with pytest.raises(MarkError, match="missing mark for 预期效果") as caught:
+    with raises_saying(MarkError, "missing mark for 预期效果") as caught:
         validate_marks(DEFAULT_RUBRIC, marks)
     assert caught.value.criterion == "预期效果"
-    assert str(caught.value).startswith("缺少评分项")
+    assert said(caught.value, "zh-CN").startswith("缺少评分项")
 
 
 def test_extra_criterion_is_rejected() -> None:
-    with pytest.raises(MarkError, match="unknown criterion 创新性") as caught:
+    with raises_saying(MarkError, "unknown criterion 创新性") as caught:
         validate_marks(DEFAULT_RUBRIC, {**GOOD_MARKS, "创新性": 5})
     assert caught.value.criterion == "创新性"
 
 
 def test_criterion_names_in_marks_must_match_exactly() -> None:
     marks = {("专业能力 " if name == "专业能力" else name): value for name, value in GOOD_MARKS.items()}
-    with pytest.raises(MarkError, match="missing mark for 专业能力"):
+    with raises_saying(MarkError, "missing mark for 专业能力"):
         validate_marks(DEFAULT_RUBRIC, marks)
 
 
