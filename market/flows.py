@@ -1,9 +1,11 @@
 """Steps that cross aggregates, the only place the services of tasks, proposals, awards and projects meet.
 
 A task's cancellation (its proposals and needs), an amendment's consequences, qualification → unclaimed,
-award → notice → project → lists, and the tick that applies what time has made due. Each service writes its own
-aggregate's rows and imports no service above it (`_tasks` is the bottom); whatever must happen to a second aggregate
-because of a first is written here, and controllers and pages call these steps, not the services' parts.
+award → notice → project → lists, and the tick that applies what time has made due. A service imports only the
+services below it (`_tasks` is the bottom, then proposals, scoring, awards; projects on tasks) and calls none of their
+writes; a step that must also change a second aggregate is written here, and controllers and pages call the step,
+not the service's part of it. (Some moves of the state that mirror another aggregate's stay with the service that
+causes them: an award moves its proposal and task, a project's delivery its task.)
 
 Every function here runs inside the caller's write transaction (`market.kernel.db.writing`), except `catch_up`, which
 opens its own before a request reads anything.
@@ -27,12 +29,10 @@ from market.models._tasks import past_deadline
 from market.schemas._awards import ObjectionCreate
 from market.schemas._tasks import TaskAmend
 from market.services import _awards as awards
+from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
-from market.services._awards import org_ids_on
-from market.services._projects import start
 from market.services._retention import purge_numbers
-from market.services._tasks import apply_deadline, need_ids_of
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.throttle import forget_old_counts
 from market.transitions import move
@@ -68,7 +68,7 @@ async def cancel_task(db: AsyncSession, task_id: int, reason: str, *, actor: Use
     await notify.to_orgs(
         db, org_ids, "task_cancelled", {"task": task.title, "reason": reason}, link=f"/tasks/{task.id}"
     )
-    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    await refresh_needs(db, await tasks.need_ids_of(db, task.id), now=now, actor=actor)
     return task
 
 
@@ -175,7 +175,7 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
         now=now,
         data={"award": award.id},
     )
-    proposals = (
+    in_the_running = (
         await db.scalars(
             select(Proposal)
             .where(
@@ -185,8 +185,8 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
             .execution_options(populate_existing=True)
         )
     ).all()
-    winner = next(p for p in proposals if p.id == award.proposal_id)
-    others = [p for p in proposals if p.id != award.proposal_id]
+    winner = next(p for p in in_the_running if p.id == award.proposal_id)
+    others = [p for p in in_the_running if p.id != award.proposal_id]
     for p in others:
         await move(
             db,
@@ -198,14 +198,18 @@ async def confirm_award(db: AsyncSession, task: Task, award: Award, now: datetim
             now=now,
             data={"award": award.id},
         )
-    project = await start(db, task, award, winner, now=now)
-    await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=SYSTEM)
+    project = await projects.start(db, task, award, winner, now=now)
+    await refresh_needs(db, await tasks.need_ids_of(db, task.id), now=now, actor=SYSTEM)
     about = {"task": task.title}
     await notify.to_orgs(
-        db, await org_ids_on(db, [winner.id]), "award.confirmed", about, link=f"/projects/{project.id}"
+        db, await awards.org_ids_on(db, [winner.id]), "award.confirmed", about, link=f"/projects/{project.id}"
     )
     await notify.to_orgs(
-        db, await org_ids_on(db, [p.id for p in others]), "award.confirmed_others", about, link=f"/tasks/{task.id}"
+        db,
+        await awards.org_ids_on(db, [p.id for p in others]),
+        "award.confirmed_others",
+        about,
+        link=f"/tasks/{task.id}",
     )
     return project
 
@@ -256,9 +260,9 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
         .with_for_update()
         .execution_options(populate_existing=True)
     )
-    tasks = list((await db.scalars(stmt)).all()) if ids else []
-    for task in tasks:
-        if await apply_deadline(db, task, now):
+    due = list((await db.scalars(stmt)).all()) if ids else []
+    for task in due:
+        if await tasks.apply_deadline(db, task, now):
             if task.status == TaskStatus.REVIEWING:
                 report.reviewing += 1
             else:

@@ -190,7 +190,6 @@ def test_each_aggregate_service_imports_only_the_services_below_it() -> None:
     assert service_faults(import_graph(ROOT)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="still over 500 lines while issue 11's splits land: market/pages/_base.py")
 def test_every_module_is_short_enough_to_read() -> None:
     assert long_modules(ROOT) == {}
 
