@@ -1,4 +1,4 @@
-"""What every controller shares: the viewer's provider (the aliases and bounds live in `market.params`)."""
+"""The viewer's provider, which the app registers for every handler (the aliases and bounds live in `market.params`)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from typing import Any
 from litestar import Request
 
 from market.models import User
-from market.params import PathId
 from market.security import load_user
-
-# Pages still import PathId from here; `market.params` is its home.
-__all__ = ["PathId", "provide_viewer"]
 
 
 async def provide_viewer(request: Request[Any, Any, Any]) -> User | None:
