@@ -34,10 +34,12 @@ APPLICATION_TRANSITIONS: Final[dict[ApplicationStatus, frozenset[ApplicationStat
 """An application's status machine: the committee decides a pending one, once."""
 
 
-def _check_application_transition(application: OrganizationApplication, to: ApplicationStatus) -> None:
+def _decide(application: OrganizationApplication, to: ApplicationStatus) -> None:
+    """The one place an application's status changes: 409 unless the machine allows the step."""
     current = ApplicationStatus(application.status)
     if to not in APPLICATION_TRANSITIONS[current]:
         raise StateConflict("error.application_already", field="status", current=current)
+    application.status = to
 
 
 async def submit_application(
@@ -95,11 +97,11 @@ async def list_applications(
     return list((await db.execute(stmt)).scalars())
 
 
-async def _pending_application(db: AsyncSession, application_id: int, to: ApplicationStatus) -> OrganizationApplication:
+async def _decided(db: AsyncSession, application_id: int, to: ApplicationStatus) -> OrganizationApplication:
     application: OrganizationApplication | None = await lock(db, OrganizationApplication, application_id)
     if application is None:
         raise NotFound("error.no_such_application")
-    _check_application_transition(application, to)
+    _decide(application, to)
     return application
 
 
@@ -107,7 +109,7 @@ async def approve_application(
     db: AsyncSession, application_id: int, *, actor: Actor, now: datetime
 ) -> tuple[OrganizationApplication, Organization]:
     """Approve a pending application and register its organisation in the same transaction."""
-    application = await _pending_application(db, application_id, ApplicationStatus.APPROVED)
+    application = await _decided(db, application_id, ApplicationStatus.APPROVED)
     alliance = await alliance_by_id(db, application.alliance_id)
     await ensure_unregistered(db, application.name, application.credit_code)
     org = Organization(
@@ -123,7 +125,6 @@ async def approve_application(
     )
     db.add(org)
     await db.flush()
-    application.status = ApplicationStatus.APPROVED
     application.organization_id = org.id
     await db.flush()
     await record(
@@ -162,8 +163,7 @@ async def reject_application(
     reason = reason.strip()
     if len(reason) < 2:
         raise InvalidInput("error.give_reason", field="reason")
-    application = await _pending_application(db, application_id, ApplicationStatus.REJECTED)
-    application.status = ApplicationStatus.REJECTED
+    application = await _decided(db, application_id, ApplicationStatus.REJECTED)
     application.decision_reason = reason
     await db.flush()
     await record(

@@ -35,6 +35,14 @@ ORG_TRANSITIONS: Final[dict[OrgStatus, frozenset[OrgStatus]]] = {
 """An organisation's status machine: the committee suspends and reactivates."""
 
 
+def _move(org: Organization, to: OrgStatus) -> None:
+    """The one place an organisation's status changes: 409 unless the machine allows the step."""
+    before = OrgStatus(org.status)
+    if to not in ORG_TRANSITIONS[before]:
+        raise StateConflict("error.cannot_go_from", before=before, status=to)
+    org.status = to
+
+
 @dataclass(frozen=True, slots=True)
 class OrganizationFilter:
     """What the public organisation list may be narrowed by."""
@@ -135,10 +143,8 @@ async def update_organization(
     before = OrgStatus(org.status)
     after = before
     if not isinstance(data.status, UnsetType) and data.status != before:
-        if data.status not in ORG_TRANSITIONS[before]:
-            raise StateConflict("error.cannot_go_from", before=before, status=data.status)
+        _move(org, data.status)
         after = data.status
-        org.status = after
         if not isinstance(data.reason, UnsetType):
             changed["reason"] = data.reason.strip()
     if not changed and after == before:
