@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
-from alliances.services import local_date
 from market import flows
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
@@ -29,7 +28,7 @@ from market.controllers import _needs as need_views
 from market.controllers import _projects as project_views
 from market.controllers import _resources as resource_views
 from market.controllers import _tasks as task_views
-from market.kernel.clock import Clock
+from market.kernel.clock import Clock, local_date
 from market.kernel.errors import ApplicationError, NotFound
 from market.models import ResourceCategory, User
 from market.pages._base import (
