@@ -10,10 +10,11 @@ from litestar.types import ControllerRouterHandler
 
 from market.pages._account import ACCOUNT_PAGES, password_change_first
 from market.pages._admin import ADMIN_PAGES
+from market.pages._alliances import ALLIANCE_PAGES
 from market.pages._apidocs import API_DOCS_PAGES
 from market.pages._audit import AUDIT_PAGES
-from market.pages._base import register_template_helpers
 from market.pages._classes import CLASS_PAGES
+from market.pages._classes_org import ORG_CLASS_PAGES
 from market.pages._committee import COMMITTEE_PAGES
 from market.pages._committee_projects import COMMITTEE_PROJECT_PAGES
 from market.pages._community import COMMUNITY_PAGES
@@ -32,6 +33,7 @@ from market.pages._questions import QUESTION_PAGES
 from market.pages._review import REVIEW_PAGES
 from market.pages._signin import SIGNIN_PAGES
 from market.pages._stats import STATS_PAGES
+from market.pages._templating import register_template_helpers
 
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *SIGNIN_PAGES,
@@ -55,6 +57,8 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *ORDER_PAGES,
     *OFFERING_PAGES,
     *STATS_PAGES,
+    *ORG_CLASS_PAGES,
+    *ALLIANCE_PAGES,
     *API_DOCS_PAGES,
 ]
 

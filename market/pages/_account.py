@@ -16,6 +16,7 @@ from market.pages._base import (
     SIGNED_IN,
     FormState,
     Next,
+    UserRequest,
     attempt,
     form_page,
     form_values,
@@ -33,8 +34,6 @@ PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 FIELDS = ("current_password", "new_password", "new_password_again")
 # What someone holding a temporary password may still open: this form, signing out, and the language switch.
 _OPEN_WHILE_TEMPORARY = (PASSWORD_PAGE, "/logout", "/lang/")
-
-Me = Request[User, Any, Any]
 
 
 def password_change_first(request: Request[Any, Any, Any]) -> Redirect | None:
@@ -58,13 +57,13 @@ def _page(viewer: User, form: FormState) -> Template:
 
 
 @get(PASSWORD_PAGE, **SIGNED_IN)
-async def password_form(request: Me, next_: Next = None) -> Template:
+async def password_form(request: UserRequest, next_: Next = None) -> Template:
     """The form to change one's own password (first of all, when it is a temporary one)."""
     return _page(request.user, FormState({"next": safe_next(next_)}))
 
 
 @post(PASSWORD_PAGE, **SIGNED_IN)
-async def change_password(request: Me, db_session: Db, clock: Now) -> Template | Redirect:
+async def change_password(request: UserRequest, db_session: Db, clock: Now) -> Template | Redirect:
     """Change one's own password; every rule it breaks is shown beside its field, and nothing is kept but `next`."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -44,9 +45,6 @@ from market.params import Db, Now, PathId
 from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 from market.schemas._accounts import UserCreate
 from market.services import _accounts as accounts
-
-Committee = Request[User, Any, Any]
-
 
 # Accounts ----------------------------------------------------------------------------------------------------
 
@@ -75,13 +73,13 @@ async def _accounts_page(
 
 
 @get("/committee/accounts", **COMMITTEE)
-async def account_list(request: Committee, db_session: Db, role: Query = None, page_: PageNo = None) -> Template:
+async def account_list(request: UserRequest, db_session: Db, role: Query = None, page_: PageNo = None) -> Template:
     """Every account (username, role, organisation or community), and the form to create one."""
     return await _accounts_page(db_session, request.user, FormState(), role, page_)
 
 
 @post("/committee/accounts", **COMMITTEE)
-async def create_account(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
+async def create_account(request: UserRequest, db_session: Db, clock: Now) -> Template | Redirect:
     """Create an account; the organisation or community must fit the role, as the API requires."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
@@ -108,13 +106,13 @@ async def _reset_page(db: AsyncSession, viewer: User, user_id: int, form: FormSt
 
 
 @get("/committee/accounts/{user_id:int}/password", **COMMITTEE)
-async def reset_password_form(request: Committee, db_session: Db, user_id: PathId) -> Template:
+async def reset_password_form(request: UserRequest, db_session: Db, user_id: PathId) -> Template:
     """The form giving an account a temporary password, which its owner must change at their next sign-in."""
     return await _reset_page(db_session, request.user, user_id, FormState())
 
 
 @post("/committee/accounts/{user_id:int}/password", **COMMITTEE)
-async def reset_password(request: Committee, db_session: Db, clock: Now, user_id: PathId) -> Template | Redirect:
+async def reset_password(request: UserRequest, db_session: Db, clock: Now, user_id: PathId) -> Template | Redirect:
     """Reset an account's password, as `POST /api/v1/users/{id}/password` does; refusals come back beside the field."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
@@ -169,14 +167,14 @@ async def _organizations_page(
 
 @get("/committee/organizations", **COMMITTEE)
 async def organization_list(
-    request: Committee, db_session: Db, clock: Now, status: Query = None, q: Query = None, page_: PageNo = None
+    request: UserRequest, db_session: Db, clock: Now, status: Query = None, q: Query = None, page_: PageNo = None
 ) -> Template:
     """The register with each organisation's status, the form to register one, and suspend / reactivate."""
     return await _organizations_page(db_session, request.user, clock, FormState(), status=status, q=q, page_=page_)
 
 
 @post("/committee/organizations", **COMMITTEE)
-async def create_organization(request: Committee, db_session: Db, clock: Now) -> Template | Redirect:
+async def create_organization(request: UserRequest, db_session: Db, clock: Now) -> Template | Redirect:
     """Register an organisation; a credit code failing GB 32100-2015 comes back beside its field."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
@@ -200,7 +198,7 @@ async def create_organization(request: Committee, db_session: Db, clock: Now) ->
 
 @post("/committee/organizations/{org_id:int}/status", **COMMITTEE)
 async def change_organization_status(
-    request: Committee, db_session: Db, clock: Now, org_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, org_id: PathId
 ) -> Template | Redirect:
     """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
     lang, viewer = lang_of(request), request.user

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Response, get
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
-from market.models import AuditEntry, User
-from market.pages._base import COMMITTEE, localtime, page
+from market.models import AuditEntry
+from market.pages._base import COMMITTEE, UserRequest, localtime, page
 from market.params import Db, PathId, Viewer
 from market.services import _tasks as tasks
 from market.services._audit import task_history
@@ -32,7 +31,7 @@ def _data(entry: AuditEntry) -> str:
 
 
 @get("/committee/tasks/{task_id:int}/audit", **COMMITTEE)
-async def task_audit(request: Request[User, Any, Any], db_session: Db, viewer: Viewer, task_id: PathId) -> Template:
+async def task_audit(request: UserRequest, db_session: Db, viewer: Viewer, task_id: PathId) -> Template:
     """Every audit entry about the task, oldest first (entries about sealed proposals withheld until the deadline)."""
     task = await tasks.get_task(db_session, task_id, viewer=request.user)
     rows = await task_history(db_session, task_id)
@@ -40,7 +39,7 @@ async def task_audit(request: Request[User, Any, Any], db_session: Db, viewer: V
 
 
 @get("/committee/tasks/{task_id:int}/audit.csv", **COMMITTEE)
-async def task_audit_csv(request: Request[User, Any, Any], db_session: Db, task_id: PathId) -> Response[bytes]:
+async def task_audit_csv(request: UserRequest, db_session: Db, task_id: PathId) -> Response[bytes]:
     """The same entries as CSV (UTF-8 with a byte-order mark, so spreadsheet programs read the Chinese)."""
     await tasks.get_task(db_session, task_id, viewer=request.user)
     out = io.StringIO()

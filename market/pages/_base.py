@@ -1,4 +1,6 @@
-"""What every page shares: the template helpers, form parsing and errors, flash messages, paging.
+"""What every page shares: route options, shown values, form parsing and refusals, flash messages, paging.
+
+The helpers templates call are in `_templating`.
 
 Page handlers call the same services as the JSON API (often through the controllers' shaping functions) and
 return `page(...)`; a form with errors comes back through `page(..., form=FormState)` with status 422.
@@ -15,18 +17,16 @@ from enum import StrEnum
 from typing import Annotated, Any, Self, TypeVar
 
 import msgspec
-from jinja2 import pass_context
 from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.exceptions import HTTPException
 from litestar.params import QueryParameter
 from litestar.plugins.flash import flash
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.i18n import LANG_COOKIE, choose_lang, error_text, label, t
+from market.i18n import LANG_COOKIE, choose_lang, error_text, t
 from market.kernel.clock import local
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
@@ -61,47 +61,13 @@ EVALUATOR: dict[str, Any] = {"guards": [requires_evaluator], "include_in_schema"
 COMMITTEE: dict[str, Any] = {"guards": [requires_committee], "include_in_schema": False}
 CONFIRM_FIELD = "confirm"  # see confirm_page
 
+# What a role page's handler is given: a request from a signed-in user.
+UserRequest = Request[User, Any, Any]
+
 
 def lang_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The request's language: the `lang` cookie, else zh-CN."""
     return choose_lang(connection.cookies.get(LANG_COOKIE))
-
-
-def _request(ctx: Mapping[str, Any]) -> Request[Any, Any, Any]:
-    request: Request[Any, Any, Any] = ctx["request"]
-    return request
-
-
-def _translate(ctx: Mapping[str, Any], key: str, **kw: object) -> str:
-    return t(key, lang_of(_request(ctx)), **kw)
-
-
-def _label(ctx: Mapping[str, Any], kind: str, value: object) -> str:
-    return label(kind, value, lang_of(_request(ctx)))
-
-
-def _current_lang(ctx: Mapping[str, Any]) -> str:
-    return lang_of(_request(ctx))
-
-
-def _here(ctx: Mapping[str, Any]) -> str:
-    """The current path and query, for `next=` links."""
-    url = _request(ctx).url
-    return url.path + (f"?{url.query}" if url.query else "")
-
-
-def _url_with(ctx: Mapping[str, Any], **changes: object) -> str:
-    """The current URL with some query parameters replaced (None drops one): for paging and filters."""
-    request = _request(ctx)
-    params = {k: v for k, v in request.query_params.items() if v != ""}
-    for k, v in changes.items():
-        if v is None or v == "":
-            params.pop(k, None)
-        else:
-            params[k] = str(v)
-    from urllib.parse import urlencode
-
-    return request.url.path + (f"?{urlencode(params)}" if params else "")
 
 
 def money(fen: int | None) -> str:
@@ -109,6 +75,11 @@ def money(fen: int | None) -> str:
     if fen is None:
         return ""
     return f"¥{fen // 100:,}.{fen % 100:02d}"
+
+
+def yuan_figure(fen: int) -> str:
+    """Fen as the plain yuan figure a form field holds: 4000000 → "40000", 4000050 → "40000.50"."""
+    return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
 def localtime(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -123,32 +94,6 @@ def isodate(value: date | datetime | None) -> str:
     if isinstance(value, datetime):
         return local(value).strftime("%Y-%m-%d")
     return value.isoformat()
-
-
-def _flashes(ctx: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """Flash messages waiting in the session (none on pages rendered where no session exists, like a 404)."""
-    request = _request(ctx)
-    session = request.scope.get("session")
-    if not isinstance(session, dict):
-        return []
-    messages: list[dict[str, Any]] = session.pop("_messages", [])
-    return messages
-
-
-def register_template_helpers(engine: JinjaTemplateEngine) -> None:
-    """Globals and filters every template may use; `_` and `label` follow the request's language."""
-    env = engine.engine
-    env.globals["_"] = pass_context(_translate)
-    env.globals["label"] = pass_context(_label)
-    env.globals["current_lang"] = pass_context(_current_lang)
-    env.globals["here"] = pass_context(_here)
-    env.globals["url_with"] = pass_context(_url_with)
-    env.globals["flashes"] = pass_context(_flashes)
-    env.filters["money"] = money
-    env.filters["localtime"] = localtime
-    env.filters["isodate"] = isodate
-    env.trim_blocks = True
-    env.lstrip_blocks = True
 
 
 # Forms -------------------------------------------------------------------------------------------------------

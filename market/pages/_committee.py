@@ -10,9 +10,8 @@ confirmation page: the first post is checked and answered with what will happen;
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 
@@ -23,10 +22,10 @@ from market.controllers import _awards as award_views
 from market.controllers import _projects as project_views
 from market.controllers import _tasks as task_views
 from market.kernel.errors import NotFound
-from market.models import User
 from market.overdue import order_lateness
 from market.pages._base import (
     COMMITTEE,
+    UserRequest,
     page,
 )
 from market.params import Db, Now
@@ -39,8 +38,6 @@ from market.services import _resources as resources
 from market.services import _tasks as tasks
 from market.services._scoring import Board, load_board
 from market.states import NeedStatus, OrderStatus, ProjectStatus, TaskStatus
-
-Committee = Request[User, Any, Any]
 
 # How many rows of each kind the desk lists (it is a to-do list, not an archive).
 DESK_ROWS = 50
@@ -80,7 +77,7 @@ def _waits_on_committee(r: ReviewProgress) -> bool:
 
 
 @get("/committee", **COMMITTEE)
-async def desk(request: Committee, db_session: Db, clock: Now) -> Template:
+async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
     """What needs the committee now: reviews, objections, grading, needs, orders, applications, the lists check."""
     viewer, now = request.user, clock.now()
     _, reviewing = await tasks.list_tasks(

@@ -25,6 +25,7 @@ from market.pages._base import (
     PageNo,
     Paging,
     Query,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -40,7 +41,6 @@ from market.pages._base import (
     see_other,
     told_elsewhere,
 )
-from market.pages._committee import Committee
 from market.params import Db, Now, PathId
 from market.schemas._projects import EvaluationCreate, ProjectSummary
 from market.services import _projects as projects
@@ -74,7 +74,7 @@ def _project_row(p: Project, summary: ProjectSummary, latest: ProgressReport | N
 
 @get("/committee/projects", **COMMITTEE)
 async def project_list(
-    request: Committee, db_session: Db, clock: Now, status: Query = None, page_: PageNo = None
+    request: UserRequest, db_session: Db, clock: Now, status: Query = None, page_: PageNo = None
 ) -> Template:
     """Every project with its state; overdue and silent ones flagged; delivered ones link to grading."""
     number = page_number(page_)
@@ -108,13 +108,13 @@ async def _grading_page(db: AsyncSession, project_id: int, viewer: User, form: F
 
 
 @get("/committee/projects/{project_id:int}/evaluation", **COMMITTEE)
-async def grading_form(request: Committee, db_session: Db, project_id: PathId) -> Template:
+async def grading_form(request: UserRequest, db_session: Db, project_id: PathId) -> Template:
     """The final evaluation form for a delivered project: score 0–100 and comments."""
     return await _grading_page(db_session, project_id, request.user)
 
 
 @post("/committee/projects/{project_id:int}/evaluation", **COMMITTEE)
-async def grade(request: Committee, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+async def grade(request: UserRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
     """Grade delivered work after the confirmation step, which shows the grade the score gives."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)

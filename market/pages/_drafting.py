@@ -6,10 +6,10 @@ committee's units, turned into the API's structs) is in `_task_form`.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import msgspec
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.params import QueryParameter
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -25,6 +25,7 @@ from market.models import User
 from market.pages._base import (
     COMMITTEE,
     FormState,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -62,16 +63,14 @@ NeedId = Annotated[str | None, QueryParameter(name="need_id", max_length=20, req
 
 
 @get("/committee/tasks/new", **COMMITTEE)
-async def new_task_form(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, need_id: NeedId = None
-) -> Template:
+async def new_task_form(request: UserRequest, db_session: Db, clock: Now, need_id: NeedId = None) -> Template:
     """A blank draft (the default rubric filled in); `?need_id=` ticks the need it is to answer."""
     form = blank_task_form(int_or_none(need_id, high=2**53))
     return await task_form_page(request, db_session, clock, form, mode="new", action="/committee/tasks/new")
 
 
 @post("/committee/tasks/new", **COMMITTEE)
-async def create_task(request: Request[User, Any, Any], db_session: Db, clock: Now) -> Template | Redirect:
+async def create_task(request: UserRequest, db_session: Db, clock: Now) -> Template | Redirect:
     """Save a new draft; it is published from its page."""
     lang = lang_of(request)
     form = await read_task_form(request)
@@ -104,7 +103,7 @@ _WRONG_STATE = {
 
 
 @get("/committee/tasks/{task_id:int}/edit", **COMMITTEE)
-async def edit_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
+async def edit_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template:
     """A draft's terms, every one editable."""
     task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
     action = f"/committee/tasks/{task_id}/edit"
@@ -112,9 +111,7 @@ async def edit_form(request: Request[User, Any, Any], db_session: Db, clock: Now
 
 
 @post("/committee/tasks/{task_id:int}/edit", **COMMITTEE)
-async def edit_task(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def edit_task(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Save the terms the form changed."""
     lang = lang_of(request)
     task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.DRAFT)
@@ -138,9 +135,7 @@ async def edit_task(
 
 
 @post("/committee/tasks/{task_id:int}/post", **COMMITTEE)
-async def post_task(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def post_task(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Publish a draft (发榜). A deadline already passed or a need no longer open comes back on the edit form."""
     lang = lang_of(request)
     posted = await attempt(
@@ -158,7 +153,7 @@ async def post_task(
 
 
 @get("/committee/tasks/{task_id:int}/amendments", **COMMITTEE)
-async def amend_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
+async def amend_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template:
     """A posted task's terms, to change by a recorded amendment (变更公告) with a reason."""
     task = await _task_in(db_session, task_id, request.user, clock, TaskStatus.POSTED)
     action = f"/committee/tasks/{task_id}/amendments"
@@ -166,9 +161,7 @@ async def amend_form(request: Request[User, Any, Any], db_session: Db, clock: No
 
 
 @post("/committee/tasks/{task_id:int}/amendments", **COMMITTEE)
-async def amend_task(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def amend_task(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Record the amendment; if it touches budget, rubric, alliances or deadline, submitted proposals go back to
     draft and their organisations are told (the service does both)."""
     lang = lang_of(request)
@@ -214,15 +207,13 @@ async def _cancel_page(
 
 
 @get("/committee/tasks/{task_id:int}/cancel", **COMMITTEE)
-async def cancel_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
+async def cancel_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template:
     """Why the task is withdrawn; the next step asks for confirmation."""
     return await _cancel_page(db_session, task_id, request.user, clock)
 
 
 @post("/committee/tasks/{task_id:int}/cancel", **COMMITTEE)
-async def cancel_task(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def cancel_task(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """First post: check the reason and ask "are you sure?"; only the confirmed post cancels."""
     lang = lang_of(request)
     viewer = request.user
@@ -265,7 +256,7 @@ async def cancel_task(
 
 
 @post("/committee/tasks/{task_id:int}/repost", **COMMITTEE)
-async def repost_task(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Redirect:
+async def repost_task(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Redirect:
     """A new draft copied from an unclaimed or cancelled task; set a new deadline before publishing it."""
     async with writing(db_session):
         task = await tasks.repost(db_session, task_id, actor=request.user, now=clock.now())
@@ -302,16 +293,14 @@ def _evaluator_text(user: User) -> str:
 
 
 @get("/committee/tasks/{task_id:int}/panel", **COMMITTEE)
-async def panel_form(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
+async def panel_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template:
     """Choose the evaluator accounts on the task's panel (those belonging to an organisation are recused from its
     proposals automatically)."""
     return await _panel_page(db_session, task_id, request.user, clock)
 
 
 @post("/committee/tasks/{task_id:int}/panel", **COMMITTEE)
-async def set_panel(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def set_panel(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Seat the panel; new members are told in their inbox."""
     lang = lang_of(request)
     form = await read_task_form(request)

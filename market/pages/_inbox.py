@@ -18,11 +18,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market import notify
 from market.i18n import ZH_CN, t
 from market.kernel.db import writing
-from market.models import Award, User
+from market.models import Award
 from market.pages._base import (
     SIGNED_IN,
     PageNo,
     Paging,
+    UserRequest,
     form_values,
     int_or_none,
     lang_of,
@@ -32,8 +33,6 @@ from market.pages._base import (
 )
 from market.params import Db, Now, PathId
 from market.services import _accounts as accounts
-
-UserRequest = Request[User, Any, Any]
 
 
 async def _award_tasks(db: AsyncSession, award_ids: Iterable[int]) -> dict[int, int]:

@@ -10,9 +10,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from litestar import Request, get
+from litestar import get
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
@@ -24,6 +23,7 @@ from market.models import Project, Proposal, Task, User
 from market.pages._base import (
     ORG,
     Query,
+    UserRequest,
     enum_or_none,
     own_organization,
     page,
@@ -32,8 +32,6 @@ from market.params import Db, Now
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
-
-OrgRequest = Request[User, Any, Any]
 
 # The order proposals are listed in: what still needs work first, the outcome after.
 STATE_ORDER = (
@@ -146,7 +144,7 @@ async def _my_rows(db: AsyncSession, user: User, now: datetime) -> tuple[list[Pr
 
 
 @get("/org", **ORG)
-async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
+async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
     """The organisation's desk: who it is, invitations waiting for an answer, its proposals and its projects."""
     user = request.user
     org_id = own_organization(user)
@@ -169,7 +167,7 @@ async def desk(request: OrgRequest, db_session: Db, clock: Now) -> Template:
 
 
 @get("/org/proposals", **ORG)
-async def proposal_list(request: OrgRequest, db_session: Db, clock: Now, status: Query = None) -> Template:
+async def proposal_list(request: UserRequest, db_session: Db, clock: Now, status: Query = None) -> Template:
     """Every proposal the organisation is on, as lead or partner, grouped by state (optionally one state)."""
     _, rows = await _my_rows(db_session, request.user, clock.now())
     only = enum_or_none(ProposalStatus, status)

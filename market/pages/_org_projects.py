@@ -3,9 +3,7 @@ confirmation step). The public project page is `/projects/{id}`."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +15,7 @@ from market.models import User
 from market.pages._base import (
     ORG,
     FormState,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -33,8 +32,6 @@ from market.params import Db, Now, PathId
 from market.schemas._projects import MilestoneCreate, ReportCreate
 from market.services import _projects as projects
 from market.states import ProjectStatus
-
-OrgRequest = Request[User, Any, Any]
 
 # Projects the organisation works on ---------------------------------------------------------------------------
 
@@ -73,13 +70,13 @@ async def _project_page(
 
 
 @get("/org/projects/{project_id:int}", **ORG)
-async def project_desk(request: OrgRequest, db_session: Db, project_id: PathId) -> Template:
+async def project_desk(request: UserRequest, db_session: Db, project_id: PathId) -> Template:
     """A project the organisation works on: plan milestones, report progress, declare it delivered."""
     return await _project_page(db_session, request.user, project_id)
 
 
 @post("/org/projects/{project_id:int}/milestones", **ORG)
-async def add_milestone(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+async def add_milestone(request: UserRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
     """Plan a milestone (the lead organisation): `title`, `due_on` (YYYY-MM-DD)."""
     user, lang = request.user, lang_of(request)
     values = await form_values(request)
@@ -100,7 +97,7 @@ async def add_milestone(request: OrgRequest, db_session: Db, clock: Now, project
 
 
 @post("/org/projects/{project_id:int}/reports", **ORG)
-async def add_report(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+async def add_report(request: UserRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
     """Report progress: `body`, `percent_complete`, optionally `milestone_id` and `done` (that milestone reached)."""
     user, lang = request.user, lang_of(request)
     values = await form_values(request)
@@ -127,7 +124,7 @@ async def add_report(request: OrgRequest, db_session: Db, clock: Now, project_id
 
 
 @post("/org/projects/{project_id:int}/deliver", **ORG)
-async def deliver(request: OrgRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
+async def deliver(request: UserRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
     """Declare the work delivered (the lead organisation), after a confirmation step; the committee then grades."""
     user, lang = request.user, lang_of(request)
     values = await form_values(request)

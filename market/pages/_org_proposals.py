@@ -28,6 +28,7 @@ from market.models import Organization, Project, User
 from market.pages._base import (
     ORG,
     FormState,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -40,7 +41,6 @@ from market.pages._base import (
     say,
     see_other,
 )
-from market.pages._org import OrgRequest
 from market.pages._proposal_form import (
     FIELD_ON_PAGE,
     PROPOSAL_FIELDS,
@@ -105,7 +105,7 @@ async def _claim_page(
 
 
 @get("/tasks/{task_id:int}/claim", **ORG)
-async def claim_form(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+async def claim_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """The claim form; an organisation that already has a live proposal on the task is taken to it."""
     existing = await _live_proposal_on(db_session, request.user, task_id)
     if existing is not None:
@@ -114,7 +114,7 @@ async def claim_form(request: OrgRequest, db_session: Db, clock: Now, task_id: P
 
 
 @post("/tasks/{task_id:int}/claim", **ORG)
-async def claim(request: OrgRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+async def claim(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Claim the task with a draft proposal (partners are invited at once); the draft's page comes next."""
     user, lang = request.user, lang_of(request)
     values, chosen = await read_proposal_form(request)
@@ -208,14 +208,14 @@ async def _proposal_page(
 
 
 @get("/org/proposals/{proposal_id:int}", **ORG)
-async def proposal_detail(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template:
+async def proposal_detail(request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template:
     """A proposal: partners and their answers, attachments, the edit form while a draft, submit and withdraw,
     and after the deadline its qualification and award outcome. Partners see it read-only and answer there."""
     return await _proposal_page(db_session, request.user, clock, proposal_id)
 
 
 @post("/org/proposals/{proposal_id:int}", **ORG)
-async def proposal_edit(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+async def proposal_edit(request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
     """Save changes to a draft (the lead organisation); changed partners are invited afresh."""
     user, lang = request.user, lang_of(request)
     values, chosen = await read_proposal_form(request)
@@ -240,7 +240,7 @@ async def proposal_edit(request: OrgRequest, db_session: Db, clock: Now, proposa
 
 
 @post("/org/proposals/{proposal_id:int}/submit", **ORG)
-async def proposal_submit(request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+async def proposal_submit(request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
     """Submit the draft before the deadline; refused while a partner has not accepted, or a text is empty."""
     user, lang = request.user, lang_of(request)
     done = await attempt(db_session, lambda: proposals.submit(db_session, proposal_id, actor=user, now=clock.now()))
@@ -257,7 +257,7 @@ async def proposal_submit(request: OrgRequest, db_session: Db, clock: Now, propo
 
 @post("/org/proposals/{proposal_id:int}/withdraw", **ORG)
 async def proposal_withdraw(
-    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId
 ) -> Template | Redirect:
     """Withdraw before the deadline, after a confirmation step (it cannot be undone)."""
     user, lang = request.user, lang_of(request)
@@ -287,7 +287,7 @@ async def proposal_withdraw(
 
 @post("/org/proposals/{proposal_id:int}/invitation", **ORG)
 async def answer_invitation(
-    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId
 ) -> Template | Redirect:
     """A partner accepts (`accept=true`) or declines (`accept=false`) the invitation to a joint claim."""
     user, lang = request.user, lang_of(request)
@@ -316,7 +316,7 @@ async def answer_invitation(
 
 @post("/org/proposals/{proposal_id:int}/attachments", **ORG)
 async def attach(
-    request: OrgRequest,
+    request: UserRequest,
     db_session: Db,
     clock: Now,
     settings: NamedDependency[Settings],
@@ -345,7 +345,7 @@ async def attach(
 
 @get("/org/proposals/{proposal_id:int}/attachments/{attachment_id:int}", **ORG)
 async def download(
-    request: OrgRequest,
+    request: UserRequest,
     db_session: Db,
     clock: Now,
     settings: NamedDependency[Settings],
@@ -364,7 +364,7 @@ async def download(
 
 @post("/org/proposals/{proposal_id:int}/attachments/{attachment_id:int}/remove", **ORG)
 async def detach(
-    request: OrgRequest, db_session: Db, clock: Now, proposal_id: PathId, attachment_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId, attachment_id: PathId
 ) -> Template | Redirect:
     """Remove an attachment from the draft."""
     user, lang = request.user, lang_of(request)

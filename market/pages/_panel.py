@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,7 @@ from market.models import User
 from market.pages._base import (
     EVALUATOR,
     FormState,
+    UserRequest,
     attempt,
     form_page,
     form_values,
@@ -71,7 +72,7 @@ async def _seats(db: AsyncSession, viewer: User, clock: Clock) -> list[Seat]:
 
 
 @get("/panel", **EVALUATOR)
-async def review_queue(request: Request[User, Any, Any], db_session: Db, clock: Now) -> Template:
+async def review_queue(request: UserRequest, db_session: Db, clock: Now) -> Template:
     """Every task whose panel I sit on: sealed until the deadline, then what I have scored and what still waits."""
     seats = await _seats(db_session, request.user, clock)
     active = (TaskStatus.POSTED, TaskStatus.REVIEWING)
@@ -99,7 +100,7 @@ async def _task_queue(db: AsyncSession, task_id: int, viewer: User, clock: Clock
 
 
 @get("/panel/tasks/{task_id:int}", **EVALUATOR)
-async def task_queue(request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId) -> Template:
+async def task_queue(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template:
     """One task's queue: my marks per proposal; once the panel is complete, everyone's marks and the ranking."""
     seat, ranking = await _task_queue(db_session, task_id, request.user, clock)
     return page("market/panel/task.html.j2", request.user, seat=seat, ranking=ranking)
@@ -151,7 +152,7 @@ def _item(q: ScoringQueue, proposal_id: int) -> QueueItem:
 
 @get("/panel/tasks/{task_id:int}/proposals/{proposal_id:int}", **EVALUATOR)
 async def score_form(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, task_id: PathId, proposal_id: PathId
 ) -> Template:
     """The proposal in full (terms, plan, partners, attachments) and one mark per rubric criterion."""
     return await _score_page(db_session, task_id, proposal_id, request.user, clock)
@@ -180,7 +181,7 @@ def _read_marks(values: dict[str, str], rubric: list[Any], lang: str) -> dict[st
 
 @post("/panel/tasks/{task_id:int}/proposals/{proposal_id:int}", **EVALUATOR)
 async def score(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, task_id: PathId, proposal_id: PathId
 ) -> Template | Redirect:
     """Score or re-score (until the panel is complete); a refused mark comes back beside its criterion."""
     lang = lang_of(request)

@@ -16,7 +16,7 @@ from alliances import services as alliance_services
 from alliances.models import OrgStatus
 from market.i18n import t
 from market.models import Organization, Task
-from market.pages._base import FormState, form_values, int_or_none, parse_form
+from market.pages._base import FormState, form_values, int_or_none, parse_form, yuan_figure
 from market.schemas._proposals import Proposal as ProposalView
 from market.schemas._proposals import ProposalCreate
 
@@ -41,11 +41,6 @@ def yuan_to_fen(raw: str) -> int | None:
         return None
     fen = int(Decimal(cleaned) * 100)
     return fen if fen >= 1 else None
-
-
-def fen_to_yuan(fen: int) -> str:
-    """Fen as the plain yuan figure a form field holds: 4000000 → "40000", 4000050 → "40000.50"."""
-    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
 
 
 async def partner_choices(
@@ -115,5 +110,5 @@ def proposal_form_values(view: ProposalView) -> dict[str, str]:
         "strengths": view.strengths,
         "work_plan": view.work_plan,
         "expected_results": view.expected_results,
-        YUAN_FIELD: fen_to_yuan(view.requested_budget_fen),
+        YUAN_FIELD: yuan_figure(view.requested_budget_fen),
     }

@@ -4,9 +4,7 @@ committee answers, and the answer is published with the task.
 
 from __future__ import annotations
 
-from typing import Any
-
-from litestar import Request, get, post
+from litestar import get, post
 from litestar.plugins.flash import flash
 from litestar.response import Redirect, Template
 from litestar.types import ControllerRouterHandler
@@ -21,6 +19,7 @@ from market.pages._base import (
     COMMITTEE,
     SIGNED_IN,
     FormState,
+    UserRequest,
     attempt,
     form_page,
     form_values,
@@ -39,9 +38,7 @@ from market.services import _tasks as tasks
 
 
 @post("/tasks/{task_id:int}/questions", **SIGNED_IN)
-async def ask_question(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId
-) -> Template | Redirect:
+async def ask_question(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
     """Ask a public question while the task is open (any signed-in user; the asker is never shown)."""
     user, lang = request.user, lang_of(request)
     values = await form_values(request)
@@ -76,7 +73,7 @@ async def _answer_page(
 
 @get("/committee/tasks/{task_id:int}/questions/{question_id:int}/answer", **COMMITTEE)
 async def answer_form(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId, question_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, task_id: PathId, question_id: PathId
 ) -> Template:
     """One question and the answer to publish with the task (the asker is never named)."""
     return await _answer_page(db_session, task_id, question_id, request.user, clock)
@@ -84,7 +81,7 @@ async def answer_form(
 
 @post("/committee/tasks/{task_id:int}/questions/{question_id:int}/answer", **COMMITTEE)
 async def answer_question(
-    request: Request[User, Any, Any], db_session: Db, clock: Now, task_id: PathId, question_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, task_id: PathId, question_id: PathId
 ) -> Template | Redirect:
     """Publish the answer; the asker is told."""
     lang = lang_of(request)

@@ -24,6 +24,7 @@ from market.models import Objection, User
 from market.pages._base import (
     COMMITTEE,
     FormState,
+    UserRequest,
     attempt,
     confirm_page,
     confirmed,
@@ -38,7 +39,6 @@ from market.pages._base import (
     see_other,
     told_elsewhere,
 )
-from market.pages._committee import Committee
 from market.params import Config, Db, Now, PathId
 from market.schemas._awards import AwardCreate, Resolution
 from market.schemas._proposals import Proposal, QualificationDecision
@@ -222,14 +222,14 @@ async def _review_page(
 
 
 @get("/committee/tasks/{task_id:int}", **COMMITTEE)
-async def review(request: Committee, db_session: Db, clock: Now, settings: Config, task_id: PathId) -> Template:
+async def review(request: UserRequest, db_session: Db, clock: Now, settings: Config, task_id: PathId) -> Template:
     """Review and award: qualification, the panel's progress, the ranking, the award, its notice and objections."""
     return await _review_page(db_session, task_id, request.user, clock, settings, lang_of(request))
 
 
 @post("/committee/proposals/{proposal_id:int}/qualification", **COMMITTEE)
 async def qualify(
-    request: Committee, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
 ) -> Template | Redirect:
     """Qualify a proposal, or disqualify it with a reason (beside the proposal's own reason field if missing)."""
     lang, viewer, now = lang_of(request), request.user, clock.now()
@@ -274,7 +274,7 @@ def _check_award(values: dict[str, str], board: Board, data: AwardCreate, lang: 
 
 @post("/committee/tasks/{task_id:int}/award", **COMMITTEE)
 async def award(
-    request: Committee, db_session: Db, clock: Now, settings: Config, task_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, task_id: PathId
 ) -> Template | Redirect:
     """Award a proposal (承榜) after the confirmation step; the public notice period begins."""
     lang, viewer, now = lang_of(request), request.user, clock.now()
@@ -352,7 +352,7 @@ async def _objection(
 
 
 async def _resolve(
-    request: Committee,
+    request: UserRequest,
     db: AsyncSession,
     clock: Clock,
     settings: Settings,
@@ -397,7 +397,7 @@ async def _resolve(
 
 @post("/committee/awards/{award_id:int}/objections/{objection_id:int}/uphold", **COMMITTEE)
 async def uphold_objection(
-    request: Committee, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
 ) -> Template | Redirect:
     """Uphold an objection after the confirmation step: the award is revoked and the task returns to review."""
     return await _resolve(request, db_session, clock, settings, award_id, objection_id, uphold=True)
@@ -405,7 +405,7 @@ async def uphold_objection(
 
 @post("/committee/awards/{award_id:int}/objections/{objection_id:int}/dismiss", **COMMITTEE)
 async def dismiss_objection(
-    request: Committee, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, award_id: PathId, objection_id: PathId
 ) -> Template | Redirect:
     """Dismiss an objection with a written resolution; the award stands."""
     return await _resolve(request, db_session, clock, settings, award_id, objection_id, uphold=False)

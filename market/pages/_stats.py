@@ -19,9 +19,7 @@ from markupsafe import Markup
 from alliances.models import ServiceCategory
 from market.charts import Series, bar_chart, column_chart
 from market.i18n import label, t
-from market.pages._alliances import ALLIANCE_PAGES
 from market.pages._base import PUBLIC, FormState, date_or_none, lang_of, page
-from market.pages._classes_org import ORG_CLASS_PAGES
 from market.params import Db, Now, Viewer
 from market.services import _stats as stats
 from market.states import NeedStatus, OrderStatus
@@ -192,4 +190,4 @@ async def dashboard(
     )
 
 
-STATS_PAGES: list[ControllerRouterHandler] = [dashboard, *ORG_CLASS_PAGES, *ALLIANCE_PAGES]
+STATS_PAGES: list[ControllerRouterHandler] = [dashboard]

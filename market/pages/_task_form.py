@@ -28,7 +28,7 @@ from market.i18n import label, t
 from market.kernel.clock import SHANGHAI, Clock, local
 from market.kernel.errors import NotFound
 from market.models import FundingMode, User
-from market.pages._base import FormState, S, field_errors, form_page, int_or_none, lang_of
+from market.pages._base import FormState, S, UserRequest, field_errors, form_page, int_or_none, lang_of, yuan_figure
 from market.schemas._needs import NeedSummary
 from market.schemas._tasks import Task, TaskAmend, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, MAX_CRITERIA
@@ -91,11 +91,6 @@ def _rows_needed(values: dict[str, str]) -> int:
     return max(RUBRIC_ROWS, (filled[-1] + 1) if filled else 0)
 
 
-def yuan(fen: int) -> str:
-    """Fen as a plain yuan amount for a form field: 5000000 → "50000", 123456 → "1234.56"."""
-    return str(fen // 100) if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
-
-
 def form_of_task(task: Task) -> TaskForm:
     """A task's terms as the form shows them."""
     deadline = local(task.claim_deadline)
@@ -104,7 +99,7 @@ def form_of_task(task: Task) -> TaskForm:
         "description": task.description,
         "category": task.category.value,
         "posting_unit": task.posting_unit,
-        "budget_yuan": yuan(task.budget_fen),
+        "budget_yuan": yuan_figure(task.budget_fen),
         "funding_mode": str(task.funding_mode),
         "claim_deadline_date": deadline.strftime("%Y-%m-%d"),
         "claim_deadline_time": deadline.strftime("%H:%M"),
@@ -304,7 +299,7 @@ def _need_text(n: NeedSummary, lang: str) -> str:
 
 
 async def task_form_page(
-    request: Request[User, Any, Any],
+    request: UserRequest,
     db: AsyncSession,
     clock: Clock,
     form: TaskForm,
