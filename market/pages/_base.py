@@ -35,9 +35,6 @@ from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
 
-# Until _alliances and _applications import them from market.params, where they are defined: not for new code.
-from market.params import Config, Db, Now, Viewer  # noqa: F401  isort: skip
-
 E = TypeVar("E", bound=StrEnum)
 S = TypeVar("S", bound=msgspec.Struct)
 T = TypeVar("T")
