@@ -12,7 +12,6 @@ from collections.abc import Iterable
 
 from litestar import get, post
 from litestar.datastructures import UploadFile
-from litestar.di import NamedDependency
 from litestar.response import File, Redirect, Template
 from litestar.types import ControllerRouterHandler
 from sqlalchemy import select
@@ -50,12 +49,11 @@ from market.pages._proposal_form import (
     proposal_form_values,
     read_proposal_form,
 )
-from market.params import Db, Now, PathId
+from market.params import Config, Db, Now, PathId
 from market.schemas._proposals import InvitationAnswer, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
 from market.services import _proposals as proposals
 from market.services import _tasks as tasks
-from market.settings import Settings
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 
@@ -319,7 +317,7 @@ async def attach(
     request: UserRequest,
     db_session: Db,
     clock: Now,
-    settings: NamedDependency[Settings],
+    settings: Config,
     proposal_id: PathId,
 ) -> Template | Redirect:
     """Attach a PDF, image or office file to the draft (multipart field `data`, as in the API)."""
@@ -348,7 +346,7 @@ async def download(
     request: UserRequest,
     db_session: Db,
     clock: Now,
-    settings: NamedDependency[Settings],
+    settings: Config,
     proposal_id: PathId,
     attachment_id: PathId,
 ) -> File:
