@@ -281,7 +281,7 @@ class ChairController(Controller):
         bounded_day(day, "date")
         term = await services.term_on(db_session, day)
         if term is None:
-            raise NotFound("error.no_chair_term_covers", day=day)
+            raise NotFound("error.no_chair_on_day", day=day)
         return ChairTerm.of(term)
 
     @put("/", guards=[requires_committee])

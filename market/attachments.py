@@ -63,7 +63,7 @@ def check(filename: str, content: bytes, *, max_bytes: int) -> CheckedFile:
         raise TooLarge("error.file_larger_than", field="file", limit=limit)
     content_type, magic = ALLOWED[ext]
     if not content.startswith(magic):
-        raise InvalidInput("error.file_content_does_not", field="file")
+        raise InvalidInput("error.file_content_mismatch", field="file")
     return CheckedFile(name, content_type, len(content), hashlib.sha256(content).hexdigest())
 
 

@@ -68,13 +68,13 @@ def check_api_write(request: Request[Any, Any, Any], settings: Settings) -> None
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not media_type:
         if _has_body(request):
-            raise UnsupportedMediaType("error.body_must_application_json", field="Content-Type")
+            raise UnsupportedMediaType("error.body_must_be_json", field="Content-Type")
         return
     handler = request.route_handler
     allowed = {RequestEncodingType.MULTI_PART.value} if takes_files(handler) else {_JSON}
     if media_type not in allowed:
         wanted = " / ".join(sorted(allowed))
-        raise UnsupportedMediaType("error.body_must", field="Content-Type", wanted=wanted)
+        raise UnsupportedMediaType("error.body_must_be_type", field="Content-Type", wanted=wanted)
 
 
 def _has_body(request: Request[Any, Any, Any]) -> bool:

@@ -38,7 +38,7 @@ def _decide(application: OrganizationApplication, to: ApplicationStatus) -> None
     """The one place an application's status changes: 409 unless the machine allows the step."""
     current = ApplicationStatus(application.status)
     if to not in APPLICATION_TRANSITIONS[current]:
-        raise StateConflict("error.application_already", field="status", current=current)
+        raise StateConflict("error.application_already_decided", field="status", current=current)
     application.status = to
 
 
@@ -162,7 +162,7 @@ async def reject_application(
     """Reject a pending application, saying why."""
     reason = reason.strip()
     if len(reason) < 2:
-        raise InvalidInput("error.give_reason", field="reason")
+        raise InvalidInput("error.rejection_needs_reason", field="reason")
     application = await _decided(db, application_id, ApplicationStatus.REJECTED)
     application.decision_reason = reason
     await db.flush()

@@ -144,7 +144,7 @@ async def list_activities(
 ) -> list[ChairActivity]:
     """The calendar: activities held between two dates (inclusive), by date."""
     if start is not None and end is not None and end < start:
-        raise InvalidInput("error.before_from", field="to")
+        raise InvalidInput("error.to_before_from", field="to")
     stmt = select(ChairActivity).order_by(ChairActivity.held_on, ChairActivity.id).limit(limit).offset(offset)
     if start is not None:
         stmt = stmt.where(ChairActivity.held_on >= start)

@@ -39,7 +39,7 @@ def _move(org: Organization, to: OrgStatus) -> None:
     """The one place an organisation's status changes: 409 unless the machine allows the step."""
     before = OrgStatus(org.status)
     if to not in ORG_TRANSITIONS[before]:
-        raise StateConflict("error.cannot_go_from", before=before, status=to)
+        raise StateConflict("error.org_status_cannot_change", before=before, status=to)
     org.status = to
 
 

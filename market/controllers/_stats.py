@@ -34,7 +34,7 @@ class StatsController(Controller):
         start = bounded_day(period_from, "from") or default_from
         end = bounded_day(period_to, "to") or default_to
         if start > end:
-            raise InvalidInput("error.from_after", field="from")
+            raise InvalidInput("error.from_after_to", field="from")
         if (end - start).days > 3660:
             raise InvalidInput("error.period_longer_than_ten", field="to")
         return Stats.of(await stats.report(db_session, start, end, now=now))

@@ -66,7 +66,7 @@ def requires(*roles: Role) -> Guard:
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         if not has_role(signed_in(connection), *roles):
             names = "/".join(role.value for role in roles)
-            raise Forbidden("error.only_role_do", names=names)
+            raise Forbidden("error.only_role_may", names=names)
 
     guard.__name__ = guard.__qualname__ = "requires_" + "_or_".join(role.value for role in roles)
     guard.__doc__ = f"Only accounts of the role(s) {', '.join(role.value for role in roles)}."

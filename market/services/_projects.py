@@ -102,7 +102,7 @@ async def _partner_org_ids(db: AsyncSession, project: Project) -> list[int]:
 def require_lead(actor: User, project: Project) -> None:
     """Only the lead organisation's members act for the project (pages ask before a confirmation step too)."""
     if actor.role != Role.ORG or actor.organization_id != project.organization_id:
-        raise Forbidden("error.only_lead_organisation_do")
+        raise Forbidden("error.only_award_lead_may")
 
 
 async def _require_worker(db: AsyncSession, actor: User, project: Project) -> None:
@@ -116,7 +116,7 @@ async def _require_worker(db: AsyncSession, actor: User, project: Project) -> No
 
 def _in_progress(project: Project) -> None:
     if project.status != ProjectStatus.IN_PROGRESS:
-        raise StateConflict("error.project_not_progress_2")
+        raise StateConflict("error.project_not_in_progress")
 
 
 async def add_milestone(

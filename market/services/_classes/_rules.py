@@ -61,7 +61,7 @@ def clean_name(raw: str) -> str:
     name = raw.strip()
     if not name or len(name) > MAX_NAME or CONTROL.search(name):
         raise InvalidInput(
-            "error.enter_name_1_characters",
+            "error.signup_name_invalid",
             field="name",
             max_name=MAX_NAME,
         )
@@ -103,7 +103,7 @@ def require_running(project: Project) -> None:
     if project.category != ServiceCategory.FINANCE_EDUCATION:
         raise StateConflict("error.only_finance_education_projects")
     if project.status != ProjectStatus.IN_PROGRESS:
-        raise StateConflict("error.project_not_progress")
+        raise StateConflict("error.project_not_in_progress_for_classes")
 
 
 async def lock_project(db: AsyncSession, project_id: int, now: datetime) -> Project:

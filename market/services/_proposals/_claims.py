@@ -66,7 +66,7 @@ async def _invite(
     if lead_org in wanted:
         raise InvalidInput("error.lead_cannot_also_partner", field="partner_ids")
     if wanted and not task.allow_joint:
-        raise InvalidInput("error.task_does_not_allow", field="partner_ids")
+        raise InvalidInput("error.task_allows_no_joint_claims", field="partner_ids")
     names = {o.id: o.name for o in await _check_eligible(db, task, wanted, field="partner_ids")} if wanted else {}
     current = {m.organization_id: m for m in proposal.members if m.invitation != InvitationStatus.LEAD}
     for org_id, member in current.items():
@@ -217,7 +217,7 @@ async def lock_own(db: AsyncSession, proposal_id: int, actor: User, now: datetim
     if not on_it(p, actor):
         raise NotFound(SEALED)
     if p.lead_org_id != org_id:
-        raise Forbidden("error.only_lead_organisation_do_2")
+        raise Forbidden("error.only_lead_organisation_may")
     return p, task
 
 

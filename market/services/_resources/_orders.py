@@ -120,7 +120,7 @@ async def place_order(
     month = parse_month(data.service_month)
     if month not in orderable_months(now):
         raise InvalidInput(
-            "error.month_must_month_up",
+            "error.service_month_out_of_range",
             field="service_month",
             months_ahead=MONTHS_AHEAD,
         )
@@ -294,7 +294,7 @@ class OrderFilter:
 async def list_orders(db: AsyncSession, f: OrderFilter, *, viewer: User) -> tuple[int, list[ServiceOrder]]:
     """The orders the viewer may see, newest first."""
     if viewer.role not in (Role.COMMITTEE, Role.SECRETARY, Role.ORG):
-        raise Forbidden("error.not_see_orders")
+        raise Forbidden("error.may_not_see_orders")
     conds: list[ColumnElement[bool]] = []
     visible = visible_orders(viewer)
     if visible is not None:
