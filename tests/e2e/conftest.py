@@ -25,7 +25,7 @@ Every test runs four times: on SQLite and PostgreSQL (`database_url`, emptied be
 of the suite; PostgreSQL unreachable → skipped loudly, or failed in CI) × a 375×812 phone (touch, mobile, scale
 2) and a 1280×800 desktop (`viewport`). Pin a test to fewer with
 `@pytest.mark.parametrize("viewport", ["phone"], indirect=True)` (the same for `database_url`); the long
-journeys take `@journey_runs` (below): both widths on SQLite, the phone on PostgreSQL. After each test
+journeys and page tours take `@journey_runs` (below): both widths on SQLite, the phone on PostgreSQL. After each test
 the three lists must be in step, as in the integration suite.
 
 Fixtures:

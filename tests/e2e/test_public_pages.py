@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from market.i18n import t
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import journey_runs
 from tests.e2e.phone import open_menu
 from tests.factories import (
     Api,
@@ -58,6 +59,7 @@ async def _district(api: Api) -> dict[str, str]:
     }
 
 
+@journey_runs
 def test_every_public_page_and_the_not_found_page_pass_the_checks_and_are_photographed(
     page: Page, api: Api, run: Callable[..., Any], shot: Callable[[Page, str], None]
 ) -> None:

@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from market.i18n import ALLIANCE_CODES, t
 from tests.e2e.checks import check_page
+from tests.e2e.conftest import journey_runs
 from tests.factories import (
     Api,
     As,
@@ -82,6 +83,7 @@ def _visit(page: Page, url: str, title_key: str, shot: Shot, name: str | None) -
         shot(page, name)
 
 
+@journey_runs
 def test_each_roles_reading_pages_pass_the_checks_and_are_photographed(
     page: Page,
     browse: Callable[[], Page],
