@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from market.audit import verify
 from market.kernel import db as market_db
 from market.models import AuditEntry
+from tests.conftest import database_independent
 from tests.factories import Api, credit_code, problem
 from tests.statements import statements
 
@@ -825,6 +826,7 @@ async def test_malformed_bodies_are_400_problems(api: Api, method: str, url: str
     assert_problem(r, 400)
 
 
+@database_independent
 @pytest.mark.parametrize(
     "url",
     [
