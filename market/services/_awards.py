@@ -188,7 +188,11 @@ async def award(
     ends = f"{local(a.notice_ends_at):%Y-%m-%d %H:%M}"
     notice = {"task": task.title, "ends": ends}
     await notify.to_orgs(db, await org_ids_on(db, [proposal.id]), "award.notice", notice, link=f"/awards/{a.id}")
-    others = [s.proposal.id for s in standings if s.proposal.status == ProposalStatus.QUALIFIED and s is not chosen]
+    others = [
+        s.proposal.id
+        for s in standings
+        if s.proposal.status == ProposalStatus.QUALIFIED and s.proposal.id != proposal.id
+    ]
     await notify.to_orgs(db, await org_ids_on(db, others), "award.notice_others", notice, link=f"/awards/{a.id}")
     return a
 
