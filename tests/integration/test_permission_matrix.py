@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -348,12 +347,7 @@ def test_a_resident_without_their_link_is_anonymous() -> None:
 
 async def test_each_actor_is_refused_or_let_through_as_the_matrix_says_and_nothing_fails(api: Api) -> None:
     w = await build_world(api)
-    started = time.perf_counter()
     problems = await run_matrix(w)
-    elapsed = time.perf_counter() - started
-    print(f"matrix: {len(ROWS)} routes x {len(ACTORS)} actors in {elapsed:.1f} s")
     assert not problems, f"{len(problems)} cells differ from the matrix:\n" + "\n".join(problems)
-    # Some 2,000 requests: 25-40 s on SQLite and 35-55 s on PostgreSQL on a shared two-core machine under load 6-8.
-    assert elapsed < 90, f"the matrix took {elapsed:.1f} s"
     # The matrix's writes leave the lists in step (the autouse check runs after this); its last rows signed out.
     await (await api.login("committee")).ok("POST", "/tick")
