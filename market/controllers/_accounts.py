@@ -15,7 +15,7 @@ from market.models import User as UserModel
 from market.params import BatchLimit, Db, Now, PathId
 from market.schemas._accounts import Inbox, LoginRequest, Notification, PasswordChange, PasswordReset, User, UserCreate
 from market.security import begin_session, renew_session, requires_committee
-from market.services import _accounts as accounts
+from market.services import accounts
 from market.settings import Settings
 from market.throttle import admit_login, client_address, login_succeeded
 

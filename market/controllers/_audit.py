@@ -13,8 +13,7 @@ from market.models import User
 from market.params import BatchLimit, Config, Db, Now, PathId, QueryId
 from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
 from market.security import requires_committee
-from market.services import _audit as audit
-from market.services._tasks import get_task
+from market.services import audit, tasks
 
 
 class AuditController(Controller):
@@ -74,7 +73,7 @@ class TaskAuditController(Controller):
 
         Entries about proposals still sealed (before the deadline) are withheld, as in /audit.
         """
-        await get_task(db_session, task_id, viewer=request.user)
+        await tasks.get_task(db_session, task_id, viewer=request.user)
         rows = await audit.task_history(db_session, task_id, after_id=after_id, limit=limit)
         return AuditPage(items=[AuditItem.of(e) for e in rows])
 

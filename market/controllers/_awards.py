@@ -24,8 +24,7 @@ from market.schemas._awards import (
     TickReport,
 )
 from market.security import requires_committee
-from market.services import _awards as awards
-from market.services._scoring import ON_PROPOSAL
+from market.services import awards, scoring
 from market.states import InvitationStatus, ObjectionStatus
 
 
@@ -45,7 +44,7 @@ def notice(v: awards.AwardView) -> AwardNotice:
                 "lead" if m.invitation == InvitationStatus.LEAD else "partner",
             )
             for m in v.proposal.members
-            if m.invitation in ON_PROPOSAL
+            if m.invitation in scoring.ON_PROPOSAL
         ],
         requested_budget_fen=v.proposal.requested_budget_fen,
         score=f"{v.score:.2f}" if v.score is not None else None,

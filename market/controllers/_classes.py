@@ -34,7 +34,7 @@ from market.schemas._classes import (
     SignupView,
 )
 from market.security import requires_org
-from market.services import _classes as classes
+from market.services import classes
 from market.states import SignupStatus
 
 

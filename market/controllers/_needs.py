@@ -24,7 +24,7 @@ from market.schemas._needs import (
     OrganizationRef,
 )
 from market.security import requires_committee
-from market.services import _needs as needs
+from market.services import needs
 from market.states import NeedStatus, OrderStatus
 
 

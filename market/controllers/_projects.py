@@ -32,7 +32,7 @@ from market.schemas._projects import (
     ReportCreate,
 )
 from market.security import requires_committee, requires_org
-from market.services import _projects as projects
+from market.services import projects
 from market.states import ProjectStatus
 
 

@@ -25,7 +25,7 @@ from market.schemas._proposals import (
     QualificationDecision,
 )
 from market.security import requires_committee, requires_org
-from market.services import _proposals as proposals
+from market.services import proposals
 
 
 class TaskProposalController(Controller):

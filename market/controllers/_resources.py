@@ -37,7 +37,7 @@ from market.schemas._resources import (
     OrderRate,
 )
 from market.security import requires_committee, requires_secretary
-from market.services import _resources as resources
+from market.services import resources
 from market.states import OrderStatus
 
 QueryMonth = Annotated[str | None, QueryParameter(pattern=r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])$")]

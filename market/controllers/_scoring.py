@@ -26,7 +26,7 @@ from market.schemas._scoring import (
 )
 from market.scoring import from_tenths
 from market.security import requires_committee, requires_evaluator
-from market.services import _scoring as scoring
+from market.services import scoring
 from market.states import ProposalStatus
 
 

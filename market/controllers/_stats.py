@@ -11,7 +11,7 @@ from market.kernel.errors import InvalidInput
 from market.kernel.rules import bounded_day, day_parameter
 from market.params import Db, Now
 from market.schemas._stats import Stats
-from market.services import _stats as stats
+from market.services import stats
 
 
 class StatsController(Controller):

@@ -34,7 +34,7 @@ from market.schemas._tasks import (
     TaskUpdate,
 )
 from market.security import requires_committee
-from market.services import _tasks as tasks
+from market.services import tasks
 from market.states import TaskStatus
 
 # No control characters in query strings: PostgreSQL refuses NUL outright (a 500 before this pattern).
