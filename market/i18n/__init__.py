@@ -13,7 +13,6 @@ one for a page, `market.problems` for the API; the test also fails on a key Pyth
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Final
 
@@ -136,18 +135,6 @@ def label(kind: str, value: object, lang: str = DEFAULT_LANG) -> str:
     return t(key, lang) if key in CATALOGS.get(lang, ZH_CN) or key in ZH_CN else raw
 
 
-# Domain errors carry "中文 (English)" details; show the half that matches the page.
-_BILINGUAL = re.compile(r"^(?P<zh>.*?)\s*\((?P<en>[^()]*)\)\s*$", re.DOTALL)
-
-
-def localize_detail(detail: str, lang: str) -> str:
-    """The zh or en half of a bilingual "中文 (English)" error detail; other text unchanged."""
-    m = _BILINGUAL.match(detail)
-    if m is None or not m.group("zh"):
-        return detail
-    return m.group("en") if lang == "en" else m.group("zh")
-
-
 def error_text(exc: BaseException, lang: str) -> str:
     """What an error says to a reader of `lang`: a domain error's key rendered with its parameters.
 
@@ -156,11 +143,9 @@ def error_text(exc: BaseException, lang: str) -> str:
     key = getattr(exc, "key", None)
     if not isinstance(key, str):
         key = str(getattr(exc, "detail", "") or exc)
-    params = getattr(exc, "params", None) or {}
-    catalog = CATALOGS.get(lang, ZH_CN)
-    if key not in catalog and key not in ZH_CN:
-        return localize_detail(key, lang)
-    return t(key, lang, **params)
+    if key not in ZH_CN:
+        return key
+    return t(key, lang, **(getattr(exc, "params", None) or {}))
 
 
 def safe_next(target: str | None, default: str = "/") -> str:

@@ -36,11 +36,6 @@ class ApplicationError(Exception):
         # Response headers the answer must carry (a 429's Retry-After, for instance).
         self.headers = headers or {}
 
-    @property
-    def detail(self) -> str:
-        """The message key (transitional: what pages read before they rendered keys)."""
-        return self.key
-
 
 class InvalidInput(ApplicationError):
     """Input that parses but breaks a rule (422)."""
