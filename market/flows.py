@@ -28,10 +28,7 @@ from market.models import Award, Objection, Project, Proposal, Task, TaskAmendme
 from market.models._tasks import past_deadline
 from market.schemas._awards import ObjectionCreate
 from market.schemas._tasks import TaskAmend
-from market.services import _awards as awards
-from market.services import _projects as projects
-from market.services import _proposals as proposals
-from market.services import _tasks as tasks
+from market.services import awards, projects, proposals, tasks
 from market.services._retention import purge_numbers
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.throttle import forget_old_counts

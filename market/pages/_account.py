@@ -28,7 +28,7 @@ from market.pages._base import (
 from market.params import Db, Now
 from market.passwords import LONGEST_HELD, MAX_LENGTH, MIN_LENGTH, password_fault
 from market.security import renew_session
-from market.services import _accounts as accounts
+from market.services import accounts
 
 PASSWORD_PAGE = "/account/password"  # noqa: S105 - a path, not a password
 FIELDS = ("current_password", "new_password", "new_password_again")

@@ -44,7 +44,7 @@ from market.pages._base import (
 from market.params import Db, Now, PathId
 from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 from market.schemas._accounts import UserCreate
-from market.services import _accounts as accounts
+from market.services import accounts
 
 # Accounts ----------------------------------------------------------------------------------------------------
 

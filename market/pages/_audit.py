@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 from market.models import AuditEntry
 from market.pages._base import COMMITTEE, UserRequest, localtime, page
 from market.params import Db, PathId, Viewer
-from market.services import _tasks as tasks
+from market.services import tasks
 from market.services._audit import task_history
 
 # Spreadsheet programs run a cell that starts like a formula; an exported reason must stay text.

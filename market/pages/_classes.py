@@ -52,7 +52,7 @@ from market.pages._base import (
 )
 from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._classes import SignupCreate
-from market.services import _classes as classes
+from market.services import classes
 from market.settings import Settings
 from market.throttle import admit, client_address
 

@@ -44,8 +44,7 @@ from market.pages._base import (
 from market.pages._classes import signup_path
 from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._classes import AttendanceSet, ClassCreate, ClassSession, ClassUpdate
-from market.services import _classes as classes
-from market.services import _projects as projects
+from market.services import classes, projects
 from market.states import SignupStatus
 
 CLASS_FIELDS = ("project_id", "topic", "community_id", "venue", "starts_at", "seats")

@@ -31,11 +31,7 @@ from market.pages._base import (
 from market.params import Db, Now
 from market.schemas._awards import AwardNotice
 from market.schemas._tasks import TaskSummary
-from market.services import _awards as awards
-from market.services import _needs as needs
-from market.services import _projects as projects
-from market.services import _resources as resources
-from market.services import _tasks as tasks
+from market.services import awards, needs, projects, resources, tasks
 from market.services._scoring import Board, load_board
 from market.states import NeedStatus, OrderStatus, ProjectStatus, TaskStatus
 

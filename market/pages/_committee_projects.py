@@ -43,7 +43,7 @@ from market.pages._base import (
 )
 from market.params import Db, Now, PathId
 from market.schemas._projects import EvaluationCreate, ProjectSummary
-from market.services import _projects as projects
+from market.services import projects
 from market.states import ProjectStatus
 
 # A project under way with no progress report for this long is flagged as silent.

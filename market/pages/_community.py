@@ -36,8 +36,7 @@ from market.params import Db, Now
 from market.schemas._resources import (
     Order,
 )
-from market.services import _needs as needs
-from market.services import _resources as resources
+from market.services import needs, resources
 from market.states import ORDER_TRANSITIONS, OrderStatus
 
 UserRequest = Request[User, Any, Any]

@@ -55,8 +55,7 @@ from market.pages._task_form import (
 from market.params import Db, Now, PathId
 from market.schemas._scoring import MAX_PANEL, PanelSet
 from market.schemas._tasks import CancelRequest, Task, TaskAmend, TaskCreate, TaskUpdate
-from market.services import _scoring as scoring
-from market.services import _tasks as tasks
+from market.services import scoring, tasks
 from market.states import TaskStatus
 
 NeedId = Annotated[str | None, QueryParameter(name="need_id", max_length=20, required=False)]

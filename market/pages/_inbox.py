@@ -32,7 +32,7 @@ from market.pages._base import (
     see_other,
 )
 from market.params import Db, Now, PathId
-from market.services import _accounts as accounts
+from market.services import accounts
 
 
 async def _award_tasks(db: AsyncSession, award_ids: Iterable[int]) -> dict[int, int]:

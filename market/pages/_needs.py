@@ -39,9 +39,7 @@ from market.pages._base import (
 from market.pages._community import select_options
 from market.params import Db, Now, PathId, Viewer
 from market.schemas._needs import NeedCreate, NeedDecline
-from market.services import _needs as needs
-from market.services import _projects as projects
-from market.services import _resources as resources
+from market.services import needs, projects, resources
 
 UserRequest = Request[User, Any, Any]
 

@@ -47,7 +47,7 @@ from market.schemas._resources import (
     OfferingCreate,
     OfferingUpdate,
 )
-from market.services import _resources as resources
+from market.services import resources
 from market.states import OrderStatus
 
 UserRequest = Request[User, Any, Any]

@@ -42,8 +42,7 @@ from market.schemas._resources import (
     OrderDecline,
     OrderRate,
 )
-from market.services import _needs as needs
-from market.services import _resources as resources
+from market.services import needs, resources
 
 UserRequest = Request[User, Any, Any]
 

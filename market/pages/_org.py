@@ -29,8 +29,7 @@ from market.pages._base import (
     page,
 )
 from market.params import Db, Now
-from market.services import _proposals as proposals
-from market.services import _tasks as tasks
+from market.services import proposals, tasks
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 # The order proposals are listed in: what still needs work first, the outcome after.

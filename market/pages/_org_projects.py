@@ -30,7 +30,7 @@ from market.pages._base import (
 )
 from market.params import Db, Now, PathId
 from market.schemas._projects import MilestoneCreate, ReportCreate
-from market.services import _projects as projects
+from market.services import projects
 from market.states import ProjectStatus
 
 # Projects the organisation works on ---------------------------------------------------------------------------

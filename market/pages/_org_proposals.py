@@ -52,8 +52,7 @@ from market.pages._proposal_form import (
 from market.params import Config, Db, Now, PathId
 from market.schemas._proposals import InvitationAnswer, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
-from market.services import _proposals as proposals
-from market.services import _tasks as tasks
+from market.services import proposals, tasks
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 

@@ -38,8 +38,7 @@ from market.pages._base import (
 from market.params import Db, Now, PathId
 from market.schemas._proposals import Proposal
 from market.schemas._scoring import QueueItem, Ranking, ScoringQueue
-from market.services import _proposals as proposals
-from market.services import _scoring as scoring
+from market.services import proposals, scoring
 from market.services._tasks import visible_task
 from market.states import TaskStatus
 

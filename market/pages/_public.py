@@ -53,13 +53,7 @@ from market.pages._base import (
 from market.params import Db, Now, PathId, Viewer
 from market.schemas._awards import ObjectionCreate
 from market.schemas._projects import FeedbackCreate
-from market.services import _awards as awards
-from market.services import _classes as classes
-from market.services import _needs as needs
-from market.services import _projects as projects
-from market.services import _resources as resources
-from market.services import _stats as stats
-from market.services import _tasks as tasks
+from market.services import awards, classes, needs, projects, resources, stats, tasks
 from market.states import NeedStatus, ProjectStatus, TaskStatus
 
 # The site's icon ---------------------------------------------------------------------------------------------

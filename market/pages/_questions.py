@@ -32,7 +32,7 @@ from market.pages._base import (
 from market.pages._public import _task_page
 from market.params import Db, Now, PathId
 from market.schemas._tasks import AnswerCreate, QuestionCreate
-from market.services import _tasks as tasks
+from market.services import tasks
 
 # Asking ---------------------------------------------------------------------------------------------------------------
 

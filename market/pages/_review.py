@@ -43,9 +43,7 @@ from market.params import Config, Db, Now, PathId
 from market.schemas._awards import AwardCreate, Resolution
 from market.schemas._proposals import Proposal, QualificationDecision
 from market.scoring import TRIM_FROM
-from market.services import _awards as awards
-from market.services import _proposals as proposals
-from market.services import _tasks as tasks
+from market.services import awards, proposals, tasks
 from market.services._scoring import Board, Standing, load_board
 from market.settings import Settings
 from market.states import AwardStatus, ProposalStatus, TaskStatus

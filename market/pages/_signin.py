@@ -25,7 +25,7 @@ from market.pages._base import (
 from market.params import Db, Now, Viewer
 from market.passwords import LONGEST_HELD
 from market.security import begin_session
-from market.services import _accounts as accounts
+from market.services import accounts
 from market.settings import Settings
 from market.throttle import TooManyAttempts, admit_login, client_address, login_succeeded
 

@@ -21,7 +21,7 @@ from market.charts import Series, bar_chart, column_chart
 from market.i18n import label, t
 from market.pages._base import PUBLIC, FormState, date_or_none, lang_of, page
 from market.params import Db, Now, Viewer
-from market.services import _stats as stats
+from market.services import stats
 from market.states import NeedStatus, OrderStatus
 
 LONGEST_DAYS = 3660  # as the API: ten years at most

@@ -32,7 +32,7 @@ from market.pages._base import FormState, S, UserRequest, field_errors, form_pag
 from market.schemas._needs import NeedSummary
 from market.schemas._tasks import Task, TaskAmend, TaskUpdate
 from market.scoring import DEFAULT_RUBRIC, MAX_CRITERIA
-from market.services import _needs as needs
+from market.services import needs
 from market.states import NeedStatus
 
 # Rubric rows the form shows (more when a task already has more criteria; at most MAX_CRITERIA are read).

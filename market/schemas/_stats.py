@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from market.schemas._base import Schema
-from market.services import _stats as stats
+from market.services import stats
 
 
 class TaskCounts(Schema):

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from alliances.credit_code import CHARSET
 from market.kernel.clock import local
 from market.kernel.db import create_engine
-from market.services import _stats as stats
+from market.services import stats
 from tests.browser import Browser, field_error, lang_of, signed_in, value_of
 from tests.factories import (
     Api,

@@ -17,7 +17,7 @@ from market.invariants import check
 from market.kernel.clock import ManualClock, local
 from market.kernel.db import create_engine
 from market.models import ClassSession, stats_days
-from market.services import _stats as stats
+from market.services import stats
 from tests import stats_reference as reference
 from tests.factories import (
     PASSWORD,

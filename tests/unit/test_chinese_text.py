@@ -2,8 +2,8 @@
 
 Three sources of what a Chinese reader sees are scanned: the zh-CN catalog, the templates' own text (a translated
 message `{{ _(...) }}` or `{{ label(...) }}` counts as Chinese, so punctuation glued to it must come from the
-catalog too), and the Chinese string literals in the Python code (error messages, the demo district). The Python
-scan includes the services' bilingual "中文 (English)" errors: their Chinese half is held to the same rule.
+catalog too), and the Chinese string literals in the Python code (the demo district, notices). Errors are message
+keys whose Chinese lives in the zh-CN catalog (`market/i18n/_errors.py`), so the catalog's check covers them.
 """
 
 from __future__ import annotations
