@@ -34,7 +34,6 @@ from alliances.services._organizations import (
     update_organization,
 )
 from alliances.services._places import create_community, create_street, list_communities, list_streets
-from market.kernel.clock import local_date
 
 __all__ = [
     "APPLICATION_TRANSITIONS",
@@ -56,7 +55,6 @@ __all__ = [
     "list_communities",
     "list_organizations",
     "list_streets",
-    "local_date",
     "reject_application",
     "replace_schedule",
     "requested_terms",

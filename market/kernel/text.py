@@ -23,3 +23,6 @@ C1_CONTROL = r"\x00-\x1f\x7f-\x9f"
 
 CONTROL = re.compile(f"[{C1_CONTROL}]")
 """Finds any C0 or C1 control character (or DEL) in a name."""
+
+LINE_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+"""Finds what `LINE` refuses, for text that is cleaned rather than refused (a search typed into a page's box)."""

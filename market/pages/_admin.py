@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from alliances import services as alliance_services
 from alliances.models import OrgStatus, ServiceCategory
 from alliances.schemas import OrganizationCreate, OrganizationUpdate
-from alliances.services import OrganizationFilter, local_date
+from alliances.services import OrganizationFilter
 from market.i18n import label, t
-from market.kernel.clock import Clock
+from market.kernel.clock import Clock, local_date
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, InvalidInput
 from market.models import Role, User

@@ -31,6 +31,7 @@ from market.kernel.clock import local
 from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, Forbidden, InvalidInput
 from market.kernel.rules import date_in_range, rule_failure
+from market.kernel.text import LINE_CONTROL
 from market.models import User
 from market.security import requires_committee, requires_evaluator, requires_org, requires_secretary
 from market.settings import Settings
@@ -415,7 +416,7 @@ def text_or_none(raw: str | None, max_length: int = 100) -> str | None:
     """A search text without control characters, trimmed, or None."""
     if not raw:
         return None
-    cleaned = "".join(c for c in raw if ord(c) >= 0x20 and ord(c) != 0x7F).strip()[:max_length]
+    cleaned = LINE_CONTROL.sub("", raw).strip()[:max_length]
     return cleaned or None
 
 

@@ -22,10 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
 from alliances.models import ServiceCategory
-from alliances.services import local_date
 from market.controllers import _needs as need_views
 from market.i18n import label, t
-from market.kernel.clock import SHANGHAI, Clock, local
+from market.kernel.clock import SHANGHAI, Clock, local, local_date
 from market.kernel.errors import NotFound
 from market.models import FundingMode, User
 from market.pages._base import FormState, S, UserRequest, field_errors, form_page, int_or_none, lang_of, yuan_figure

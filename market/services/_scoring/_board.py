@@ -115,6 +115,8 @@ class Board:
     # number may be told to anyone but their own organisations.
     undecided: int | None
     scores: dict[tuple[int, int], Mark] = field(default_factory=dict)
+    # The ranking, worked out once: the award's check and the award itself, and a page and its check, each ask.
+    _standings: list[Standing] | None = field(default=None, init=False, repr=False, compare=False)
 
     def proposal(self, proposal_id: int) -> Ranked | None:
         """One of the ranked proposals."""
@@ -148,7 +150,13 @@ class Board:
         return panel_complete(self.progress)
 
     def standings(self) -> list[Standing]:
-        """The ranking, best first (only meaningful once complete)."""
+        """The ranking, best first (only meaningful once complete). A board is read once and never changed, so the
+        ranking is worked out on the first call and handed out (as a new list) after."""
+        if self._standings is None:
+            self._standings = self._rank()
+        return list(self._standings)
+
+    def _rank(self) -> list[Standing]:
         entries: list[RankEntry] = []
         totals: dict[int, dict[int, Decimal]] = {}
         for p in self.proposals:
