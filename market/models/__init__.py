@@ -15,6 +15,7 @@ from market.models._accounts import KeyValue, Notification, Role, User, UserSess
 from market.models._audit import AuditEntry, AuditHead
 from market.models._awards import Award, Objection
 from market.models._base import Availability
+from market.models._dossiers import AwardDossier, DossierAddition
 from market.models._classes import ClassSession, Signup
 from market.models._needs import Need
 from market.models._projects import Feedback, Milestone, ProgressReport, Project
@@ -45,10 +46,12 @@ __all__ = [
     "AuditHead",
     "Availability",
     "Award",
+    "AwardDossier",
     "ChairActivity",
     "ChairTerm",
     "ClassSession",
     "Community",
+    "DossierAddition",
     "Feedback",
     "FundingMode",
     "KeyValue",
@@ -76,6 +79,7 @@ __all__ = [
     "TaskQuestion",
     "User",
     "UserSession",
+    "WatchEntry",
     "login_throttle",
     "meeting_offerings",
     "stats_days",

@@ -20,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     case,
+    false,
     literal,
     or_,
 )
@@ -92,6 +93,8 @@ class Task(Base):
     reposted_from_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     # Kept in the same transaction as every submit/withdraw, so lists can show claims without a join.
     submitted_count: Mapped[int] = mapped_column(default=0)
+    # Whether the award dossier names the panel's members; by default they are 评委A, 评委B…
+    panel_named: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     alliances: Mapped[list[Alliance]] = relationship(secondary=task_alliances, order_by="Alliance.position")
     communities: Mapped[list[Community]] = relationship(secondary=task_communities, order_by="Community.id")
