@@ -124,6 +124,7 @@ def file_body(_ids: dict[str, Any], _actor: str) -> dict[str, Any]:
 
 
 REASON = {"reason": "经核实不符合条件"}
+UP_REVIEW = {"unit": "committee", "clarity": 4, "timeliness": 4, "fairness": 5, "comment": "沟通顺畅"}
 CHAIR = {"terms": [{"alliance_code": "new-orgs", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}]}
 RESOLUTION = {"resolution": "经复核,评分过程符合规定"}
 OBJECTION = {"name": "赵六", "contact": "13900000000", "grounds": "评分过程未公开说明"}
@@ -314,6 +315,10 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/services/{offering_id:int}", ALL),
     R("GET", "/api/v1/orders", COMMITTEE | SECRETARIES | ORGS),
     R("GET", "/api/v1/orders/{order_id:int}", COMMITTEE | SEC_THIS | ORG_THIS),
+    # Up-reviews (双向点评): what is due asks the project or order, the yearly aggregates are public.
+    R("GET", "/api/v1/projects/{project_id:int}/up-reviews/due", SIGNED_IN),
+    R("GET", "/api/v1/orders/{order_id:int}/up-reviews/due", COMMITTEE | SEC_THIS | ORG_THIS),
+    R("GET", "/api/v1/up-reviews", ALL),
     R("GET", "/api/v1/meetings", ALL),
     R("GET", "/api/v1/meetings/{meeting_id:int}", ALL),
     R("GET", "/api/v1/stats", ALL),
@@ -780,6 +785,9 @@ ROWS: list[Row] = [
         SECRETARIES,
         body=as_json(lambda ids: {"service_month": ids["month"]}),
     ),
+    # Only the rating's own party gets past the refusal (the project is in progress and the order not delivered: 409).
+    R("POST", "/api/v1/projects/{project_id:int}/up-reviews", ORG_THIS, body=as_json(lambda ids: UP_REVIEW)),
+    R("POST", "/api/v1/orders/{order_id:int}/up-reviews", SEC_THIS, body=as_json(lambda ids: UP_REVIEW)),
     R("POST", "/api/v1/orders/{order_id:int}/accept", ORG_THIS, stage=2),
     R("POST", "/api/v1/orders/{order_id:int}/decline", ORG_THIS, body=as_json(lambda ids: REASON), stage=2),
     R("POST", "/api/v1/orders/{order_id:int}/cancel", SEC_THIS, params={"order_id": "spare_order2"}, stage=2),

@@ -11,6 +11,7 @@ from market.controllers._needs import NeedController
 from market.controllers._projects import OrganizationRecordController, ProjectController
 from market.controllers._proposals import ProposalController, TaskProposalController
 from market.controllers._resources import MeetingController, OfferingController, OrderController
+from market.controllers._reviews import OrderUpReviewController, ProjectUpReviewController, UpReviewController
 from market.controllers._scoring import PanelController, ScoreController
 from market.controllers._stats import StatsController
 from market.controllers._tasks import TaskController
@@ -37,6 +38,9 @@ API_HANDLERS: list[type] = [
     OfferingController,
     OrderController,
     MeetingController,
+    ProjectUpReviewController,
+    OrderUpReviewController,
+    UpReviewController,
     StatsController,
     AuditController,
     TaskAuditController,

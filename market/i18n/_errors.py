@@ -197,6 +197,11 @@ ZH_CN: dict[str, str] = {
     "error.street_name_exists": "街道已存在",
     "error.submitted_proposal_cannot_changed": "已提交的意向书不能修改；如需改动，请在截止前撤回后重新填写一份",
     "error.suspended_cannot_claim": "{org_name} 已暂停，不能揭榜",
+    # Up-reviews (双向点评, services/_reviews.py)
+    "error.up_review_not_yours": "这项点评不由你方作出",
+    "error.up_review_not_due_project": "项目结项后才能点评",
+    "error.up_review_not_due_order": "服务确认送达后才能点评",
+    "error.up_review_given": "已经点评过，每项点评只能作出一次",
     "error.suspended_organisation_cannot_accept": "{provider_name} 已暂停，不能接单",
     "error.suspended_organisation_cannot_publish": "组织已暂停，不能发布服务",
     "error.suspended_organisation_cannot_raise": "组织已暂停，不能提出需求",
@@ -418,6 +423,11 @@ EN: dict[str, str] = {
         "a submitted proposal cannot be changed; withdraw it and file a new one before the deadline"
     ),
     "error.suspended_cannot_claim": "{org_name} is suspended and cannot claim",
+    # Up-reviews (双向点评, services/_reviews.py)
+    "error.up_review_not_yours": "this rating is not yours to give",
+    "error.up_review_not_due_project": "a project is rated once it is closed",
+    "error.up_review_not_due_order": "an order is rated once its delivery is confirmed",
+    "error.up_review_given": "already rated: each rating is given once",
     "error.suspended_organisation_cannot_accept": (
         "{provider_name} is suspended; a suspended organisation cannot accept"
     ),

@@ -57,6 +57,12 @@ ZH_CN: dict[str, str] = {
     "notify.project_delivered.title": "项目已交付，待结项评价：{project}",
     "notify.evaluation.title": "项目结项评价：{project} {score} 分（{grade}）",
     "notify.evaluation.body": "评价意见：{comment}",
+    "notify.up_review.project_due.title": "请点评发榜单位和评审委员会的工作：{project}",
+    "notify.up_review.project_due.body": "点评对被点评方匿名，每个单位每年满三条后只公布汇总。",
+    "notify.up_review.order_due.title": "请点评评审委员会的服务：{service}",
+    "notify.up_review.order_due.body": "点评对被点评方匿名，每年满三条后只公布汇总。",
+    "notify.up_review.order_due_provider.title": "请点评社区的配合：{service}",
+    "notify.up_review.order_due_provider.body": "点评对被点评方匿名，每个社区每年满三条后只公布汇总。",
     "notify.waitlist_promoted.title": "候补转为正式报名：{topic}（{starts}）",
     "notify.waitlist_promoted.body": "{people} 已从候补转为正式报名。",
     "notify.waitlist_promoted.many.title": "候补转为正式报名：{topic}（{starts}）",
@@ -124,6 +130,18 @@ EN: dict[str, str] = {
     "notify.project_delivered.title": "Project delivered, awaiting final evaluation: {project}",
     "notify.evaluation.title": "Final evaluation: {project}, {score} points ({grade})",
     "notify.evaluation.body": "Comment: {comment}",
+    "notify.up_review.project_due.title": "Please rate the posting unit and the committee: {project}",
+    "notify.up_review.project_due.body": (
+        "Ratings are anonymous to the units rated: only a unit's yearly summary is published, once it has three."
+    ),
+    "notify.up_review.order_due.title": "Please rate the committee's service: {service}",
+    "notify.up_review.order_due.body": (
+        "Ratings are anonymous to the committee: only a yearly summary is published, once it has three."
+    ),
+    "notify.up_review.order_due_provider.title": "Please rate the community's cooperation: {service}",
+    "notify.up_review.order_due_provider.body": (
+        "Ratings are anonymous to the community: only its yearly summary is published, once it has three."
+    ),
     "notify.waitlist_promoted.title": "Waitlist promoted to confirmed: {topic} ({starts})",
     "notify.waitlist_promoted.body": "{people} moved from the waitlist to a confirmed seat.",
     "notify.waitlist_promoted.many.title": "Waitlist promoted to confirmed: {topic} ({starts})",

@@ -191,6 +191,7 @@ ZH_CN: dict[str, str] = {
     "inbox.kind.task_cancelled": "榜单撤榜",
     "inbox.kind.task_posted": "新发榜",
     "inbox.kind.task_reviewing": "进入评审",
+    "inbox.kind.up_review": "双向点评",
     "inbox.kind.waitlist_promoted": "候补转正",
 }
 
@@ -403,5 +404,6 @@ EN: dict[str, str] = {
     "inbox.kind.task_cancelled": "Task cancelled",
     "inbox.kind.task_posted": "New task",
     "inbox.kind.task_reviewing": "Under review",
+    "inbox.kind.up_review": "Up-review",
     "inbox.kind.waitlist_promoted": "Off the waitlist",
 }

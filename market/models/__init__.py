@@ -27,6 +27,7 @@ from market.models._resources import (
     ServiceOrder,
     meeting_offerings,
 )
+from market.models._reviews import UP_REVIEW, ReviewedUnit, UpReview
 from market.models._scoring import PanelMember, Score
 from market.models._stats import stats_days
 from market.models._tasks import (
@@ -40,6 +41,7 @@ from market.models._tasks import (
 )
 
 __all__ = [
+    "UP_REVIEW",
     "Alliance",
     "Attachment",
     "AuditEntry",
@@ -69,6 +71,7 @@ __all__ = [
     "Proposal",
     "ProposalMember",
     "ResourceCategory",
+    "ReviewedUnit",
     "Role",
     "Score",
     "ServiceOrder",
@@ -77,6 +80,7 @@ __all__ = [
     "Task",
     "TaskAmendment",
     "TaskQuestion",
+    "UpReview",
     "User",
     "UserSession",
     "WatchEntry",

@@ -5,8 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from market.models import AuditEntry
+from market.models import UP_REVIEW, AuditEntry
 from market.schemas._base import Schema
+
+# Shown instead of an up-review's author: up-reviews are anonymous to the committee they may rate (SPEC, Two-way
+# review). The stored entry keeps the author, so the chain verifies as ever.
+WITHHELD = "—"
 
 
 class AuditItem(Schema):
@@ -25,7 +29,10 @@ class AuditItem(Schema):
 
     @classmethod
     def of(cls, e: AuditEntry) -> AuditItem:
-        """From the model."""
+        """From the model; an up-review's author, and what would name it (its project or order), withheld."""
+        if e.entity == UP_REVIEW:
+            shown = {"unit": e.data.get("unit", "")}
+            return cls(e.id, e.at, WITHHELD, e.entity, e.entity_id, e.action, e.before, e.after, shown, e.hash)
         return cls(e.id, e.at, e.actor_label, e.entity, e.entity_id, e.action, e.before, e.after, e.data, e.hash)
 
 

@@ -19,6 +19,7 @@ from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _resources as resources
 from market.services import _retention as retention
+from market.services import _reviews as reviews
 from market.services import _scoring as scoring
 from market.services import _stats as stats
 from market.services import _tasks as tasks
@@ -33,6 +34,7 @@ __all__ = [
     "proposals",
     "resources",
     "retention",
+    "reviews",
     "scoring",
     "stats",
     "tasks",

@@ -35,6 +35,7 @@ from market.models import (
     task_needs,
 )
 from market.schemas._projects import EvaluationCreate, FeedbackCreate, MilestoneCreate, ReportCreate
+from market.services._review_prompts import up_reviews_due_on_project
 from market.services._tasks import lock_task, need_ids_of
 from market.states import InvitationStatus, ProjectStatus, TaskStatus, check_transition
 from market.transitions import move
@@ -258,6 +259,7 @@ async def evaluate(db: AsyncSession, project_id: int, data: EvaluationCreate, *,
         {"project": project.title, "score": data.score, "grade": grade.value, "comment": data.comment},
         link=f"/projects/{project.id}",
     )
+    await up_reviews_due_on_project(db, project)
     return project
 
 

@@ -43,6 +43,7 @@ from market.services._resources._offerings import (
     provider_active,
     provider_name,
 )
+from market.services._review_prompts import up_reviews_due_on_order
 from market.states import ORDER_TRANSITIONS, NeedStatus, OrderStatus, check_transition
 from market.transitions import move
 
@@ -254,6 +255,7 @@ async def deliver_order(db: AsyncSession, order_id: int, *, actor: User, now: da
     order.delivered_at = now
     await _move(db, order, OrderStatus.DELIVERED, actor=actor, now=now, action="deliver")
     await _tell_provider(db, order.offering, "order_delivered", {"service": order.offering.title}, order=order)
+    await up_reviews_due_on_order(db, order)
     return order
 
 

@@ -1,0 +1,200 @@
+"""Two-way review (双向点评) upwards, through the HTTP API: who rates which unit when, once, and what is published."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+from tests.concurrency import signed_in
+from tests.factories import (
+    Api,
+    As,
+    audit_trail,
+    finance_project,
+    inbox_kinds,
+    org_service,
+    park_service,
+    placed_order,
+    problem,
+    secretary,
+)
+
+RATING = {"clarity": 4, "timeliness": 3, "fairness": 5, "comment": "任务说明清楚,拨付及时"}
+
+
+def rating(unit: str, **changes: Any) -> dict[str, Any]:
+    return RATING | {"unit": unit} | changes
+
+
+async def closed_project(api: Api) -> tuple[As, dict[str, Any]]:
+    """A finance project delivered and given its final evaluation; returns a member of its lead organisation."""
+    lead, project = await finance_project(api)
+    await lead.ok("POST", f"/projects/{project['id']}/deliver", status=200)
+    await api.committee.ok(
+        "POST", f"/projects/{project['id']}/evaluation", status=200, json={"score": 90, "comment": "完成良好"}
+    )
+    return lead, project
+
+
+async def delivered_order(api: Api, who: As, offering_id: int, provider: As) -> dict[str, Any]:
+    """An order placed by the secretary `who`, accepted by `provider` and confirmed delivered."""
+    order = await placed_order(api, who, offering_id)
+    await provider.ok("POST", f"/orders/{order['id']}/accept", status=200)
+    return await who.ok("POST", f"/orders/{order['id']}/deliver", status=200)
+
+
+async def test_a_closed_projects_lead_rates_the_posting_unit_and_the_committee_once_each(api: Api) -> None:
+    lead, project = await finance_project(api)
+    url = f"/projects/{project['id']}/up-reviews"
+    assert (await lead.ok("GET", f"{url}/due")) == {"due": [], "given": []}
+    problem(await lead.post(url, json=rating("committee")), 409)
+    await lead.ok("POST", f"/projects/{project['id']}/deliver", status=200)
+    problem(await lead.post(url, json=rating("committee")), 409)
+    await api.committee.ok(
+        "POST", f"/projects/{project['id']}/evaluation", status=200, json={"score": 90, "comment": "完成良好"}
+    )
+    assert "up_review" in await inbox_kinds(lead)
+    assert (await lead.ok("GET", f"{url}/due")) == {"due": ["posting_unit", "committee"], "given": []}
+
+    # Only the lead organisation rates, and only the posting unit and the committee.
+    other = await api.org_member()
+    sec = await secretary(api)
+    for who in (other, sec, api.committee):
+        problem(await who.post(url, json=rating("committee")), 403)
+    problem(await lead.post(url, json=rating("community")), 403)
+    problem(await api.anon.post(url, json=rating("committee")), 401)
+
+    given = await lead.ok("POST", url, status=201, json=rating("posting_unit"))
+    assert given == rating("posting_unit")
+    problem(await lead.post(url, json=rating("posting_unit", clarity=1)), 409)
+    await lead.ok("POST", url, status=201, json=rating("committee", comment=""))
+    problem(await lead.post(url, json=rating("committee")), 409)
+    assert (await lead.ok("GET", f"{url}/due")) == {"due": [], "given": ["posting_unit", "committee"]}
+
+    entries = await audit_trail(api, "up_review", 1)
+    assert entries == [("give", "", "posting_unit")]
+    assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
+
+
+async def test_the_committees_audit_view_withholds_an_up_reviews_author(api: Api) -> None:
+    lead, project = await closed_project(api)
+    await lead.ok("POST", f"/projects/{project['id']}/up-reviews", status=201, json=rating("committee"))
+    items = (await api.committee.ok("GET", "/audit", params={"entity": "up_review"}))["items"]
+    assert len(items) == 1
+    (item,) = items
+    assert item["actor"] == "—" and item["data"] == {"unit": "committee"}
+    assert lead.username not in str(item) and str(project["id"]) not in str(item["data"])
+    # The stored entry keeps its author and subject, so the chain verifies with them.
+    whole = (await api.committee.ok("GET", "/audit"))["items"]
+    assert not [e for e in whole if e["entity"] == "up_review" and e["actor"] != "—"]
+    assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
+
+
+async def test_a_delivered_orders_secretary_rates_the_committee_and_its_provider_the_community(api: Api) -> None:
+    sec = await secretary(api)
+    provider = await api.org_member()
+    service = await org_service(provider, api)
+    order = await placed_order(api, sec, service["id"])
+    url = f"/orders/{order['id']}/up-reviews"
+    problem(await sec.post(url, json=rating("committee")), 409)
+    await provider.ok("POST", f"/orders/{order['id']}/accept", status=200)
+    problem(await provider.post(url, json=rating("community")), 409)
+    await sec.ok("POST", f"/orders/{order['id']}/deliver", status=200)
+    assert "up_review" in await inbox_kinds(sec)
+    assert "up_review" in await inbox_kinds(provider)
+    assert (await sec.ok("GET", f"{url}/due")) == {"due": ["committee"], "given": []}
+    assert (await provider.ok("GET", f"{url}/due")) == {"due": ["community"], "given": []}
+
+    # Each party rates its own unit only; a stranger to the order does not see it.
+    problem(await sec.post(url, json=rating("community")), 403)
+    problem(await provider.post(url, json=rating("committee")), 403)
+    problem(await api.committee.post(url, json=rating("community")), 403)
+    problem(await (await secretary(api)).post(url, json=rating("committee")), 404)
+
+    await sec.ok("POST", url, status=201, json=rating("committee"))
+    # Rated or not by the secretary afterwards, the order is still delivered work the provider may rate.
+    await sec.ok("POST", f"/orders/{order['id']}/rate", status=200, json={"rating": 4})
+    await provider.ok("POST", url, status=201, json=rating("community", fairness=2))
+    problem(await provider.post(url, json=rating("community")), 409)
+    problem(await sec.post(url, json=rating("committee")), 409)
+
+
+async def test_the_parks_own_service_has_no_provider_to_rate_the_community(api: Api) -> None:
+    sec = await secretary(api)
+    order = await delivered_order(api, sec, (await park_service(api))["id"], api.committee)
+    url = f"/orders/{order['id']}/up-reviews"
+    assert (await api.committee.ok("GET", f"{url}/due")) == {"due": [], "given": []}
+    problem(await api.committee.post(url, json=rating("community")), 403)
+    assert "up_review" not in await inbox_kinds(api.committee)
+
+
+async def test_simultaneous_submissions_of_one_review_store_one(api: Api) -> None:
+    lead, project = await closed_project(api)
+    url = f"/projects/{project['id']}/up-reviews"
+    async with signed_in(api, lead.username, workers=2) as (sessions, gauges):
+        responses = await asyncio.gather(
+            *(sessions[n % 2].post(url, json=rating("committee", clarity=1 + n % 5)) for n in range(6))
+        )
+    assert all(g.peak >= 1 for g in gauges)
+    assert Counter(r.status_code for r in responses) == {201: 1, 409: 5}, [r.text for r in responses]
+    assert len(await audit_trail(api, "up_review", 1)) == 1
+    assert await audit_trail(api, "up_review", 2) == []
+
+
+async def test_a_units_aggregate_appears_with_its_third_review_and_never_names_an_author(api: Api) -> None:
+    service = await park_service(api)
+    secretaries = [await secretary(api) for _ in range(3)]
+    orders = [await delivered_order(api, s, service["id"], api.committee) for s in secretaries]
+    comments = ["服务很周到", "", "A 希望再快一些"]
+    for n, (s, o) in enumerate(zip(secretaries, orders, strict=True)):
+        body = rating("committee", clarity=n + 3, timeliness=n + 1, fairness=5, comment=comments[n])
+        await s.ok("POST", f"/orders/{o['id']}/up-reviews", status=201, json=body)
+        published = await api.anon.ok("GET", "/up-reviews")
+        if n < 2:
+            assert published["units"] == [], published
+    assert published["minimum"] == 3
+    (committee,) = published["units"]
+    assert committee == {
+        "unit": "committee",
+        "community_id": None,
+        "community_name": "",
+        "posting_unit": "",
+        "year": published["year"],
+        "count": 3,
+        "clarity": "4.00",
+        "timeliness": "2.00",
+        "fairness": "5.00",
+        "comments": ["A 希望再快一些", "服务很周到"],
+    }
+    text = str(published)
+    for s, o in zip(secretaries, orders, strict=True):
+        assert s.username not in text and s.user["community"]["name"] not in text
+        assert f"'{o['id']}'" not in text
+    # Another year has nothing.
+    assert (await api.anon.ok("GET", "/up-reviews", params={"year": published["year"] - 1}))["units"] == []
+    problem(await api.anon.get("/up-reviews", params={"year": 1999}), 400)
+
+
+async def test_a_communitys_aggregate_counts_only_its_own_reviews(api: Api) -> None:
+    sec = await secretary(api)
+    providers = [await api.org_member() for _ in range(3)]
+    for n, provider in enumerate(providers):
+        service = await org_service(provider, api)
+        order = await delivered_order(api, sec, service["id"], provider)
+        await provider.ok(
+            "POST", f"/orders/{order['id']}/up-reviews", status=201, json=rating("community", clarity=n + 1)
+        )
+        if n == 1:
+            # A review of another community does not make up this one's three.
+            other = await secretary(api)
+            elsewhere = await delivered_order(api, other, service["id"], provider)
+            await provider.ok("POST", f"/orders/{elsewhere['id']}/up-reviews", status=201, json=rating("community"))
+            assert (await api.anon.ok("GET", "/up-reviews"))["units"] == []
+    (unit,) = (await api.anon.ok("GET", "/up-reviews"))["units"]
+    community = sec.user["community"]
+    assert (unit["unit"], unit["community_id"]) == ("community", community["id"])
+    assert unit["community_name"] == community["name"]
+    assert (unit["count"], unit["clarity"]) == (3, "2.00")
+    for provider in providers:
+        assert provider.user["org"]["name"] not in str(unit)
