@@ -28,7 +28,7 @@ from market.models import Award, Objection, Project, Proposal, Task, TaskAmendme
 from market.models._tasks import past_deadline
 from market.schemas._awards import ObjectionCreate
 from market.schemas._tasks import TaskAmend
-from market.services import awards, projects, proposals, tasks
+from market.services import awards, dossiers, projects, proposals, tasks
 from market.services._retention import purge_numbers
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.throttle import forget_old_counts
@@ -120,9 +120,12 @@ async def award(
     now: datetime,
     notice_days: int,
 ) -> Award:
-    """Award a qualified proposal (承榜): its public notice period begins (`market.services._awards.award`)."""
+    """Award a qualified proposal (承榜): its public notice period begins (`market.services._awards.award`), and its
+    dossier (评审档案) is frozen in the same transaction."""
     task = await lock_settled_task(db, task_id, now)
-    return await awards.award(db, task, proposal_id, reason, actor=actor, now=now, notice_days=notice_days)
+    a = await awards.award(db, task, proposal_id, reason, actor=actor, now=now, notice_days=notice_days)
+    await dossiers.publish(db, task, a, actor=actor, now=now)
+    return a
 
 
 async def lodge(
@@ -137,10 +140,15 @@ async def resolve(
     db: AsyncSession, objection_id: int, uphold: bool, resolution: str, *, actor: User, now: datetime
 ) -> Objection:
     """Uphold an open objection (the award is revoked, the task returns to review) or dismiss it; dismissing the
-    last open one after the notice period has ended confirms the award at once, and the project begins."""
+    last open one after the notice period has ended confirms the award at once, and the project begins. Either way
+    the award's dossier gains an addition saying so."""
     task = await tasks.lock_task(db, await awards.task_of_objection(db, objection_id), now)
     o = await awards.resolve(db, task, objection_id, uphold, resolution, actor=actor, now=now)
-    if not uphold:
+    if uphold:
+        closed = await dossiers.upheld_objections(db, o.award_id)
+        await dossiers.add(db, o.award_id, "revoked", closed, resolution, actor=actor, now=now)
+    else:
+        await dossiers.add(db, o.award_id, "objection_dismissed", [o.id], resolution, actor=actor, now=now)
         await apply_due_award(db, task, now)
     return o
 

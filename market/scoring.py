@@ -24,6 +24,7 @@ __all__ = [
     "MarkError",
     "RankEntry",
     "RubricError",
+    "criterion_mean",
     "first_criterion_mean",
     "from_tenths",
     "member_total",
@@ -214,6 +215,14 @@ def first_criterion_mean(first_marks: Sequence[Decimal]) -> Decimal:
     if not first_marks:
         raise ValueError("no first-criterion marks to average")
     return _round_half_up(_mean(first_marks), 4)
+
+
+def criterion_mean(marks: Sequence[Decimal]) -> Decimal:
+    """Return the plain (untrimmed) mean of one criterion's marks, half-up to 2 decimals, as the dossier and a
+    debrief show it beside the score. Raises ValueError when empty."""
+    if not marks:
+        raise ValueError("no marks to average")
+    return _round_half_up(_mean(marks), 2)
 
 
 @dataclass(frozen=True, slots=True)

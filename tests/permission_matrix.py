@@ -190,6 +190,7 @@ ROWS: list[Row] = [
     R("GET", "/login", ALL),
     R("GET", "/tasks", ALL),
     R("GET", "/tasks/{task_id:int}", ALL),
+    R("GET", "/tasks/{task_id:int}/dossier", ALL, params={"task_id": "task_award"}),
     R("GET", "/projects", ALL),
     R("GET", "/projects/{project_id:int}", ALL),
     R("GET", "/classes", ALL),
@@ -298,6 +299,7 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/tasks/{task_id:int}/ranking", COMMITTEE),
     R("GET", "/api/v1/tasks/{task_id:int}/award", ALL, params={"task_id": "task_award"}),
     R("GET", "/api/v1/tasks/{task_id:int}/awards", ALL, params={"task_id": "task_award"}),
+    R("GET", "/api/v1/tasks/{task_id:int}/dossier", ALL, params={"task_id": "task_award"}),
     R("GET", "/api/v1/awards/{award_id:int}", ALL),
     # Objections name the objector and how to reach them: the committee's alone.
     R("GET", "/api/v1/awards/{award_id:int}/objections", COMMITTEE),

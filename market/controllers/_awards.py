@@ -1,4 +1,4 @@
-"""/tasks/{id}/award, /awards, /objections (承榜 and 公示), and /tick."""
+"""/tasks/{id}/award, /tasks/{id}/dossier, /awards, /objections (承榜, 评审档案 and 公示), and /tick."""
 
 from __future__ import annotations
 
@@ -23,8 +23,9 @@ from market.schemas._awards import (
     Resolution,
     TickReport,
 )
+from market.schemas._dossiers import TaskDossiers
 from market.security import requires_committee
-from market.services import awards, scoring
+from market.services import awards, dossiers, scoring
 from market.states import InvitationStatus, ObjectionStatus
 
 
@@ -114,6 +115,12 @@ class TaskAwardController(Controller):
     async def history(self, db_session: Db, clock: Now, viewer: Viewer, task_id: PathId) -> list[AwardNotice]:
         """Every award the task has had, newest first, revoked ones included."""
         return [notice(v) for v in await awards.awards_of(db_session, task_id, viewer=viewer, now=clock.now())]
+
+    @get("/dossier", exclude_from_auth=True)
+    async def dossier(self, db_session: Db, viewer: Viewer, task_id: PathId) -> TaskDossiers:
+        """The award dossiers (评审档案), newest award first: each as published when its notice period began, with
+        what was appended since (a dismissed objection, a revocation); 404 until the first award."""
+        return await dossiers.dossiers_of(db_session, task_id, viewer=viewer)
 
 
 class AwardController(Controller):

@@ -30,7 +30,7 @@ from market.services import scoring
 from market.states import ProposalStatus
 
 
-def _panel(task_id: int, members: list[User], started: bool) -> Panel:
+def _panel(task_id: int, members: list[User], started: bool, named: bool) -> Panel:
     return Panel(
         task_id=task_id,
         members=[
@@ -44,6 +44,7 @@ def _panel(task_id: int, members: list[User], started: bool) -> Panel:
             for u in members
         ],
         scoring_started=started,
+        named=named,
     )
 
 
@@ -127,16 +128,18 @@ class PanelController(Controller):
     ) -> Panel:
         """Form the panel (评审组) from evaluator accounts, until the first score is in."""
         async with writing(db_session):
-            await scoring.set_panel(db_session, task_id, data.user_ids, actor=request.user, now=clock.now())
-        members, started = await scoring.panel_of(db_session, task_id, viewer=request.user)
-        return _panel(task_id, members, started)
+            await scoring.set_panel(
+                db_session, task_id, data.user_ids, named=data.named, actor=request.user, now=clock.now()
+            )
+        members, started, named = await scoring.panel_of(db_session, task_id, viewer=request.user)
+        return _panel(task_id, members, started, named)
 
     # Only the committee and the task's own panel may look (403 for anyone else signed in).
     @get("/panel", problems=[403])
     async def get_panel(self, request: Request[User, Any, Any], db_session: Db, task_id: PathId) -> Panel:
         """The panel (the committee, or a member of it)."""
-        members, started = await scoring.panel_of(db_session, task_id, viewer=request.user)
-        return _panel(task_id, members, started)
+        members, started, named = await scoring.panel_of(db_session, task_id, viewer=request.user)
+        return _panel(task_id, members, started, named)
 
     @get("/scoring", guards=[requires_evaluator])
     async def my_queue(

@@ -18,7 +18,7 @@ from typing import Final
 
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from market.grading import Grade
-from market.i18n import _committee, _community, _core, _drafting, _errors, _notify, _org, _panel, _stats
+from market.i18n import _committee, _community, _core, _dossier, _drafting, _errors, _notify, _org, _panel, _stats
 from market.models import FundingMode, ResourceCategory, Role
 from market.states import (
     AwardStatus,
@@ -59,7 +59,7 @@ LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
 # The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
 ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
 
-_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _notify, _errors)
+_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _dossier, _notify, _errors)
 
 
 def _merged(lang: str) -> dict[str, str]:

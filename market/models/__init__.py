@@ -15,8 +15,8 @@ from market.models._accounts import KeyValue, Notification, Role, User, UserSess
 from market.models._audit import AuditEntry, AuditHead
 from market.models._awards import Award, Objection
 from market.models._base import Availability
-from market.models._dossiers import AwardDossier, DossierAddition
 from market.models._classes import ClassSession, Signup
+from market.models._dossiers import AwardDossier, DossierAddition
 from market.models._needs import Need
 from market.models._projects import Feedback, Milestone, ProgressReport, Project
 from market.models._proposals import Attachment, Proposal, ProposalMember

@@ -18,6 +18,7 @@ from market.pages._classes_org import ORG_CLASS_PAGES
 from market.pages._committee import COMMITTEE_PAGES
 from market.pages._committee_projects import COMMITTEE_PROJECT_PAGES
 from market.pages._community import COMMUNITY_PAGES
+from market.pages._dossiers import DOSSIER_PAGES
 from market.pages._drafting import DRAFTING_PAGES
 from market.pages._errors import HtmlErrorPages
 from market.pages._inbox import INBOX_PAGES
@@ -38,6 +39,7 @@ from market.pages._templating import register_template_helpers
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *SIGNIN_PAGES,
     *PUBLIC_PAGES,
+    *DOSSIER_PAGES,
     *CLASS_PAGES,
     *ORG_PAGES,
     *ORG_PROPOSAL_PAGES,

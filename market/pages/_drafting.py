@@ -270,9 +270,9 @@ async def _panel_page(
     db: AsyncSession, task_id: int, viewer: User, clock: Clock, form: TaskForm | None = None
 ) -> Template:
     task = await task_views.detail(db, task_id, viewer, clock)
-    members, started = await scoring.panel_of(db, task_id, viewer=viewer)
+    members, started, named = await scoring.panel_of(db, task_id, viewer=viewer)
     if form is None:
-        form = TaskForm(picked={"user_ids": [str(m.id) for m in members]})
+        form = TaskForm({"named": "on"} if named else {}, picked={"user_ids": [str(m.id) for m in members]})
     return form_page(
         "market/drafting/panel.html.j2",
         viewer,
@@ -280,6 +280,7 @@ async def _panel_page(
         task=task,
         members=members,
         started=started,
+        named=named,
         evaluator_options=[(u.id, _evaluator_text(u)) for u in await scoring.evaluators(db)],
         open_for_panel=task.status in scoring.PANEL_STATES,
     )
@@ -307,13 +308,16 @@ async def set_panel(request: UserRequest, db_session: Db, clock: Now, task_id: P
     if not ids or any(i is None for i in ids):
         form.errors["user_ids"] = t("drafting.panel_required", lang)
         return await _panel_page(db_session, task_id, request.user, clock, form)
-    data = msgspec.convert({"user_ids": ids}, PanelSet) if len(ids) <= MAX_PANEL else None
+    named = form.values.get("named") == "on"
+    data = msgspec.convert({"user_ids": ids, "named": named}, PanelSet) if len(ids) <= MAX_PANEL else None
     if data is None:
         form.errors["user_ids"] = t("drafting.panel_too_many", lang, n=MAX_PANEL)
         return await _panel_page(db_session, task_id, request.user, clock, form)
     done = await attempt(
         db_session,
-        lambda: scoring.set_panel(db_session, task_id, data.user_ids, actor=request.user, now=clock.now()),
+        lambda: scoring.set_panel(
+            db_session, task_id, data.user_ids, named=data.named, actor=request.user, now=clock.now()
+        ),
         raising=(403, 404),
     )
     if isinstance(done, ApplicationError):

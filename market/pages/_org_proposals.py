@@ -52,8 +52,11 @@ from market.pages._proposal_form import (
 from market.params import Config, Db, Now, PathId
 from market.schemas._proposals import InvitationAnswer, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
-from market.services import proposals, tasks
+from market.services import dossiers, proposals, tasks
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
+
+# A proposal in one of these states may have a debrief: it was ranked or disqualified, and not (yet) awarded.
+DEBRIEFED = (ProposalStatus.QUALIFIED, ProposalStatus.NOT_AWARDED, ProposalStatus.DISQUALIFIED)
 
 
 async def _project_for_task(db: AsyncSession, task_id: int) -> int | None:
@@ -177,6 +180,8 @@ async def _proposal_page(
             if m.invitation in (InvitationStatus.PENDING, InvitationStatus.ACCEPTED)
         ]
     project_id = await _project_for_task(db, task.id) if view.status == ProposalStatus.AWARDED else None
+    # From the start of the notice period, a proposal not awarded is debriefed from the award's dossier.
+    debrief = await dossiers.debrief(db, task.id, view.id) if view.status in DEBRIEFED else None
     edit = form or FormState(proposal_form_values(view))
     attach = upload or FormState()
     invalid = edit.invalid or attach.invalid
@@ -200,6 +205,7 @@ async def _proposal_page(
         upload=attach,
         problem=problem,
         project_id=project_id,
+        debrief=debrief,
         joint=task.allow_joint,
     )
 

@@ -22,9 +22,11 @@ Marks = Annotated[dict[CriterionName, Decimal], Meta(min_length=1, max_length=MA
 
 
 class PanelSet(Schema):
-    """The whole panel for a task: active evaluator accounts."""
+    """The whole panel for a task: active evaluator accounts, and whether the award dossier names them (by default
+    they are 评委A, 评委B… in seat order)."""
 
     user_ids: PanelIds
+    named: bool = False
 
 
 class PanelSeat(Schema):
@@ -43,6 +45,7 @@ class Panel(Schema):
     task_id: int
     members: list[PanelSeat]
     scoring_started: bool
+    named: bool
 
 
 class ScoreSet(Schema):

@@ -14,6 +14,7 @@ from market.services import _accounts as accounts
 from market.services import _audit as audit
 from market.services import _awards as awards
 from market.services import _classes as classes
+from market.services import _dossiers as dossiers
 from market.services import _needs as needs
 from market.services import _projects as projects
 from market.services import _proposals as proposals
@@ -29,6 +30,7 @@ __all__ = [
     "audit",
     "awards",
     "classes",
+    "dossiers",
     "needs",
     "projects",
     "proposals",

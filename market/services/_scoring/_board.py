@@ -20,6 +20,7 @@ from market.models import Organization, PanelMember, Proposal, ProposalMember, S
 from market.scoring import (
     Criterion,
     RankEntry,
+    criterion_mean,
     first_criterion_mean,
     from_tenths,
     proposal_score,
@@ -70,6 +71,8 @@ class Mark:
     user_id: int
     total_tenths: int
     first_tenths: int
+    # Every criterion's mark in tenths, by criterion name (the dossier shows them; the ranking needs only the first).
+    every: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +179,13 @@ class Board:
             for position, e in enumerate(rank(entries), start=1)
         ]
 
+    def criterion_means(self, proposal: Ranked) -> dict[str, Decimal]:
+        """The plain mean of each criterion's marks over the members who scored the proposal, in rubric order."""
+        scores = self.scores_for(proposal)
+        if not scores:
+            return {}
+        return {c.name: criterion_mean([from_tenths(int(s.every[c.name])) for s in scores]) for c in self.rubric}
+
     def revealed_totals(self) -> dict[str, dict[str, str]]:
         """Every member's total per proposal, for the audit entry written when the panel completes."""
         return {
@@ -252,7 +262,10 @@ async def load_board(db: AsyncSession, task: Task) -> Board:
         members=members,
         proposals=proposals,
         undecided=await _undecided(db, task),
-        scores={(pid, uid): Mark(pid, uid, total, int(every[first])) for pid, uid, total, every in marks},
+        scores={
+            (pid, uid): Mark(pid, uid, total, int(every[first]), {k: int(v) for k, v in every.items()})
+            for pid, uid, total, every in marks
+        },
     )
 
 

@@ -52,8 +52,11 @@ async def _scoring_started(db: AsyncSession, task_id: int) -> bool:
 # The panel -------------------------------------------------------------------------------------------------
 
 
-async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, actor: User, now: datetime) -> None:
+async def set_panel(
+    db: AsyncSession, task_id: int, user_ids: Sequence[int], *, named: bool = False, actor: User, now: datetime
+) -> None:
     """Form or change a task's panel while posted or in review, until it is complete; new members are told.
+    `named` is whether the award dossier names the members (by default they are 评委A, 评委B…).
 
     Once scoring has begun members may still be added (say, when everyone on the panel is recused from one
     proposal) but nobody who has scored may be removed: their marks are part of the record.
@@ -77,7 +80,7 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
     current = set((await db.scalars(select(PanelMember.user_id).where(PanelMember.task_id == task.id))).all())
     added = [uid for uid in wanted if uid not in current]
     removed = sorted(current - set(wanted))
-    if not added and not removed:
+    if not added and not removed and named == task.panel_named:
         return
     scorers = set((await db.scalars(select(Score.user_id).where(Score.task_id == task.id))).all())
     if scorers & set(removed):
@@ -85,6 +88,7 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
     if removed:
         await db.execute(delete(PanelMember).where(PanelMember.task_id == task.id, PanelMember.user_id.in_(removed)))
     db.add_all(PanelMember(task_id=task.id, user_id=uid) for uid in added)
+    task.panel_named = named
     await db.flush()
     await record(
         db,
@@ -95,14 +99,14 @@ async def set_panel(db: AsyncSession, task_id: int, user_ids: Sequence[int], *, 
         action="panel",
         before=task.status,
         after=task.status,
-        data={"members": wanted, "added": added, "removed": removed},
+        data={"members": wanted, "added": added, "removed": removed, "named": named},
     )
     await notify.to_users(db, added, "panel_seat.added", {"task": task.title}, link=f"/tasks/{task.id}/scoring")
     await notify.to_users(db, removed, "panel_seat.removed", {"task": task.title}, link=f"/tasks/{task.id}")
 
 
-async def panel_of(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[list[User], bool]:
-    """The panel (committee, or a member of it) and whether scoring has started."""
+async def panel_of(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[list[User], bool, bool]:
+    """The panel (committee, or a member of it), whether scoring has started, and whether the dossier names it."""
     task = await visible_task(db, task_id, viewer)
     if viewer.role != Role.COMMITTEE and not await _on_panel(db, task.id, viewer):
         raise Forbidden("error.only_committee_panel_see")
@@ -114,7 +118,7 @@ async def panel_of(db: AsyncSession, task_id: int, *, viewer: User) -> tuple[lis
             .order_by(PanelMember.id)
         )
     ).unique()
-    return list(members.all()), await _scoring_started(db, task.id)
+    return list(members.all()), await _scoring_started(db, task.id), task.panel_named
 
 
 # Scores ----------------------------------------------------------------------------------------------------
