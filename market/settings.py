@@ -75,6 +75,12 @@ class Settings:
     phone_previous_keys: str = field(default_factory=lambda: _env("PHONE_PREVIOUS_KEYS", ""))
     # Days after a class starts at which its residents' numbers are erased by the tick.
     phone_retention_days: int = field(default_factory=lambda: int(_env("PHONE_RETENTION_DAYS", "90")))
+    # Open data (OCDS, market/services/_ocds): every task's ocid is this prefix, "-" and the task's id. Register a
+    # prefix with the Open Contracting Partnership (ocds-xxxxxx) and set it before publishing: ocids must never change
+    # afterwards. The default is deliberately not of the registered form, so unregistered data cannot pass for it.
+    ocid_prefix: str = field(default_factory=lambda: _env("OCID_PREFIX", "jiebang"))
+    # Who publishes the packages and runs the procedure (the procuring entity): the park's committee.
+    ocds_publisher: str = field(default_factory=lambda: _env("OCDS_PUBLISHER", "综合党委"))
 
     @property
     def is_sqlite(self) -> bool:

@@ -324,6 +324,10 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/meetings", ALL),
     R("GET", "/api/v1/meetings/{meeting_id:int}", ALL),
     R("GET", "/api/v1/stats", ALL),
+    # Open data (OCDS): every published task, for everyone alike (a draft is a 404 for all: test_ocds.py).
+    R("GET", "/api/v1/ocds/tasks/{task_id:int}/releases", ALL),
+    R("GET", "/api/v1/ocds/tasks/{task_id:int}/record", ALL),
+    R("GET", "/api/v1/ocds/records", ALL),
     R("GET", "/api/v1/audit", COMMITTEE),
     R("GET", "/api/v1/audit/verify", COMMITTEE),
     R("GET", "/api/v1/tasks/{task_id:int}/audit", COMMITTEE),

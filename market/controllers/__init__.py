@@ -8,6 +8,7 @@ from market.controllers._audit import AuditController, ListsController, TaskAudi
 from market.controllers._awards import AwardController, ObjectionController, TaskAwardController, TickController
 from market.controllers._classes import ClassController, ProjectClassController, SignupController
 from market.controllers._needs import NeedController
+from market.controllers._ocds import OcdsController
 from market.controllers._projects import OrganizationRecordController, ProjectController
 from market.controllers._proposals import ProposalController, TaskProposalController
 from market.controllers._resources import MeetingController, OfferingController, OrderController
@@ -42,6 +43,7 @@ API_HANDLERS: list[type] = [
     OrderUpReviewController,
     UpReviewController,
     StatsController,
+    OcdsController,
     AuditController,
     TaskAuditController,
     ListsController,

@@ -16,6 +16,7 @@ from market.services import _awards as awards
 from market.services import _classes as classes
 from market.services import _dossiers as dossiers
 from market.services import _needs as needs
+from market.services import _ocds as ocds
 from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _resources as resources
@@ -32,6 +33,7 @@ __all__ = [
     "classes",
     "dossiers",
     "needs",
+    "ocds",
     "projects",
     "proposals",
     "resources",

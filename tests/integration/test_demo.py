@@ -15,6 +15,7 @@ from market.kernel.db import create_engine
 from market.models import ClassSession, Offering, OrderingMeeting, Organization, Proposal, Task, User
 from tests.browser import Browser
 from tests.factories import PASSWORD, Api
+from tests.ocds import check_every_record
 
 
 async def _counts(api: Api) -> tuple[int, ...]:
@@ -94,6 +95,8 @@ async def test_demo_year_reads_22_posted_20_claimed_19_awarded_looks_real_and_lo
     assert html.count('<svg class="chart-svg"') == 5
 
     await _looks_real(api)
+    # The year as open data: every published task's OCDS record and releases valid against the official schemas.
+    assert await check_every_record(api) == 22
 
     before = await _counts(api)
     again = await load_demo(api.settings, PASSWORD, now=api.clock.now())

@@ -179,6 +179,10 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/meetings": Read(lambda _: "/api/v1/meetings", 6),
     "/api/v1/meetings/{meeting_id:int}": Read(lambda d: f"/api/v1/meetings/{d['meeting']}", 6),
     "/api/v1/stats": Read(lambda _: "/api/v1/stats", 12),
+    # Open data: a task's releases and record, and a page of every task's records (the whole history of each).
+    "/api/v1/ocds/tasks/{task_id:int}/releases": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/releases", 15),
+    "/api/v1/ocds/tasks/{task_id:int}/record": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/record", 15),
+    "/api/v1/ocds/records": Read(lambda _: "/api/v1/ocds/records?limit=100", 16),
     "/api/v1/alliances": Read(lambda _: "/api/v1/alliances", 4),
     "/api/v1/alliances/{code:str}": Read(lambda _: "/api/v1/alliances/new-orgs", 5),
     "/api/v1/streets": Read(lambda _: "/api/v1/streets", 3),
