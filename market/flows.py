@@ -28,7 +28,7 @@ from market.models import Award, Objection, Project, Proposal, Task, TaskAmendme
 from market.models._tasks import past_deadline
 from market.schemas._awards import ObjectionCreate
 from market.schemas._tasks import TaskAmend
-from market.services import awards, dossiers, projects, proposals, tasks
+from market.services import awards, dossiers, points, projects, proposals, tasks
 from market.services._retention import purge_numbers
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.throttle import forget_old_counts
@@ -44,11 +44,12 @@ class TickReport:
     unclaimed: int = 0
     confirmed: int = 0
     erased: int = 0
+    points_counted: int = 0
 
     @property
     def moved(self) -> int:
         """Everything the tick changed."""
-        return self.reviewing + self.unclaimed + self.confirmed + self.erased
+        return self.reviewing + self.unclaimed + self.confirmed + self.erased + self.points_counted
 
 
 # A task's cancellation and amendments ----------------------------------------------------------------------
@@ -274,6 +275,8 @@ async def tick(db: AsyncSession, now: datetime) -> TickReport:
                 report.unclaimed += 1
         if await apply_due_award(db, task, now):
             report.confirmed += 1
+    # Points entries lock only themselves and the audit head, after every task: the same order as any request.
+    report.points_counted = await points.count_due(db, now)
     report.erased = await purge_numbers(db, now)
     await forget_old_counts(db, now)
     return report
@@ -291,8 +294,9 @@ def due_tasks(now: datetime) -> Select[int]:
 
 
 def due_now(now: datetime) -> ColumnElement[bool]:
-    """Whether time has made any transition due that is not stored yet, as SQL: two index probes."""
-    return or_(due_tasks(now).exists(), due_awards(now).exists())
+    """Whether time has made any transition due that is not stored yet, as SQL: three index probes (tasks past
+    their deadline, awards and points entries past their notice)."""
+    return or_(due_tasks(now).exists(), due_awards(now).exists(), points.due_entries(now).exists())
 
 
 async def anything_due(db: AsyncSession, now: datetime) -> bool:

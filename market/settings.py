@@ -52,6 +52,17 @@ class Settings:
     trusted_proxies: str = field(default_factory=lambda: _env("TRUSTED_PROXIES", ""))
     # One JSON line per request on standard output (market/serving.py); 0 turns it off.
     access_log: bool = field(default_factory=lambda: _env("ACCESS_LOG", "1") != "0")
+    # Participation points (积分制): days an approved entry stays in public notice (公示) before it counts; the
+    # secret that keys a points statement's verification code (like the audit key, never in the database; unset, a
+    # key kept in var/points_key); and a partner's published rule shown on statements as theirs, not the platform's.
+    points_notice_days: int = field(default_factory=lambda: int(_env("POINTS_NOTICE_DAYS", "5")))
+    points_key: str = field(default_factory=lambda: _env("POINTS_KEY", ""))
+    points_partner_rule: str = field(
+        default_factory=lambda: _env(
+            "POINTS_PARTNER_RULE",
+            "某农商银行“积分贷”公布的规则：积分每增加100分，贷款利率下调0.1个百分点，以银行审批为准。",
+        )
+    )
     # Where the public reaches the site (https://jiebang.example.cn): links meant to leave the page (a resident's
     # sign-up link, the one sent by SMS) are built from it. Unset, pages use the request's own address, and no
     # SMS is sent (a link built from a request's Host header must not go out to a phone).
@@ -108,6 +119,10 @@ class Settings:
     def effective_phone_key(self) -> str:
         """The secret residents' numbers are sealed with: the configured one, or one kept in var/phone_key."""
         return self.phone_key or _stored_secret(self.var_dir / "phone_key")
+
+    def effective_points_key(self) -> bytes:
+        """The key of points statements' codes: the configured one, or one generated once into var/points_key."""
+        return (self.points_key or _stored_secret(self.var_dir / "points_key")).encode()
 
     @property
     def anchor_path(self) -> Path:

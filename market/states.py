@@ -207,3 +207,26 @@ _TABLES[SignupStatus] = SIGNUP_TRANSITIONS
 CAPACITY_ORDER_STATES = frozenset({OrderStatus.ACCEPTED, OrderStatus.DELIVERED, OrderStatus.RATED})
 LIVE_ORDER_STATES = frozenset({OrderStatus.REQUESTED, OrderStatus.ACCEPTED})
 DONE_ORDER_STATES = frozenset({OrderStatus.DELIVERED, OrderStatus.RATED})
+
+
+class PointStatus(StrEnum):
+    """A points entry (积分): proposed, then rejected or posted for public notice (公示), then counted or reversed."""
+
+    PROPOSED = "proposed"
+    REJECTED = "rejected"
+    POSTED = "posted"
+    COUNTED = "counted"
+    REVERSED = "reversed"
+
+
+# Approving (as proposed or amended) posts an entry for notice; the end of notice with no open objection counts it,
+# an upheld objection reverses it. Only a counted entry adds to a balance.
+POINT_TRANSITIONS: dict[PointStatus, frozenset[PointStatus]] = {
+    PointStatus.PROPOSED: frozenset({PointStatus.POSTED, PointStatus.REJECTED}),
+    PointStatus.POSTED: frozenset({PointStatus.COUNTED, PointStatus.REVERSED}),
+    PointStatus.REJECTED: frozenset(),
+    PointStatus.COUNTED: frozenset(),
+    PointStatus.REVERSED: frozenset(),
+}
+
+_TABLES[PointStatus] = POINT_TRANSITIONS

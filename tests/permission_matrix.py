@@ -128,6 +128,26 @@ UP_REVIEW = {"unit": "committee", "clarity": 4, "timeliness": 4, "fairness": 5, 
 CHAIR = {"terms": [{"alliance_code": "new-orgs", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}]}
 RESOLUTION = {"resolution": "经复核,评分过程符合规定"}
 OBJECTION = {"name": "赵六", "contact": "13900000000", "grounds": "评分过程未公开说明"}
+POINTS_RULES = {
+    "points": {
+        "project_excellent": 100,
+        "project_good": 60,
+        "project_pass": 30,
+        "project_fail": -50,
+        "report_on_time": 5,
+        "order_rated_well": 10,
+        "class_attended": 12,
+        "feedback_given": 2,
+    },
+    "reason": "鼓励居民参加夜校",
+}
+
+
+def points_proposal(actor: str) -> dict[str, Any]:
+    """A resident's attendance proposed by hand, a number of the actor's own (so nobody's is refused as a repeat)."""
+    return {"rule": "class_attended", "evidence": "夜校签到表", "phone": phone_of(actor, 300), "name": "居民丁"}
+
+
 PROPOSAL = {
     "requested_budget_fen": "4000000",
     "strengths": "十年助老服务经验",
@@ -854,6 +874,69 @@ ROWS: list[Row] = [
         "/api/v1/chair",
         COMMITTEE,
         body=as_json(lambda ids: CHAIR),
+    ),
+    # Points (积分制): rules, entries, balances and statements are public or the holder's; review is the committee's.
+    R("GET", "/api/v1/points/rules", ALL),
+    R("GET", "/api/v1/points/rules/versions", ALL),
+    R("GET", "/api/v1/points/entries", ALL),
+    R("GET", "/api/v1/points/entries/{entry_id:int}", ALL, params={"entry_id": "point_entry"}),
+    R("GET", "/api/v1/points/table", ALL),
+    R("GET", "/api/v1/points/verify", ALL, query=lambda ids, _actor: "code=" + ids["points_code"]),
+    R("GET", "/api/v1/points/statement", ORGS),
+    R("GET", "/api/v1/organizations/{org_id:int}/points", ALL),
+    R("GET", "/api/v1/signups/{signup_id:int}/points", RESIDENT, query=token("token"), resident_link=True),
+    R("GET", "/api/v1/signups/{signup_id:int}/points/statement", RESIDENT, query=token("token"), resident_link=True),
+    R("POST", "/api/v1/points/rules", COMMITTEE, body=as_json(lambda ids: POINTS_RULES)),
+    R("POST", "/api/v1/points/entries", SECRETARIES | ORGS, body=lambda ids, actor: {"json": points_proposal(actor)}),
+    R("POST", "/api/v1/points/entries/{entry_id:int}/approve", COMMITTEE, params={"entry_id": "spare_point_entry"}),
+    R(
+        "POST",
+        "/api/v1/points/entries/{entry_id:int}/amend",
+        COMMITTEE,
+        params={"entry_id": "spare_point_entry2"},
+        body=as_json(lambda ids: {"points": 3, "reason": "只参加了半场"}),
+    ),
+    R(
+        "POST",
+        "/api/v1/points/entries/{entry_id:int}/reject",
+        COMMITTEE,
+        params={"entry_id": "spare_point_entry3"},
+        body=as_json(lambda ids: REASON),
+    ),
+    R(
+        "POST",
+        "/api/v1/points/entries/approve",
+        COMMITTEE,
+        body=as_json(lambda ids: {"entry_ids": [ids["spare_point_entry4"]]}),
+    ),
+    R(
+        "POST",
+        "/api/v1/points/entries/reject",
+        COMMITTEE,
+        body=as_json(lambda ids: {"entry_ids": [ids["spare_point_entry5"]]} | REASON),
+    ),
+    R(
+        "POST",
+        "/api/v1/points/entries/{entry_id:int}/objections",
+        ALL,
+        params={"entry_id": "point_entry"},
+        body=as_json(lambda ids: {"name": "李四", "grounds": "当晚并未到场"}),
+    ),
+    R(
+        "POST",
+        "/api/v1/points/objections/{objection_id:int}/dismiss",
+        COMMITTEE,
+        params={"objection_id": "spare_point_objection"},
+        body=as_json(lambda ids: RESOLUTION),
+        stage=2,
+    ),
+    R(
+        "POST",
+        "/api/v1/points/objections/{objection_id:int}/uphold",
+        COMMITTEE,
+        params={"objection_id": "point_objection"},
+        body=as_json(lambda ids: RESOLUTION),
+        stage=2,
     ),
     # Writes that end or change the actor's own session: last ----------------------------------------------------------
     R(

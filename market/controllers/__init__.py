@@ -9,6 +9,7 @@ from market.controllers._awards import AwardController, ObjectionController, Tas
 from market.controllers._classes import ClassController, ProjectClassController, SignupController
 from market.controllers._needs import NeedController
 from market.controllers._ocds import OcdsController
+from market.controllers._points import OrganizationPointsController, PointsController, SignupPointsController
 from market.controllers._projects import OrganizationRecordController, ProjectController
 from market.controllers._proposals import ProposalController, TaskProposalController
 from market.controllers._resources import MeetingController, OfferingController, OrderController
@@ -42,6 +43,9 @@ API_HANDLERS: list[type] = [
     ProjectUpReviewController,
     OrderUpReviewController,
     UpReviewController,
+    PointsController,
+    OrganizationPointsController,
+    SignupPointsController,
     StatsController,
     OcdsController,
     AuditController,

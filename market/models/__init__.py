@@ -18,6 +18,7 @@ from market.models._base import Availability
 from market.models._classes import ClassSession, Signup
 from market.models._dossiers import AwardDossier, DossierAddition
 from market.models._needs import Need
+from market.models._points import PointEntry, PointObjection, PointRuleVersion
 from market.models._projects import Feedback, Milestone, ProgressReport, Project
 from market.models._proposals import Attachment, Proposal, ProposalMember
 from market.models._resources import (
@@ -66,6 +67,9 @@ __all__ = [
     "Organization",
     "OrganizationApplication",
     "PanelMember",
+    "PointEntry",
+    "PointObjection",
+    "PointRuleVersion",
     "ProgressReport",
     "Project",
     "Proposal",

@@ -17,6 +17,7 @@ from market.services import _classes as classes
 from market.services import _dossiers as dossiers
 from market.services import _needs as needs
 from market.services import _ocds as ocds
+from market.services import _points as points
 from market.services import _projects as projects
 from market.services import _proposals as proposals
 from market.services import _resources as resources
@@ -34,6 +35,7 @@ __all__ = [
     "dossiers",
     "needs",
     "ocds",
+    "points",
     "projects",
     "proposals",
     "resources",

@@ -35,6 +35,7 @@ from market.models import (
     task_needs,
 )
 from market.schemas._projects import EvaluationCreate, FeedbackCreate, MilestoneCreate, ReportCreate
+from market.services._points._hooks import on_grade, on_report
 from market.services._review_prompts import up_reviews_due_on_project
 from market.services._tasks import lock_task, need_ids_of
 from market.states import InvitationStatus, ProjectStatus, TaskStatus, check_transition
@@ -186,6 +187,9 @@ async def report(
             "milestone_done": milestone.id if reached and milestone else None,
         },
     )
+    await on_report(
+        db, project, r, milestone, milestone.done_on if reached and milestone else None, actor=actor, now=now
+    )
     return r
 
 
@@ -252,6 +256,7 @@ async def evaluate(db: AsyncSession, project_id: int, data: EvaluationCreate, *,
         db, task, TaskStatus.CLOSED, entity="task", action="close", actor=actor, now=now, data={"project": project.id}
     )
     await refresh_needs(db, await need_ids_of(db, task.id), now=now, actor=actor)
+    await on_grade(db, project, actor=actor, now=now)
     await notify.to_orgs(
         db,
         [project.organization_id, *await _partner_org_ids(db, project)],

@@ -73,6 +73,9 @@ RULES_BEYOND_THE_SCHEMA = {
     "/api/v1/tasks": "the communities it names exist and the needs it answers are open",
     "/api/v1/tasks/{task_id}": "the communities it names exist and the needs it answers are open",
     "/api/v1/tasks/{task_id}/amendments": "an amendment changes at least one term, to communities that exist",
+    "/api/v1/points/entries": "the holder it names (an organisation that exists, or a resident's number and name) "
+    "is the one the rule's points go to",
+    "/api/v1/points/entries/{entry_id}/amend": "the amended points differ from the entry's",
 }
 ACCEPTED = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 # Set to see, beside each finding, the request that found it and the answer it got.

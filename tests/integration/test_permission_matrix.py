@@ -215,6 +215,21 @@ async def build_world(api: Api) -> World:
     ids["org_credit_code"] = credit_code()
     # A chair rotation, so that the chair's reads and activities have terms to answer from.
     await c.ok("PUT", "/chair", json=CHAIR)
+
+    # Points (积分): entries the secretary proposed for the signed-up resident: one approved and posted, with two
+    # objections; spares still proposed, for the review writes. And the organisation's statement code.
+    async def proposed() -> int:
+        body = {"rule": "class_attended", "evidence": "夜校签到表", "phone": mobile(1), "name": "居民甲"}
+        return int((await sec_this.ok("POST", "/points/entries", json=body))["id"])
+
+    ids["point_entry"] = await proposed()
+    await c.ok("POST", f"/points/entries/{ids['point_entry']}/approve")
+    for name in ("point_objection", "spare_point_objection"):
+        lodged = {"name": "李四", "grounds": "当晚并未到场"}
+        ids[name] = (await api.anon.ok("POST", f"/points/entries/{ids['point_entry']}/objections", json=lodged))["id"]
+    for n in ("", "2", "3", "4", "5"):
+        ids["spare_point_entry" + n] = await proposed()
+    ids["points_code"] = (await org_this.ok("GET", "/points/statement"))["code"]
     ids |= {
         "lang": "en",
         "schema_page": "openapi.json",

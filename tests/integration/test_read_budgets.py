@@ -23,6 +23,7 @@ from tests.factories import (
     Api,
     As,
     finance_project,
+    mobile,
     night_class,
     org_service,
     park_service,
@@ -100,6 +101,14 @@ async def _one_of_everything(api: Api, d: District) -> None:
     await api.committee.ok(
         "POST", "/chair/activities", status=201, json={"title": f"联合主题党日{api.seq()}", "held_on": "2026-03-05"}
     )
+    # Points: the first resident's and the first organisation's histories grow by an approved entry each round.
+    for holder in ({"phone": mobile(1), "name": "居民甲"}, {"organization_id": d.ids["org"]}):
+        rule = "class_attended" if "phone" in holder else "order_rated_well"
+        body = {"rule": rule, "evidence": "签到表与评价记录"} | holder
+        entry = await d.secretary.ok("POST", "/points/entries", status=201, json=body)
+        await api.committee.ok("POST", f"/points/entries/{entry['id']}/approve", status=200)
+        d.ids.setdefault("point_entry", entry["id"])
+    d.ids.setdefault("points_code", (await organiser.ok("GET", "/points/statement"))["code"])
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,19 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/meetings": Read(lambda _: "/api/v1/meetings", 6),
     "/api/v1/meetings/{meeting_id:int}": Read(lambda d: f"/api/v1/meetings/{d['meeting']}", 6),
     "/api/v1/stats": Read(lambda _: "/api/v1/stats", 12),
+    "/api/v1/points/rules": Read(lambda _: "/api/v1/points/rules", 3),
+    "/api/v1/points/rules/versions": Read(lambda _: "/api/v1/points/rules/versions", 3),
+    "/api/v1/points/entries": Read(lambda _: "/api/v1/points/entries?status=posted", 5),
+    "/api/v1/points/entries/{entry_id:int}": Read(lambda d: f"/api/v1/points/entries/{d['point_entry']}", 4),
+    "/api/v1/points/table": Read(lambda _: "/api/v1/points/table", 4),
+    "/api/v1/points/verify": Read(lambda d: f"/api/v1/points/verify?code={d['points_code']}", 3),
+    "/api/v1/organizations/{org_id:int}/points": Read(lambda d: f"/api/v1/organizations/{d['org']}/points", 6),
+    "/api/v1/signups/{signup_id:int}/points": Read(
+        lambda d: f"/api/v1/signups/{d['signup']}/points?token={d['token']}", 6
+    ),
+    "/api/v1/signups/{signup_id:int}/points/statement": Read(
+        lambda d: f"/api/v1/signups/{d['signup']}/points/statement?token={d['token']}", 5
+    ),
     # Open data: a task's releases and record, and a page of every task's records (the whole history of each).
     "/api/v1/ocds/tasks/{task_id:int}/releases": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/releases", 15),
     "/api/v1/ocds/tasks/{task_id:int}/record": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/record", 15),

@@ -21,6 +21,7 @@ from market.services._classes._rules import (
     require_organiser,
 )
 from market.services._classes._sessions import get_class
+from market.services._points._hooks import on_attendance
 from market.states import SignupStatus
 
 
@@ -96,4 +97,5 @@ async def set_attendance(db: AsyncSession, class_id: int, data: AttendanceSet, *
         after=signup.status,
         data={"class": session.id, "attended": data.attended, "was": before},
     )
+    await on_attendance(db, signup, session, actor=actor, now=now)
     return signup

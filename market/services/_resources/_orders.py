@@ -29,6 +29,7 @@ from market.models import (
     meeting_offerings,
 )
 from market.schemas._resources import OrderCreate
+from market.services._points._hooks import on_order_rated
 from market.services._resources._offerings import (
     MONTHS_AHEAD,
     NO_MEETING,
@@ -269,6 +270,7 @@ async def rate_order(
     order.rating = rating
     order.rating_comment = comment
     await _move(db, order, OrderStatus.RATED, actor=actor, now=now, action="rate", data={"rating": rating})
+    await on_order_rated(db, order, actor=actor, now=now)
     await _tell_provider(
         db, order.offering, "order_rated", {"service": order.offering.title, "rating": rating}, order=order
     )
