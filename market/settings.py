@@ -32,6 +32,9 @@ class Settings:
     max_attachment_bytes: int = field(default_factory=lambda: int(_env("MAX_ATTACHMENT_BYTES", str(10 * 1024 * 1024))))
     max_attachments_per_proposal: int = field(default_factory=lambda: int(_env("MAX_ATTACHMENTS", "10")))
     notice_days: int = field(default_factory=lambda: int(_env("NOTICE_DAYS", "5")))
+    # Days for which a 不合格 grade bars the project's lead organisation from claiming, counted in Beijing days from
+    # the day of the grading: it may claim again from the start of that day plus this many (market/services/_bars.py).
+    fail_bar_days: int = field(default_factory=lambda: int(_env("FAIL_BAR_DAYS", "365")))
     # Deadline transitions are also applied by `jiebang tick`; 0 turns the in-process ticker off.
     tick_seconds: int = field(default_factory=lambda: int(_env("TICK_SECONDS", "60")))
     session_max_age: int = field(default_factory=lambda: int(_env("SESSION_MAX_AGE", str(8 * 3600))))

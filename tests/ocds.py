@@ -10,14 +10,15 @@ import json
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ocdsmerge
 from jsonschema import Draft4Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT4
 
-from tests.factories import Api
+if TYPE_CHECKING:
+    from tests.factories import Api
 
 DATA = Path(__file__).parent / "data" / "ocds"
 EXTENSIONS = ("enquiry", "bid", "eu")

@@ -6,6 +6,7 @@ from alliances.controllers import ALLIANCE_HANDLERS
 from market.controllers._accounts import AuthController, MeController, UserController
 from market.controllers._audit import AuditController, ListsController, TaskAuditController
 from market.controllers._awards import AwardController, ObjectionController, TaskAwardController, TickController
+from market.controllers._bars import WatchListController
 from market.controllers._classes import ClassController, ProjectClassController, SignupController
 from market.controllers._needs import NeedController
 from market.controllers._ocds import OcdsController
@@ -33,6 +34,7 @@ API_HANDLERS: list[type] = [
     TickController,
     ProjectController,
     OrganizationRecordController,
+    WatchListController,
     ProjectClassController,
     ClassController,
     SignupController,

@@ -9,13 +9,14 @@ from litestar.params import FromQuery, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_200_OK
 
 from alliances.models import ServiceCategory
+from market.controllers._bars import bar_view, entry_view
 from market.grading import Grade
 from market.kernel.db import writing
 from market.models import Feedback as FeedbackModel
 from market.models import ProgressReport as ProgressReportModel
 from market.models import Project as ProjectModel
 from market.models import User
-from market.params import Db, Limit, Now, Offset, PathId, QueryId
+from market.params import Config, Db, Limit, Now, Offset, PathId, QueryId
 from market.schemas._projects import (
     EvaluationCreate,
     Feedback,
@@ -32,7 +33,7 @@ from market.schemas._projects import (
     ReportCreate,
 )
 from market.security import requires_committee, requires_org
-from market.services import projects
+from market.services import bars, projects
 from market.states import ProjectStatus
 
 
@@ -202,9 +203,12 @@ class OrganizationRecordController(Controller):
     tags = ["projects"]
 
     @get("/", exclude_from_auth=True)
-    async def record(self, db_session: Db, org_id: PathId) -> OrganizationRecord:
-        """Projects led, projects done (closed), mean final score and grades."""
+    async def record(self, db_session: Db, clock: Now, settings: Config, org_id: PathId) -> OrganizationRecord:
+        """Projects led, projects done (closed), mean final score and grades; what bars it from claiming now (a 不合格
+        grade until a date, the watch list until lifted) and its stays on the watch list."""
         r = await projects.org_record(db_session, org_id)
+        history = await bars.watch_history(db_session, org_id)
+        in_force = bars.record_bars(org_id, r.projects, history, now=clock.now(), fail_bar_days=settings.fail_bar_days)
         return OrganizationRecord(
             organization_id=r.organization.id,
             organization_name=r.organization.name,
@@ -212,4 +216,6 @@ class OrganizationRecordController(Controller):
             mean_final_score=f"{r.mean_final_score:.2f}" if r.mean_final_score is not None else None,
             grades=r.grades,
             projects=[summary(p, r.need_ids[p.task_id]) for p in r.projects],
+            claim_bars=[bar_view(b) for b in in_force],
+            watch_list=[entry_view(e) for e in history],
         )

@@ -50,12 +50,16 @@ class TaskProposalController(Controller):
         request: Request[User, Any, Any],
         db_session: Db,
         clock: Now,
+        settings: Config,
         task_id: PathId,
         data: JSONBody[ProposalCreate],
     ) -> Proposal:
-        """Claim the task with a draft proposal, alone or inviting partners."""
+        """Claim the task with a draft proposal, alone or inviting partners (an organisation barred from claiming by
+        a 不合格 grade or the watch list is refused, 403, with the reason)."""
         async with writing(db_session):
-            p = await proposals.create(db_session, task_id, data, actor=request.user, now=clock.now())
+            p = await proposals.create(
+                db_session, task_id, data, actor=request.user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+            )
         return Proposal.of(p)
 
 
@@ -86,12 +90,15 @@ class ProposalController(Controller):
         request: Request[User, Any, Any],
         db_session: Db,
         clock: Now,
+        settings: Config,
         proposal_id: PathId,
         data: JSONBody[ProposalUpdate],
     ) -> Proposal:
         """Edit a draft (lead organisation only)."""
         async with writing(db_session):
-            p = await proposals.update_draft(db_session, proposal_id, data, actor=request.user, now=clock.now())
+            p = await proposals.update_draft(
+                db_session, proposal_id, data, actor=request.user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+            )
         return Proposal.of(p)
 
     @post("/{proposal_id:int}/invitation", guards=[requires_org], status_code=HTTP_200_OK)
@@ -100,23 +107,31 @@ class ProposalController(Controller):
         request: Request[User, Any, Any],
         db_session: Db,
         clock: Now,
+        settings: Config,
         proposal_id: PathId,
         data: JSONBody[InvitationAnswer],
     ) -> Proposal:
         """A partner accepts or declines the invitation to a joint claim."""
         async with writing(db_session):
             p = await proposals.answer_invitation(
-                db_session, proposal_id, data.accept, actor=request.user, now=clock.now()
+                db_session,
+                proposal_id,
+                data.accept,
+                actor=request.user,
+                now=clock.now(),
+                fail_bar_days=settings.fail_bar_days,
             )
         return Proposal.of(p)
 
     @post("/{proposal_id:int}/submit", guards=[requires_org], status_code=HTTP_200_OK)
     async def submit(
-        self, request: Request[User, Any, Any], db_session: Db, clock: Now, proposal_id: PathId
+        self, request: Request[User, Any, Any], db_session: Db, clock: Now, settings: Config, proposal_id: PathId
     ) -> Proposal:
-        """Submit before the deadline (every partner must have accepted)."""
+        """Submit before the deadline (every partner must have accepted, and none be barred from claiming)."""
         async with writing(db_session):
-            p = await proposals.submit(db_session, proposal_id, actor=request.user, now=clock.now())
+            p = await proposals.submit(
+                db_session, proposal_id, actor=request.user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+            )
         return Proposal.of(p)
 
     @post("/{proposal_id:int}/withdraw", guards=[requires_org], status_code=HTTP_200_OK)

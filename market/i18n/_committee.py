@@ -196,6 +196,25 @@ ZH_CN: dict[str, str] = {
     "committee.orgs.reactivate_warning": "恢复后，该组织可以重新揭榜，其服务也可以被点单。",
     "committee.orgs.reactivate_button": "确认恢复",
     "committee.orgs.reactivate_done": "已恢复组织：{name}。",
+    # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
+    "committee.watch.link": "活动异常名录",
+    "committee.watch.back": "返回组织管理",
+    "committee.watch.title": "活动异常名录：{name}",
+    "committee.watch.public_record": "查看公开档案",
+    "committee.watch.help": (
+        "列入活动异常名录后，该组织不能牵头或参与揭榜（已提交的意向书和在办项目不受影响），直至说明理由后移出；"
+        "列入和移出的理由都在其公开档案中公示，并通知该组织。"
+        "这与“暂停”不同：暂停使组织不能在平台上开展任何活动（揭榜、发布服务、接单、提需求），不公示理由。"
+    ),
+    "committee.watch.on": "自 {since} 起在名录中，原因：{reason}",
+    "committee.watch.off": "该组织目前不在活动异常名录中。",
+    "committee.watch.place": "列入活动异常名录",
+    "committee.watch.lift": "移出活动异常名录",
+    "committee.watch.reason": "列入原因",
+    "committee.watch.lift_reason": "移出理由",
+    "committee.watch.reason_help": "必填，须写明理由；将在该组织的公开档案中公示。",
+    "committee.watch.placed": "已列入活动异常名录，已通知该组织。",
+    "committee.watch.lifted": "已移出活动异常名录，已通知该组织。",
 }
 
 EN: dict[str, str] = {
@@ -402,4 +421,24 @@ EN: dict[str, str] = {
     "committee.orgs.reactivate_warning": "It will be able to claim tasks again, and its services can be ordered.",
     "committee.orgs.reactivate_button": "Reactivate the organisation",
     "committee.orgs.reactivate_done": "{name} is reactivated.",
+    # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
+    "committee.watch.link": "Watch list (活动异常)",
+    "committee.watch.back": "Back to organisations",
+    "committee.watch.title": "Watch list: {name}",
+    "committee.watch.public_record": "Public record",
+    "committee.watch.help": (
+        "An organisation on the watch list may not lead or join a claim (proposals already submitted and projects "
+        "under way are not touched) until it is lifted with a reason; both reasons are published on its record and "
+        "the organisation is told. Suspension is different: it stops everything the organisation does on the "
+        "platform (claims, offerings, orders, needs) and publishes no reason."
+    ),
+    "committee.watch.on": "On the list since {since}. Reason: {reason}",
+    "committee.watch.off": "This organisation is not on the watch list.",
+    "committee.watch.place": "Place on the watch list",
+    "committee.watch.lift": "Lift from the watch list",
+    "committee.watch.reason": "Reason for placing",
+    "committee.watch.lift_reason": "Reason for lifting",
+    "committee.watch.reason_help": "Required, in words; published on the organisation's public record.",
+    "committee.watch.placed": "Placed on the watch list; the organisation has been told.",
+    "committee.watch.lifted": "Lifted from the watch list; the organisation has been told.",
 }

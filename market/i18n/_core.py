@@ -238,6 +238,22 @@ ZH_CN: dict[str, str] = {
     "org.projects_done": "已结项 {n} 项",
     "org.mean_score": "平均评价得分 {score}",
     "org.no_record": "暂无承接记录",
+    # What bars a claim (a 不合格 grade for a while, the watch list until lifted) and the watch list's history
+    "org.bars": "揭榜限制",
+    "org.bars.none": "目前没有揭榜限制",
+    "org.bars.about": (
+        "牵头的项目结项评价为不合格的组织，自评价之日起 {days} 天内不能牵头或参与揭榜；"
+        "列入活动异常名录的组织，在综合党委说明理由移出前不能牵头或参与揭榜。"
+    ),
+    "org.bar.grade": "项目「{project}」于 {since} 结项评价为不合格，{until} 起方可再揭榜",
+    "org.bar.watch_list": "自 {since} 起列入活动异常名录，移出前不能揭榜",
+    "org.watch_list": "活动异常名录记录",
+    "org.watch_list.none": "未曾列入活动异常名录",
+    "org.watch_list.placed": "{at} 列入",
+    "org.watch_list.lifted": "{at} 移出",
+    "org.watch_list.open": "尚未移出",
+    "org.watch_list.reason": "列入原因",
+    "org.watch_list.lift_reason": "移出理由",
     # Needs and services
     "needs.title": "需求清单",
     "needs.empty": "暂无需求",
@@ -632,6 +648,22 @@ EN: dict[str, str] = {
     "org.projects_done": "{n} projects completed",
     "org.mean_score": "Mean final score {score}",
     "org.no_record": "No projects yet",
+    # What bars a claim (a 不合格 grade for a while, the watch list until lifted) and the watch list's history
+    "org.bars": "Claim restrictions",
+    "org.bars.none": "Nothing bars this organisation from claiming now",
+    "org.bars.about": (
+        "An organisation whose project was graded 不合格 (fail) may not lead or join a claim for {days} days from "
+        "the grading; one on the watch list (活动异常) may not until the committee lifts it with a reason."
+    ),
+    "org.bar.grade": "Project “{project}” was graded 不合格 (fail) on {since}; it may claim again from {until}",
+    "org.bar.watch_list": "On the watch list (活动异常) since {since}; it may not claim until lifted",
+    "org.watch_list": "Watch list history",
+    "org.watch_list.none": "Never on the watch list",
+    "org.watch_list.placed": "Placed {at}",
+    "org.watch_list.lifted": "lifted {at}",
+    "org.watch_list.open": "not lifted yet",
+    "org.watch_list.reason": "Reason placed",
+    "org.watch_list.lift_reason": "Reason lifted",
     # Needs and services
     "needs.title": "Need list",
     "needs.empty": "No needs",

@@ -204,6 +204,11 @@ ZH_CN: dict[str, str] = {
     "error.up_review_not_due_project": "项目结项后才能点评",
     "error.up_review_not_due_order": "服务确认送达后才能点评",
     "error.up_review_given": "已经点评过，每项点评只能作出一次",
+    # What bars a claim besides suspension: a 不合格 grade for a while, the watch list until lifted (services/_bars.py)
+    "error.claim_barred_grade": "{org_name} 负责的项目「{project}」结项评价为不合格，{until} 前不能揭榜",
+    "error.claim_barred_watch_list": "{org_name} 自 {since} 起被列入活动异常名录（{why}），移出前不能揭榜",
+    "error.already_on_watch_list": "{org_name} 已在活动异常名录中",
+    "error.not_on_watch_list": "{org_name} 不在活动异常名录中",
     "error.suspended_organisation_cannot_accept": "{provider_name} 已暂停，不能接单",
     "error.suspended_organisation_cannot_publish": "组织已暂停，不能发布服务",
     "error.suspended_organisation_cannot_raise": "组织已暂停，不能提出需求",
@@ -449,6 +454,15 @@ EN: dict[str, str] = {
     "error.up_review_not_due_project": "a project is rated once it is closed",
     "error.up_review_not_due_order": "an order is rated once its delivery is confirmed",
     "error.up_review_given": "already rated: each rating is given once",
+    # What bars a claim besides suspension: a 不合格 grade for a while, the watch list until lifted (services/_bars.py)
+    "error.claim_barred_grade": (
+        "{org_name} led the project “{project}”, graded 不合格 (fail), and may not claim before {until}"
+    ),
+    "error.claim_barred_watch_list": (
+        "{org_name} has been on the watch list (活动异常) since {since} ({why}) and may not claim until it is lifted"
+    ),
+    "error.already_on_watch_list": "{org_name} is already on the watch list",
+    "error.not_on_watch_list": "{org_name} is not on the watch list",
     "error.suspended_organisation_cannot_accept": (
         "{provider_name} is suspended; a suspended organisation cannot accept"
     ),

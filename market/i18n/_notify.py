@@ -63,6 +63,10 @@ ZH_CN: dict[str, str] = {
     "notify.up_review.order_due.body": "点评对被点评方匿名，每年满三条后只公布汇总。",
     "notify.up_review.order_due_provider.title": "请点评社区的配合：{service}",
     "notify.up_review.order_due_provider.body": "点评对被点评方匿名，每个社区每年满三条后只公布汇总。",
+    "notify.watch_list.placed.title": "贵组织已被列入活动异常名录，移出前不能揭榜",
+    "notify.watch_list.placed.body": "原因：{reason}",
+    "notify.watch_list.lifted.title": "贵组织已移出活动异常名录，可以揭榜",
+    "notify.watch_list.lifted.body": "移出理由：{reason}",
     "notify.waitlist_promoted.title": "候补转为正式报名：{topic}（{starts}）",
     "notify.waitlist_promoted.body": "{people} 已从候补转为正式报名。",
     "notify.waitlist_promoted.many.title": "候补转为正式报名：{topic}（{starts}）",
@@ -142,6 +146,10 @@ EN: dict[str, str] = {
     "notify.up_review.order_due_provider.body": (
         "Ratings are anonymous to the community: only its yearly summary is published, once it has three."
     ),
+    "notify.watch_list.placed.title": "Your organisation is on the watch list (活动异常): no claims until it is lifted",
+    "notify.watch_list.placed.body": "Reason: {reason}",
+    "notify.watch_list.lifted.title": "Your organisation is off the watch list and may claim again",
+    "notify.watch_list.lifted.body": "Why it was lifted: {reason}",
     "notify.waitlist_promoted.title": "Waitlist promoted to confirmed: {topic} ({starts})",
     "notify.waitlist_promoted.body": "{people} moved from the waitlist to a confirmed seat.",
     "notify.waitlist_promoted.many.title": "Waitlist promoted to confirmed: {topic} ({starts})",

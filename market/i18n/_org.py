@@ -57,6 +57,7 @@ ZH_CN: dict[str, str] = {
     "org.claim.closed": "这个榜单现在不在揭榜期内，不能揭榜。",
     "org.claim.not_your_alliance": "这个榜单不面向本组织所在的联盟，不能揭榜。",
     "org.claim.suspended": "本组织目前处于暂停状态，暂时不能揭榜。",
+    "org.claim.barred": "本组织目前不能揭榜，原因如下（详见本组织的公开档案）：",
     # One proposal
     "org.proposal.title": "揭榜意向书",
     "org.proposal.as_lead": "本组织牵头",
@@ -193,6 +194,7 @@ ZH_CN: dict[str, str] = {
     "inbox.kind.task_reviewing": "进入评审",
     "inbox.kind.up_review": "双向点评",
     "inbox.kind.waitlist_promoted": "候补转正",
+    "inbox.kind.watch_list": "活动异常名录",
 }
 
 EN: dict[str, str] = {
@@ -255,6 +257,7 @@ EN: dict[str, str] = {
     "org.claim.closed": "This task is not open for claims.",
     "org.claim.not_your_alliance": "This task is not open to your organisation's alliance.",
     "org.claim.suspended": "Your organisation is suspended and cannot claim tasks for now.",
+    "org.claim.barred": "Your organisation may not claim for now, for this reason (see its public record):",
     # One proposal
     "org.proposal.title": "Proposal",
     "org.proposal.as_lead": "We lead",
@@ -406,4 +409,5 @@ EN: dict[str, str] = {
     "inbox.kind.task_reviewing": "Under review",
     "inbox.kind.up_review": "Up-review",
     "inbox.kind.waitlist_promoted": "Off the waitlist",
+    "inbox.kind.watch_list": "Watch list",
 }

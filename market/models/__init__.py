@@ -14,6 +14,7 @@ from alliances.models import (
 from market.models._accounts import KeyValue, Notification, Role, User, UserSession, login_throttle
 from market.models._audit import AuditEntry, AuditHead
 from market.models._awards import Award, Objection
+from market.models._bars import WatchEntry
 from market.models._base import Availability
 from market.models._classes import ClassSession, Signup
 from market.models._dossiers import AwardDossier, DossierAddition

@@ -35,6 +35,7 @@ from market.pages._review import REVIEW_PAGES
 from market.pages._signin import SIGNIN_PAGES
 from market.pages._stats import STATS_PAGES
 from market.pages._templating import register_template_helpers
+from market.pages._watch import WATCH_PAGES
 
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *SIGNIN_PAGES,
@@ -53,6 +54,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *COMMITTEE_PROJECT_PAGES,
     *AUDIT_PAGES,
     *ADMIN_PAGES,
+    *WATCH_PAGES,
     *ACCOUNT_PAGES,
     *COMMUNITY_PAGES,
     *NEED_PAGES,

@@ -52,7 +52,8 @@ from market.pages._proposal_form import (
 from market.params import Config, Db, Now, PathId
 from market.schemas._proposals import InvitationAnswer, ProposalUpdate
 from market.schemas._proposals import Proposal as ProposalView
-from market.services import dossiers, proposals, tasks
+from market.services import bars, dossiers, proposals, tasks
+from market.settings import Settings
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
 # A proposal in one of these states may have a debrief: it was ranked or disqualified, and not (yet) awarded.
@@ -77,13 +78,20 @@ async def _live_proposal_on(db: AsyncSession, user: User, task_id: int) -> int |
 
 
 async def _claim_page(
-    db: AsyncSession, user: User, clock: Clock, task_id: int, form: FormState, chosen: Iterable[str] = ()
+    db: AsyncSession,
+    user: User,
+    clock: Clock,
+    settings: Settings,
+    task_id: int,
+    form: FormState,
+    chosen: Iterable[str] = (),
 ) -> Template:
     task = await tasks.get_task(db, task_id, viewer=user)
     status = tasks.status_of(task, clock.now())
     # A task the organisation cannot claim still shows, with the reason and the matching status instead of a form.
     code = 200
     blocked: str | None = None
+    barred: ApplicationError | None = None
     org = user.organization
     if status != TaskStatus.POSTED:
         blocked, code = "org.claim.closed", 409
@@ -91,6 +99,12 @@ async def _claim_page(
         blocked, code = "org.claim.not_your_alliance", 403
     elif org.status != OrgStatus.ACTIVE:
         blocked, code = "org.claim.suspended", 403
+    else:
+        # The same question, and the same words, as the claim itself gets from the service.
+        bar = await bars.bar_on(db, org, now=clock.now(), fail_bar_days=settings.fail_bar_days)
+        if bar is not None:
+            blocked, code = "org.claim.barred", 403
+            barred = bars.refusal(bar, org.name)
     partners = [] if blocked else await partner_choices(db, task, own_organization(user))
     return page(
         "market/org/claim.html.j2",
@@ -99,36 +113,46 @@ async def _claim_page(
         form=form,
         task=task_views.summary(task, status, user),
         blocked=blocked,
+        barred=barred,
         partners=partners,
         chosen={str(c) for c in chosen},
     )
 
 
 @get("/tasks/{task_id:int}/claim", **ORG)
-async def claim_form(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+async def claim_form(
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, task_id: PathId
+) -> Template | Redirect:
     """The claim form; an organisation that already has a live proposal on the task is taken to it."""
     existing = await _live_proposal_on(db_session, request.user, task_id)
     if existing is not None:
         return see_other(f"/org/proposals/{existing}")
-    return await _claim_page(db_session, request.user, clock, task_id, FormState())
+    return await _claim_page(db_session, request.user, clock, settings, task_id, FormState())
 
 
 @post("/tasks/{task_id:int}/claim", **ORG)
-async def claim(request: UserRequest, db_session: Db, clock: Now, task_id: PathId) -> Template | Redirect:
+async def claim(
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, task_id: PathId
+) -> Template | Redirect:
     """Claim the task with a draft proposal (partners are invited at once); the draft's page comes next."""
     user, lang = request.user, lang_of(request)
     values, chosen = await read_proposal_form(request)
     data = parse_proposal(values, chosen, lang)
     if isinstance(data, FormState):
-        return await _claim_page(db_session, user, clock, task_id, data, chosen)
-    made = await attempt(db_session, lambda: proposals.create(db_session, task_id, data, actor=user, now=clock.now()))
+        return await _claim_page(db_session, user, clock, settings, task_id, data, chosen)
+    made = await attempt(
+        db_session,
+        lambda: proposals.create(
+            db_session, task_id, data, actor=user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+        ),
+    )
     if isinstance(made, ApplicationError):
         existing = await _live_proposal_on(db_session, user, task_id)
         if existing is not None:
             say(request, "org.claim.already", "error")
             return see_other(f"/org/proposals/{existing}")
         state = refused(values, made, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
-        return await _claim_page(db_session, user, clock, task_id, state, chosen)
+        return await _claim_page(db_session, user, clock, settings, task_id, state, chosen)
     say(request, "org.claim.saved")
     return see_other(f"/org/proposals/{made.id}")
 
@@ -218,7 +242,9 @@ async def proposal_detail(request: UserRequest, db_session: Db, clock: Now, prop
 
 
 @post("/org/proposals/{proposal_id:int}", **ORG)
-async def proposal_edit(request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+async def proposal_edit(
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
+) -> Template | Redirect:
     """Save changes to a draft (the lead organisation); changed partners are invited afresh."""
     user, lang = request.user, lang_of(request)
     values, chosen = await read_proposal_form(request)
@@ -233,7 +259,10 @@ async def proposal_edit(request: UserRequest, db_session: Db, clock: Now, propos
         partner_ids=data.partner_ids,
     )
     done = await attempt(
-        db_session, lambda: proposals.update_draft(db_session, proposal_id, changes, actor=user, now=clock.now())
+        db_session,
+        lambda: proposals.update_draft(
+            db_session, proposal_id, changes, actor=user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+        ),
     )
     if isinstance(done, ApplicationError):
         state = refused(values, done, lang, PROPOSAL_FIELDS, renamed=FIELD_ON_PAGE)
@@ -243,10 +272,17 @@ async def proposal_edit(request: UserRequest, db_session: Db, clock: Now, propos
 
 
 @post("/org/proposals/{proposal_id:int}/submit", **ORG)
-async def proposal_submit(request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId) -> Template | Redirect:
+async def proposal_submit(
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
+) -> Template | Redirect:
     """Submit the draft before the deadline; refused while a partner has not accepted, or a text is empty."""
     user, lang = request.user, lang_of(request)
-    done = await attempt(db_session, lambda: proposals.submit(db_session, proposal_id, actor=user, now=clock.now()))
+    done = await attempt(
+        db_session,
+        lambda: proposals.submit(
+            db_session, proposal_id, actor=user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+        ),
+    )
     if isinstance(done, ApplicationError):
         if done.field in TEXT_FIELDS:
             # Say it beside the empty text in the edit form, which shows the saved draft.
@@ -290,7 +326,7 @@ async def proposal_withdraw(
 
 @post("/org/proposals/{proposal_id:int}/invitation", **ORG)
 async def answer_invitation(
-    request: UserRequest, db_session: Db, clock: Now, proposal_id: PathId
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, proposal_id: PathId
 ) -> Template | Redirect:
     """A partner accepts (`accept=true`) or declines (`accept=false`) the invitation to a joint claim."""
     user, lang = request.user, lang_of(request)
@@ -302,7 +338,9 @@ async def answer_invitation(
         )
     done = await attempt(
         db_session,
-        lambda: proposals.answer_invitation(db_session, proposal_id, answer.accept, actor=user, now=clock.now()),
+        lambda: proposals.answer_invitation(
+            db_session, proposal_id, answer.accept, actor=user, now=clock.now(), fail_bar_days=settings.fail_bar_days
+        ),
     )
     if isinstance(done, ApplicationError):
         return await _refused_on_proposal(db_session, user, clock, proposal_id, done, lang)

@@ -50,10 +50,10 @@ from market.pages._base import (
     see_other,
     text_or_none,
 )
-from market.params import Db, Now, PathId, Viewer
+from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._awards import ObjectionCreate
 from market.schemas._projects import FeedbackCreate
-from market.services import awards, classes, needs, projects, resources, stats, tasks
+from market.services import awards, bars, classes, needs, projects, resources, stats, tasks
 from market.states import NeedStatus, ProjectStatus, TaskStatus
 
 # The site's icon ---------------------------------------------------------------------------------------------
@@ -272,16 +272,23 @@ async def alliance_list(db_session: Db, clock: Now, viewer: Viewer) -> Template:
 
 
 @get("/organizations/{org_id:int}", **PUBLIC)
-async def organization(db_session: Db, viewer: Viewer, org_id: PathId) -> Template:
-    """An organisation and its public record (projects, mean final score, grades)."""
+async def organization(db_session: Db, viewer: Viewer, clock: Now, settings: Config, org_id: PathId) -> Template:
+    """An organisation and its public record (projects, mean final score, grades), what bars it from claiming now
+    (a 不合格 grade until a date, the watch list until lifted) and its stays on the watch list."""
     org = await alliance_services.get_organization(db_session, org_id)
     record = await projects.org_record(db_session, org_id)
+    history = await bars.watch_history(db_session, org_id)
     return page(
         "alliances/organization.html.j2",
         viewer,
         org=org,
         record=record,
         projects=[project_views.summary(p, record.need_ids[p.task_id]) for p in record.projects],
+        claim_bars=bars.record_bars(
+            org_id, record.projects, history, now=clock.now(), fail_bar_days=settings.fail_bar_days
+        ),
+        watch_list=history,
+        fail_bar_days=settings.fail_bar_days,
     )
 
 

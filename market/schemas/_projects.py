@@ -10,6 +10,7 @@ from msgspec import Meta
 from alliances.models import ServiceCategory
 from market.grading import Grade
 from market.kernel.text import LINE, TEXT
+from market.schemas._bars import ClaimBar, WatchEntry
 from market.schemas._base import Day, Id, Name, RequiredText, Schema
 from market.states import ProjectStatus
 
@@ -155,7 +156,8 @@ class Project(Schema):
 
 
 class OrganizationRecord(Schema):
-    """An organisation's public record: projects it led, those done, and its mean final score."""
+    """An organisation's public record: projects it led, those done, its mean final score, and what bars it from
+    claiming (with the watch list's history)."""
 
     organization_id: int
     organization_name: str
@@ -163,3 +165,7 @@ class OrganizationRecord(Schema):
     mean_final_score: str | None
     grades: dict[str, int]
     projects: list[ProjectSummary]
+    # What bars it from claiming now (a 不合格 grade for a while, the watch list until lifted), and every stay on
+    # the watch list, newest first.
+    claim_bars: list[ClaimBar]
+    watch_list: list[WatchEntry]

@@ -13,6 +13,7 @@ listeners live with the statistics (`_stats._rollup`).
 from market.services import _accounts as accounts
 from market.services import _audit as audit
 from market.services import _awards as awards
+from market.services import _bars as bars
 from market.services import _classes as classes
 from market.services import _dossiers as dossiers
 from market.services import _needs as needs
@@ -31,6 +32,7 @@ __all__ = [
     "accounts",
     "audit",
     "awards",
+    "bars",
     "classes",
     "dossiers",
     "needs",

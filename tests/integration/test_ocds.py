@@ -237,7 +237,7 @@ async def test_a_closed_graded_project_carries_its_milestones_progress_and_final
 async def test_a_cancelled_task_keeps_its_amendments_and_answers_and_never_unseals_its_claims(api: Api) -> None:
     task = await posted_task(api)
     claimant = await api.org_member()
-    await submitted_proposal(claimant, task["id"])
+    claim = await submitted_proposal(claimant, task["id"])
     asker = await api.org_member()
     q = await asker.ok("POST", f"/tasks/{task['id']}/questions", status=201, json={"question": "可否分期执行？"})
     api.clock.advance(hours=2)
@@ -251,6 +251,8 @@ async def test_a_cancelled_task_keeps_its_amendments_and_answers_and_never_unsea
         status=201,
         json={"reason": "预算调整", "budget_fen": 6_000_000, "title": "助餐服务（调整）"},
     )
+    # The budget's change sent the claim back to draft; submitted again, it is a claim when the task is cancelled.
+    await claimant.ok("POST", f"/proposals/{claim['id']}/submit", status=200)
     api.clock.advance(hours=2)
     await api.committee.ok("POST", f"/tasks/{task['id']}/cancel", status=200, json={"reason": "需求已由街道自行解决"})
 

@@ -105,6 +105,8 @@ async def build_world(api: Api) -> World:
         "org": org_this.user["org"]["id"],
         "org_other": org_other.user["org"]["id"],
         "spare_user": spare_user.user["id"],
+        # Placed on the watch list and lifted by the rows that do so, touching no organisation another row claims with.
+        "spare_org": (await api.org())["id"],
         "alliance": "new-orgs",
         "username": org_this.username,
     }

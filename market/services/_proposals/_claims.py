@@ -21,6 +21,7 @@ from market.audit import Actor, record
 from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Organization, Proposal, ProposalMember, Task, User
 from market.schemas._proposals import ProposalCreate, ProposalUpdate
+from market.services._bars import check_may_claim
 from market.services._proposals._sealing import SEALED, on_it, org_of, reload
 from market.services._tasks import lock_task, visible_to
 from market.states import InvitationStatus, ProposalStatus, TaskStatus, can_transition, check_transition
@@ -38,8 +39,11 @@ def open_for_claims(task: Task) -> None:
         raise StateConflict("error.task_not_open_claims")
 
 
-async def _check_eligible(db: AsyncSession, task: Task, org_ids: Sequence[int], *, field: str) -> list[Organization]:
-    """Every organisation exists, is active and belongs to one of the task's target alliances."""
+async def _check_eligible(
+    db: AsyncSession, task: Task, org_ids: Sequence[int], *, field: str, now: datetime, fail_bar_days: int
+) -> list[Organization]:
+    """Every organisation exists, is active, belongs to one of the task's target alliances and is not barred from
+    claiming (a 不合格 grade, the watch list: `market.services._bars`)."""
     orgs = list((await db.scalars(select(Organization).where(Organization.id.in_(set(org_ids))))).unique().all())
     if len(orgs) != len(set(org_ids)):
         raise InvalidInput("error.no_such_organisation", field=field)
@@ -50,6 +54,7 @@ async def _check_eligible(db: AsyncSession, task: Task, org_ids: Sequence[int], 
             raise Forbidden("error.suspended_cannot_claim", org_name=org.name)
         if org.alliance_id not in targets:
             raise Forbidden("error.alliance_not_targeted_task", org_name=org.name)
+    await check_may_claim(db, orgs, now=now, fail_bar_days=fail_bar_days, field=field)
     return orgs
 
 
@@ -59,7 +64,14 @@ def _check_budget(task: Task, requested: int) -> None:
 
 
 async def _invite(
-    db: AsyncSession, task: Task, proposal: Proposal, partner_ids: Sequence[int], lead_org: int
+    db: AsyncSession,
+    task: Task,
+    proposal: Proposal,
+    partner_ids: Sequence[int],
+    lead_org: int,
+    *,
+    now: datetime,
+    fail_bar_days: int,
 ) -> list[int]:
     """Replace the partner list; new partners get an invitation."""
     wanted = list(dict.fromkeys(partner_ids))
@@ -67,7 +79,12 @@ async def _invite(
         raise InvalidInput("error.lead_cannot_also_partner", field="partner_ids")
     if wanted and not task.allow_joint:
         raise InvalidInput("error.task_allows_no_joint_claims", field="partner_ids")
-    names = {o.id: o.name for o in await _check_eligible(db, task, wanted, field="partner_ids")} if wanted else {}
+    eligible = (
+        await _check_eligible(db, task, wanted, field="partner_ids", now=now, fail_bar_days=fail_bar_days)
+        if wanted
+        else []
+    )
+    names = {o.id: o.name for o in eligible}
     current = {m.organization_id: m for m in proposal.members if m.invitation != InvitationStatus.LEAD}
     for org_id, member in current.items():
         if org_id not in wanted:
@@ -153,14 +170,17 @@ def moves(p: Proposal, task_status: TaskStatus, org_id: int) -> Moves:
     )
 
 
-async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor: User, now: datetime) -> Proposal:
-    """A draft claim by the actor's organisation; at most one live proposal per organisation per task."""
+async def create(
+    db: AsyncSession, task_id: int, data: ProposalCreate, *, actor: User, now: datetime, fail_bar_days: int
+) -> Proposal:
+    """A draft claim by the actor's organisation; at most one live proposal per organisation per task, and none by
+    (or with) an organisation barred from claiming."""
     org_id = org_of(actor)
     task = await lock_task(db, task_id, now)
     if not visible_to(task, actor):
         raise NotFound("error.no_such_task")
     open_for_claims(task)
-    await _check_eligible(db, task, [org_id], field="organization")
+    await _check_eligible(db, task, [org_id], field="organization", now=now, fail_bar_days=fail_bar_days)
     live = await db.scalar(
         select(ProposalMember.id).where(
             ProposalMember.task_id == task.id, ProposalMember.organization_id == org_id, ProposalMember.live.is_(True)
@@ -184,7 +204,7 @@ async def create(db: AsyncSession, task_id: int, data: ProposalCreate, *, actor:
     db.add(_membership(proposal, task, org_id, InvitationStatus.LEAD))
     await db.flush()
     loaded = await reload(db, proposal.id)
-    invited = await _invite(db, task, loaded, data.partner_ids, org_id)
+    invited = await _invite(db, task, loaded, data.partner_ids, org_id, now=now, fail_bar_days=fail_bar_days)
     await record(
         db,
         at=now,
@@ -222,7 +242,7 @@ async def lock_own(db: AsyncSession, proposal_id: int, actor: User, now: datetim
 
 
 async def update_draft(
-    db: AsyncSession, proposal_id: int, data: ProposalUpdate, *, actor: User, now: datetime
+    db: AsyncSession, proposal_id: int, data: ProposalUpdate, *, actor: User, now: datetime, fail_bar_days: int
 ) -> Proposal:
     """Edit a draft before the deadline."""
     p, task = await lock_own(db, proposal_id, actor, now)
@@ -238,7 +258,7 @@ async def update_draft(
         p.requested_budget_fen = data.requested_budget_fen
     invited: list[int] = []
     if data.partner_ids is not UNSET:
-        invited = await _invite(db, task, p, data.partner_ids, p.lead_org_id)
+        invited = await _invite(db, task, p, data.partner_ids, p.lead_org_id, now=now, fail_bar_days=fail_bar_days)
     await record(
         db,
         at=now,
@@ -256,9 +276,10 @@ async def update_draft(
 
 
 async def answer_invitation(
-    db: AsyncSession, proposal_id: int, accept: bool, *, actor: User, now: datetime
+    db: AsyncSession, proposal_id: int, accept: bool, *, actor: User, now: datetime, fail_bar_days: int
 ) -> Proposal:
-    """A partner accepts or declines; declining frees the partner to claim the task elsewhere."""
+    """A partner accepts or declines; declining frees the partner to claim the task elsewhere. A partner barred from
+    claiming since it was invited may decline but not accept."""
     org_id = org_of(actor)
     p, task = await lock_with_task(db, proposal_id, now)
     member = next((m for m in p.members if m.organization_id == org_id and m.live), None)
@@ -269,6 +290,8 @@ async def answer_invitation(
     open_for_claims(task)
     if p.status != ProposalStatus.DRAFT:
         raise StateConflict("error.proposal_no_longer_draft")
+    if accept:
+        await check_may_claim(db, [member.organization], now=now, fail_bar_days=fail_bar_days, field="organization")
     before = member.invitation
     member.invitation = InvitationStatus.ACCEPTED if accept else InvitationStatus.DECLINED
     member.live = accept
@@ -294,7 +317,7 @@ async def answer_invitation(
     return p
 
 
-async def submit(db: AsyncSession, proposal_id: int, *, actor: User, now: datetime) -> Proposal:
+async def submit(db: AsyncSession, proposal_id: int, *, actor: User, now: datetime, fail_bar_days: int) -> Proposal:
     """Submit before the deadline; every partner must have accepted."""
     p, task = await lock_own(db, proposal_id, actor, now)
     open_for_claims(task)
@@ -306,7 +329,9 @@ async def submit(db: AsyncSession, proposal_id: int, *, actor: User, now: dateti
             extra={"partners_not_accepted": pending},
             pending="、".join(pending),
         )
-    await _check_eligible(db, task, [m.organization_id for m in p.members], field="organization")
+    await _check_eligible(
+        db, task, [m.organization_id for m in p.members], field="organization", now=now, fail_bar_days=fail_bar_days
+    )
     _check_budget(task, p.requested_budget_fen)
     missing = [n for n in ("strengths", "work_plan", "expected_results") if not getattr(p, n).strip()]
     if missing:
