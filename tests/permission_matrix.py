@@ -266,6 +266,9 @@ ROWS: list[Row] = [
     R("GET", "/community/needs/new", SECRETARIES),
     R("GET", "/services/{offering_id:int}/order", SECRETARIES),
     R("GET", "/orders/{order_id:int}", COMMITTEE | SEC_THIS | ORG_THIS),
+    R("GET", "/up-reviews", ALL),
+    R("GET", "/org/projects/{project_id:int}/up-reviews", ORG_THIS),
+    R("GET", "/orders/{order_id:int}/up-reviews", COMMITTEE | SEC_THIS | ORG_THIS),
     # Committee pages
     R("GET", "/committee", COMMITTEE),
     R("GET", "/committee/tasks/new", COMMITTEE),
@@ -439,6 +442,9 @@ ROWS: list[Row] = [
         ORG_THIS,
         body=form(lambda ids: {"body": "已完成第一轮入户走访", "percent_complete": "30"}),
     ),
+    # Up-reviews: refused to all but the rating's own party (who meets 409 on the form: nothing is due yet).
+    R("POST", "/org/projects/{project_id:int}/up-reviews", ORG_THIS, body=form(lambda ids: stringify(UP_REVIEW))),
+    R("POST", "/orders/{order_id:int}/up-reviews", SEC_THIS, body=form(lambda ids: stringify(UP_REVIEW))),
     R("POST", "/org/projects/{project_id:int}/deliver", ORG_THIS, stage=2),
     R("POST", "/inbox/{notification_id:int}/read", ORG_THIS),
     R("POST", "/panel/tasks/{task_id:int}/proposals/{proposal_id:int}", EV_ON, body=form(lambda ids: MARKS)),

@@ -18,8 +18,20 @@ from typing import Final
 
 from alliances.models import ApplicationStatus, OrgStatus, ServiceCategory
 from market.grading import Grade
-from market.i18n import _committee, _community, _core, _dossier, _drafting, _errors, _notify, _org, _panel, _stats
-from market.models import FundingMode, ResourceCategory, Role
+from market.i18n import (
+    _committee,
+    _community,
+    _core,
+    _dossier,
+    _drafting,
+    _errors,
+    _notify,
+    _org,
+    _panel,
+    _reviews,
+    _stats,
+)
+from market.models import FundingMode, ResourceCategory, ReviewedUnit, Role
 from market.states import (
     AwardStatus,
     InvitationStatus,
@@ -53,13 +65,14 @@ LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
     "grade": Grade,
     "role": Role,
     "org_status": OrgStatus,
+    "reviewed_unit": ReviewedUnit,
     "application_status": ApplicationStatus,
 }
 
 # The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
 ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
 
-_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _dossier, _notify, _errors)
+_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _dossier, _reviews, _notify, _errors)
 
 
 def _merged(lang: str) -> dict[str, str]:

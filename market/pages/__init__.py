@@ -35,6 +35,7 @@ from market.pages._review import REVIEW_PAGES
 from market.pages._signin import SIGNIN_PAGES
 from market.pages._stats import STATS_PAGES
 from market.pages._templating import register_template_helpers
+from market.pages._up_reviews import UP_REVIEW_PAGES
 from market.pages._watch import WATCH_PAGES
 
 PAGE_HANDLERS: list[ControllerRouterHandler] = [
@@ -61,6 +62,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *ORDER_PAGES,
     *OFFERING_PAGES,
     *STATS_PAGES,
+    *UP_REVIEW_PAGES,
     *ORG_CLASS_PAGES,
     *ALLIANCE_PAGES,
     *API_DOCS_PAGES,

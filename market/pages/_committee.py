@@ -10,10 +10,12 @@ confirmation page: the first post is checked and answered with what will happen;
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from litestar import get
 from litestar.response import Template
 from litestar.types import ControllerRouterHandler
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances import services as alliance_services
 from alliances.models import ApplicationStatus
@@ -21,7 +23,9 @@ from market import invariants
 from market.controllers import _awards as award_views
 from market.controllers import _projects as project_views
 from market.controllers import _tasks as task_views
+from market.kernel.clock import local
 from market.kernel.errors import NotFound
+from market.models import ReviewedUnit
 from market.overdue import order_lateness
 from market.pages._base import (
     COMMITTEE,
@@ -31,7 +35,7 @@ from market.pages._base import (
 from market.params import Db, Now
 from market.schemas._awards import AwardNotice
 from market.schemas._tasks import TaskSummary
-from market.services import awards, needs, projects, resources, tasks
+from market.services import awards, needs, projects, resources, reviews, tasks
 from market.services._scoring import Board, load_board
 from market.states import NeedStatus, OrderStatus, ProjectStatus, TaskStatus
 
@@ -123,7 +127,20 @@ async def desk(request: UserRequest, db_session: Db, clock: Now) -> Template:
         applications=len(pending),
         violations=await invariants.check(db_session, now),
         due=await invariants.due_transitions(db_session, now),
+        **await _two_way(db_session, local(now).year),
     )
+
+
+async def _two_way(db: AsyncSession, year: int) -> dict[str, Any]:
+    """Two-way review (双向点评) on the desk: how the committee was rated this year (once published), beside the
+    grades and order ratings given downwards."""
+    rated = await reviews.aggregates(db, year, unit=ReviewedUnit.COMMITTEE)
+    return {
+        "review_year": year,
+        "rated_up": rated[0] if rated else None,
+        "given_down": await reviews.down_reviews(db, year),
+        "review_minimum": reviews.MINIMUM,
+    }
 
 
 COMMITTEE_PAGES: list[ControllerRouterHandler] = [desk]

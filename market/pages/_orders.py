@@ -42,7 +42,7 @@ from market.schemas._resources import (
     OrderDecline,
     OrderRate,
 )
-from market.services import needs, resources
+from market.services import needs, resources, reviews
 
 UserRequest = Request[User, Any, Any]
 
@@ -156,6 +156,7 @@ async def _order_page(
         form or FormState(),
         order=resource_views.order_view(order),
         moves=resources.order_moves(user, order),
+        up_reviews=await reviews.due_on_order(db, user, order),
         held=await resources.held_in_month(db, order.offering_id, order.service_month),
         capacity=order.offering.monthly_capacity,
         need=need.row.need if need else None,

@@ -30,7 +30,7 @@ from market.pages._base import (
 )
 from market.params import Db, Now, PathId
 from market.schemas._projects import MilestoneCreate, ReportCreate
-from market.services import projects
+from market.services import projects, reviews
 from market.states import ProjectStatus
 
 # Projects the organisation works on ---------------------------------------------------------------------------
@@ -46,7 +46,8 @@ async def _project_page(
     problem: str | None = None,
     status_code: int | None = None,
 ) -> Template:
-    view = project_views.detail(await projects.detail(db, project_id))
+    found = await projects.detail(db, project_id)
+    view = project_views.detail(found)
     org_id = own_organization(user)
     if org_id not in {o.id for o in view.organizations}:
         raise Forbidden("error.only_organisations_doing_work")
@@ -66,6 +67,7 @@ async def _project_page(
         milestone_form=milestone_form,
         report_form=report_form,
         problem=problem,
+        up_reviews=await reviews.due_on_project(db, user, found.project),
     )
 
 

@@ -20,10 +20,11 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import record
-from market.kernel.clock import local
+from market.grading import Grade
+from market.kernel.clock import SHANGHAI, local
 from market.kernel.db import lock
 from market.kernel.errors import Forbidden, NotFound, StateConflict
-from market.models import UP_REVIEW, Community, Project, ReviewedUnit, Role, ServiceOrder, UpReview, User
+from market.models import UP_REVIEW, Community, Project, ReviewedUnit, Role, ServiceOrder, Task, UpReview, User
 from market.schemas._reviews import UpReviewCreate
 from market.services._projects import NO_PROJECT, mean_2dp
 from market.services._resources._offerings import NO_ORDER, is_provider
@@ -71,10 +72,12 @@ async def _given(db: AsyncSession, *, project_id: int | None = None, order_id: i
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """What the viewer may rate here now, and what has been rated here already (by whoever rates it)."""
+    """What the viewer may rate here now, and what the viewer's side has rated here already; `named` is the posting
+    unit's or the community's name, for a page to say whom a rating is of."""
 
     due: list[ReviewedUnit]
     given: list[ReviewedUnit]
+    named: str = ""
 
 
 async def due_on_project(db: AsyncSession, viewer: User | None, project: Project) -> Due:
@@ -84,7 +87,8 @@ async def due_on_project(db: AsyncSession, viewer: User | None, project: Project
         return Due([], [])
     given = await _given(db, project_id=project.id)
     closed = project.status == ProjectStatus.CLOSED
-    return Due([u for u in mine if closed and u not in given], [u for u in mine if u in given])
+    named = await db.scalar(select(Task.posting_unit).where(Task.id == project.task_id)) or ""
+    return Due([u for u in mine if closed and u not in given], [u for u in mine if u in given], named)
 
 
 async def due_on_order(db: AsyncSession, viewer: User | None, order: ServiceOrder) -> Due:
@@ -94,7 +98,7 @@ async def due_on_order(db: AsyncSession, viewer: User | None, order: ServiceOrde
         return Due([], [])
     given = await _given(db, order_id=order.id)
     delivered = order.status in REVIEWED_ORDER_STATES
-    return Due([u for u in mine if delivered and u not in given], [u for u in mine if u in given])
+    return Due([u for u in mine if delivered and u not in given], [u for u in mine if u in given], order.community.name)
 
 
 def _check_unit(unit: ReviewedUnit, reviewers: tuple[ReviewedUnit, ...]) -> None:
@@ -272,3 +276,35 @@ async def aggregates(db: AsyncSession, year: int, *, unit: ReviewedUnit | None =
         )
         for r in rows
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class DownReviews:
+    """What the committee and the secretaries gave downwards in a year, to set beside what came up: final grades of
+    the projects closed in it, and the ratings of the orders placed in it."""
+
+    grades: dict[str, int]
+    orders_rated: int
+    order_rating_mean: Decimal | None
+
+
+async def down_reviews(db: AsyncSession, year: int) -> DownReviews:
+    """The year's grades and order ratings, in two statements on the indexed times."""
+    start = datetime(year, 1, 1, tzinfo=SHANGHAI)
+    end = datetime(year + 1, 1, 1, tzinfo=SHANGHAI)
+    graded = await db.execute(
+        select(Project.grade, func.count())
+        .where(Project.closed_at >= start, Project.closed_at < end, Project.grade.is_not(None))
+        .group_by(Project.grade)
+    )
+    grades = {g.value: 0 for g in Grade}
+    for grade, count in graded:
+        grades[str(grade)] = int(count)
+    rated, total = (
+        await db.execute(
+            select(func.count(ServiceOrder.rating), func.coalesce(func.sum(ServiceOrder.rating), 0)).where(
+                ServiceOrder.ordered_at >= start, ServiceOrder.ordered_at < end
+            )
+        )
+    ).one()
+    return DownReviews(grades, int(rated or 0), mean_2dp(int(total or 0), int(rated or 0)))

@@ -71,6 +71,7 @@ PAGE_READERS: dict[str, str] = {
     "/signups/lost": EVERYONE,
     "/stats": EVERYONE,
     "/tasks": EVERYONE,
+    "/up-reviews": EVERYONE,
 }
 
 

@@ -109,6 +109,13 @@ async def _one_of_everything(api: Api, d: District) -> None:
         await api.committee.ok("POST", f"/points/entries/{entry['id']}/approve", status=200)
         d.ids.setdefault("point_entry", entry["id"])
     d.ids.setdefault("points_code", (await organiser.ok("GET", "/points/statement"))["code"])
+    # Up-reviews: three more of the committee a round, so that its aggregate (and its comments) shows from the first.
+    for n in range(3):
+        order = await placed_order(api, d.secretary, s1["id"])
+        await api.committee.ok("POST", f"/orders/{order['id']}/accept", status=200)
+        await d.secretary.ok("POST", f"/orders/{order['id']}/deliver", status=200)
+        rating = {"unit": "committee", "clarity": 4, "timeliness": 3, "fairness": 5, "comment": f"意见{api.seq()}"}
+        await d.secretary.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=rating | {"clarity": n + 3})
     # The watch list: the first organisation's stays on it grow by one each round, the newest still open.
     watch = f"/organizations/{d.ids['org']}/watch-list"
     await api.committee.ok("POST", f"{watch}/lift", status=(200, 409), json={"reason": "核查完毕"})
@@ -157,6 +164,8 @@ BUDGETS: dict[str, Read] = {
     "/meetings": Read(lambda _: "/meetings", 6),
     "/meetings/{meeting_id:int}": Read(lambda d: f"/meetings/{d['meeting']}", 6),
     "/stats": Read(lambda _: "/stats", 15),
+    # Up-reviews: each unit's yearly sums, then the published units' comments.
+    "/up-reviews": Read(lambda _: "/up-reviews", 4),
     "/apply": Read(lambda _: "/apply", 4),
     "/apply/thanks": Read(lambda _: "/apply/thanks", 0),
     "/api-docs": Read(lambda _: "/api-docs", 0),
@@ -193,6 +202,7 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/meetings": Read(lambda _: "/api/v1/meetings", 6),
     "/api/v1/meetings/{meeting_id:int}": Read(lambda d: f"/api/v1/meetings/{d['meeting']}", 6),
     "/api/v1/stats": Read(lambda _: "/api/v1/stats", 12),
+    "/api/v1/up-reviews": Read(lambda _: "/api/v1/up-reviews", 4),
     "/api/v1/points/rules": Read(lambda _: "/api/v1/points/rules", 3),
     "/api/v1/points/rules/versions": Read(lambda _: "/api/v1/points/rules/versions", 3),
     "/api/v1/points/entries": Read(lambda _: "/api/v1/points/entries?status=posted", 5),

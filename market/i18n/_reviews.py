@@ -1,0 +1,113 @@
+"""Two-way review (双向点评), upwards: the reviewer's forms, the published yearly aggregates, the committee's desk."""
+
+from __future__ import annotations
+
+ZH_CN: dict[str, str] = {
+    "reviewed_unit.committee": "评审委员会",
+    "reviewed_unit.posting_unit": "发榜单位",
+    "reviewed_unit.community": "社区",
+    "reviews.public.title": "双向点评 · {year} 年度汇总",
+    "reviews.public.lead": (
+        "社会组织和社区书记对发榜单位、社区和评审委员会的点评，按单位按年度汇总公布。"
+        "一个单位当年满 {n} 条点评才公布；不显示点评人、所属单位和时间，意见按文字排序。"
+    ),
+    "reviews.public.none": "{year} 年还没有满 {n} 条点评的单位。",
+    "reviews.year": "年度",
+    "reviews.show": "查看",
+    "reviews.unit": "被点评单位",
+    "reviews.count": "点评数",
+    "reviews.count_n": "{n} 条点评",
+    "reviews.aspect.clarity": "清晰",
+    "reviews.aspect.timeliness": "及时",
+    "reviews.aspect.fairness": "公平",
+    "reviews.aspect.clarity_help": "任务或需求说得清楚吗",
+    "reviews.aspect.timeliness_help": "决定、拨付或配合及时吗",
+    "reviews.aspect.fairness_help": "对待公平公正吗",
+    "reviews.mean_of_5": "满分 5 分的平均分",
+    "reviews.comments": "意见",
+    "reviews.score.5": "5 分 · 很好",
+    "reviews.score.4": "4 分 · 较好",
+    "reviews.score.3": "3 分 · 一般",
+    "reviews.score.2": "2 分 · 较差",
+    "reviews.score.1": "1 分 · 很差",
+    "reviews.choose": "请选择",
+    "reviews.form.title": "双向点评：{subject}",
+    "reviews.form.lead": (
+        "你的点评对被点评单位匿名：该单位当年满三条点评后才以汇总公布，不显示你的名字、单位和时间。每项只能点评一次。"
+    ),
+    "reviews.form.of": "点评{unit}",
+    "reviews.form.of_named": "点评{unit}：{name}",
+    "reviews.form.comment": "意见（可不填）",
+    "reviews.form.submit": "提交点评",
+    "reviews.form.given": "已点评",
+    "reviews.form.nothing_due": "这里目前没有需要你作出的点评。",
+    "reviews.form.back": "返回",
+    "reviews.given": "点评已提交，谢谢。",
+    "reviews.prompt": "有待你作出的点评（匿名）：",
+    "reviews.prompt.go": "去点评",
+    "reviews.desk.title": "双向点评 · {year} 年",
+    "reviews.desk.up": "对评审委员会的点评",
+    "reviews.desk.up_none": "今年对评审委员会的点评不足 {n} 条，尚未公布。",
+    "reviews.desk.down": "评审委员会和社区作出的评价",
+    "reviews.desk.grades": "结项评价",
+    "reviews.desk.orders": "点单评价：{n} 单，平均 {mean} 星",
+    "reviews.desk.orders_none": "点单评价：今年还没有",
+    "reviews.desk.all": "各单位的年度汇总",
+    "reviews.nav": "双向点评",
+}
+
+EN: dict[str, str] = {
+    "reviewed_unit.committee": "the committee",
+    "reviewed_unit.posting_unit": "posting unit",
+    "reviewed_unit.community": "community",
+    "reviews.public.title": "Two-way review · {year} summary",
+    "reviews.public.lead": (
+        "How organisations and community secretaries rated the posting units, communities and the committee, "
+        "summarised per unit and year. A unit appears once it has {n} ratings in the year; no reviewer, "
+        "organisation or date is shown, and comments are sorted by their text."
+    ),
+    "reviews.public.none": "No unit has {n} ratings in {year} yet.",
+    "reviews.year": "Year",
+    "reviews.show": "Show",
+    "reviews.unit": "Unit rated",
+    "reviews.count": "Ratings",
+    "reviews.count_n": "{n} ratings",
+    "reviews.aspect.clarity": "Clarity",
+    "reviews.aspect.timeliness": "Timeliness",
+    "reviews.aspect.fairness": "Fairness",
+    "reviews.aspect.clarity_help": "Was the task or request clear?",
+    "reviews.aspect.timeliness_help": "Were decisions, payments or cooperation timely?",
+    "reviews.aspect.fairness_help": "Was the treatment fair?",
+    "reviews.mean_of_5": "mean score out of 5",
+    "reviews.comments": "Comments",
+    "reviews.score.5": "5 · very good",
+    "reviews.score.4": "4 · good",
+    "reviews.score.3": "3 · fair",
+    "reviews.score.2": "2 · poor",
+    "reviews.score.1": "1 · very poor",
+    "reviews.choose": "Choose",
+    "reviews.form.title": "Two-way review: {subject}",
+    "reviews.form.lead": (
+        "Your rating is anonymous to the unit rated: it is published only in the unit's yearly summary, once it has "
+        "three, without your name, organisation or the date. Each rating is given once."
+    ),
+    "reviews.form.of": "Rate {unit}",
+    "reviews.form.of_named": "Rate the {unit}: {name}",
+    "reviews.form.comment": "Comment (optional)",
+    "reviews.form.submit": "Submit rating",
+    "reviews.form.given": "Rated",
+    "reviews.form.nothing_due": "Nothing here is yours to rate now.",
+    "reviews.form.back": "Back",
+    "reviews.given": "Rating submitted. Thank you.",
+    "reviews.prompt": "Ratings waiting for you (anonymous):",
+    "reviews.prompt.go": "Rate now",
+    "reviews.desk.title": "Two-way review · {year}",
+    "reviews.desk.up": "How the committee was rated",
+    "reviews.desk.up_none": "Fewer than {n} ratings of the committee this year: not published yet.",
+    "reviews.desk.down": "What the committee and communities gave",
+    "reviews.desk.grades": "Final evaluations",
+    "reviews.desk.orders": "Order ratings: {n} orders, {mean} stars on average",
+    "reviews.desk.orders_none": "Order ratings: none this year yet",
+    "reviews.desk.all": "Every unit's yearly summary",
+    "reviews.nav": "Two-way review",
+}
