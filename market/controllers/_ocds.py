@@ -12,14 +12,14 @@ from litestar import Controller, Request, get
 
 from market.params import Config, Db, Limit, Now, Offset, PathId
 from market.services import ocds
+from market.settings import Settings
 
 Json = dict[str, Any]
 
-PATH = "/api/v1/ocds"
 
-
-def _base(request: Request[Any, Any, Any], settings: Any) -> str:
-    return settings.public_base_url or str(request.base_url).rstrip("/")
+def _publication(request: Request[Any, Any, Any], settings: Settings) -> ocds.Publication:
+    site = settings.public_base_url or str(request.base_url).rstrip("/")
+    return ocds.Publication(settings.ocid_prefix, settings.ocds_publisher, site)
 
 
 class OcdsController(Controller):
@@ -37,15 +37,8 @@ class OcdsController(Controller):
         self, request: Request[Any, Any, Any], db_session: Db, clock: Now, settings: Config, task_id: PathId
     ) -> Json:
         """An OCDS 1.1 release package: every release of one published task's contracting process, oldest first."""
-        base = _base(request, settings)
-        return await ocds.release_package(
-            db_session,
-            task_id,
-            now=clock.now(),
-            prefix=settings.ocid_prefix,
-            publisher=settings.ocds_publisher,
-            uri=f"{base}{PATH}/tasks/{task_id}/releases",
-        )
+        publication = _publication(request, settings)
+        return await ocds.release_package(db_session, task_id, now=clock.now(), publication=publication)
 
     @get(
         "/tasks/{task_id:int}/record",
@@ -56,16 +49,8 @@ class OcdsController(Controller):
         self, request: Request[Any, Any, Any], db_session: Db, clock: Now, settings: Config, task_id: PathId
     ) -> Json:
         """An OCDS 1.1 record package: one published task's record, its releases linked and compiled."""
-        base = _base(request, settings)
-        return await ocds.record_package(
-            db_session,
-            task_id,
-            now=clock.now(),
-            prefix=settings.ocid_prefix,
-            publisher=settings.ocds_publisher,
-            uri=f"{base}{PATH}/tasks/{task_id}/record",
-            release_url=lambda i: f"{base}{PATH}/tasks/{i}/releases",
-        )
+        publication = _publication(request, settings)
+        return await ocds.record_package(db_session, task_id, now=clock.now(), publication=publication)
 
     @get(
         "/records",
@@ -83,14 +68,5 @@ class OcdsController(Controller):
         offset: Offset = 0,
     ) -> Json:
         """An OCDS 1.1 record package of a page of published tasks, oldest first; 404 past the last one."""
-        base = _base(request, settings)
-        return await ocds.records_page(
-            db_session,
-            limit=limit,
-            offset=offset,
-            now=clock.now(),
-            prefix=settings.ocid_prefix,
-            publisher=settings.ocds_publisher,
-            uri=f"{base}{PATH}/records?limit={limit}&offset={offset}",
-            release_url=lambda i: f"{base}{PATH}/tasks/{i}/releases",
-        )
+        publication = _publication(request, settings)
+        return await ocds.records_page(db_session, limit=limit, offset=offset, now=clock.now(), publication=publication)

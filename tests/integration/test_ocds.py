@@ -157,6 +157,12 @@ async def test_an_awarded_task_in_its_notice_period_is_valid_and_its_ocid_stable
         f"org-{partner.user['org']['id']}",
     ]
     assert party(compiled, lead)["roles"] == ["tenderer", "leadTenderer", "supplier"]
+    # The award links the dossier (评审档案) published with it: the page and its JSON, both public.
+    urls = [d["url"] for d in award["documents"]]
+    assert [u.split("/", 3)[3] for u in urls] == [f"tasks/{task['id']}/dossier", f"api/v1/tasks/{task['id']}/dossier"]
+    assert {d["documentType"] for d in award["documents"]} == {"evaluationReports"}
+    for url in urls:
+        assert (await api.anon.get("/" + url.split("/", 3)[3])).status_code == 200
     assert party(compiled, rival)["roles"] == ["tenderer"]
     assert [b["status"] for b in compiled["bids"]["details"]] == ["valid", "valid"]
     assert compiled["tender"]["status"] == "complete"

@@ -217,9 +217,9 @@ BUDGETS: dict[str, Read] = {
         lambda d: f"/api/v1/signups/{d['signup']}/points/statement?token={d['token']}", 5
     ),
     # Open data: a task's releases and record, and a page of every task's records (the whole history of each).
-    "/api/v1/ocds/tasks/{task_id:int}/releases": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/releases", 15),
-    "/api/v1/ocds/tasks/{task_id:int}/record": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/record", 15),
-    "/api/v1/ocds/records": Read(lambda _: "/api/v1/ocds/records?limit=100", 16),
+    "/api/v1/ocds/tasks/{task_id:int}/releases": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/releases", 16),
+    "/api/v1/ocds/tasks/{task_id:int}/record": Read(lambda d: f"/api/v1/ocds/tasks/{d['project_task']}/record", 16),
+    "/api/v1/ocds/records": Read(lambda _: "/api/v1/ocds/records?limit=100", 17),
     "/api/v1/alliances": Read(lambda _: "/api/v1/alliances", 4),
     "/api/v1/alliances/{code:str}": Read(lambda _: "/api/v1/alliances/new-orgs", 5),
     "/api/v1/streets": Read(lambda _: "/api/v1/streets", 3),

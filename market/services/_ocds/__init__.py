@@ -13,7 +13,7 @@ statements. Extensions used, each listed in every package:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +26,7 @@ from market.services._ocds._releases import ocid_of, releases_of
 
 Json = dict[str, Any]
 
+API = "/api/v1/ocds"
 VERSION = "1.1"
 EXTENSIONS = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
@@ -33,6 +34,27 @@ EXTENSIONS = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_eu_extension/"
     "e9b3277f8bae8ce3d8a4041a971d2c5b85148405/extension.json",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Publication:
+    """Who publishes, under which ocid prefix, and where the public reaches the service (every URL starts there)."""
+
+    prefix: str
+    publisher: str
+    site: str
+
+    def releases_url(self, task_id: int) -> str:
+        """Where one task's release package is served."""
+        return f"{self.site}{API}/tasks/{task_id}/releases"
+
+    def record_url(self, task_id: int) -> str:
+        """Where one task's record package is served."""
+        return f"{self.site}{API}/tasks/{task_id}/record"
+
+    def records_url(self, limit: int, offset: int) -> str:
+        """Where a page of records is served."""
+        return f"{self.site}{API}/records?limit={limit}&offset={offset}"
 
 
 def _package(uri: str, publisher: str, dated: list[Json]) -> Json:
@@ -46,18 +68,18 @@ def _package(uri: str, publisher: str, dated: list[Json]) -> Json:
     }
 
 
-def _releases(found: Histories, prefix: str, publisher: str) -> list[list[Json]]:
+def _releases(found: Histories, p: Publication) -> list[list[Json]]:
+    names = found.alliance_names
     return [
-        releases_of(h, prefix=prefix, publisher=publisher, alliance_names=found.alliance_names) for h in found.items
+        releases_of(h, prefix=p.prefix, publisher=p.publisher, alliance_names=names, site=p.site) for h in found.items
     ]
 
 
-async def release_package(
-    db: AsyncSession, task_id: int, *, now: datetime, prefix: str, publisher: str, uri: str
-) -> Json:
+async def release_package(db: AsyncSession, task_id: int, *, now: datetime, publication: Publication) -> Json:
     """Every release of one published task; 404 for a task the public does not know."""
-    (releases,) = _releases(await one(db, task_id, now=now), prefix, publisher)
-    return _package(uri, publisher, releases) | {"releases": releases}
+    (releases,) = _releases(await one(db, task_id, now=now), publication)
+    uri = publication.releases_url(task_id)
+    return _package(uri, publication.publisher, releases) | {"releases": releases}
 
 
 def record(releases: list[Json], release_url: str) -> Json:
@@ -69,32 +91,14 @@ def record(releases: list[Json], release_url: str) -> Json:
     }
 
 
-async def record_package(
-    db: AsyncSession,
-    task_id: int,
-    *,
-    now: datetime,
-    prefix: str,
-    publisher: str,
-    uri: str,
-    release_url: Callable[[int], str],
-) -> Json:
+async def record_package(db: AsyncSession, task_id: int, *, now: datetime, publication: Publication) -> Json:
     """One published task's record; 404 for a task the public does not know."""
-    (releases,) = _releases(await one(db, task_id, now=now), prefix, publisher)
-    return _package(uri, publisher, releases) | {"records": [record(releases, release_url(task_id))]}
+    (releases,) = _releases(await one(db, task_id, now=now), publication)
+    records = [record(releases, publication.releases_url(task_id))]
+    return _package(publication.record_url(task_id), publication.publisher, releases) | {"records": records}
 
 
-async def records_page(
-    db: AsyncSession,
-    *,
-    limit: int,
-    offset: int,
-    now: datetime,
-    prefix: str,
-    publisher: str,
-    uri: str,
-    release_url: Callable[[int], str],
-) -> Json:
+async def records_page(db: AsyncSession, *, limit: int, offset: int, now: datetime, publication: Publication) -> Json:
     """One page of the published tasks' records, oldest task first.
 
     A package holds at least one record (the schema's rule), so a page past the last is a 404.
@@ -102,9 +106,19 @@ async def records_page(
     found = await page_of(db, limit=limit, offset=offset, now=now)
     if not found.items:
         raise NotFound("error.no_such_ocds_page")
-    all_releases = _releases(found, prefix, publisher)
-    records = [record(rs, release_url(h.task.id)) for h, rs in zip(found.items, all_releases, strict=True)]
-    return _package(uri, publisher, [r["compiledRelease"] for r in records]) | {"records": records}
+    pairs = zip(found.items, _releases(found, publication), strict=True)
+    records = [record(rs, publication.releases_url(h.task.id)) for h, rs in pairs]
+    uri = publication.records_url(limit, offset)
+    return _package(uri, publication.publisher, [r["compiledRelease"] for r in records]) | {"records": records}
 
 
-__all__ = ["EXTENSIONS", "VERSION", "ocid_of", "record", "record_package", "records_page", "release_package"]
+__all__ = [
+    "EXTENSIONS",
+    "VERSION",
+    "Publication",
+    "ocid_of",
+    "record",
+    "record_package",
+    "records_page",
+    "release_package",
+]

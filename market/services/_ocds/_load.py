@@ -18,6 +18,7 @@ from market.kernel.errors import NotFound
 from market.models import (
     Alliance,
     Award,
+    AwardDossier,
     ProgressReport,
     Project,
     Proposal,
@@ -51,6 +52,8 @@ class History:
     awards: list[Award] = field(default_factory=list)
     project: Project | None = None
     reports: list[ProgressReport] = field(default_factory=list)
+    # The awards whose dossier (评审档案) was published with them (awards made before dossiers existed have none).
+    dossiers: set[int] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +130,10 @@ async def histories(db: AsyncSession, task_ids: list[int], *, now: datetime) -> 
             .order_by(ProgressReport.id)
         ):
             reports[r.project_id].append(r)
+        for task_id, award_id in await db.execute(
+            select(AwardDossier.task_id, AwardDossier.award_id).where(AwardDossier.task_id.in_(unsealed))
+        ):
+            found[task_id].dossiers.add(award_id)
         for pr in await db.scalars(select(Project).where(Project.task_id.in_(unsealed))):
             found[pr.task_id].project = pr
             found[pr.task_id].reports = reports[pr.id]

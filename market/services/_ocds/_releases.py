@@ -84,6 +84,7 @@ class _Builder:
     ocid: str
     publisher: str
     alliance_names: dict[str, str]
+    site: str
     roles: dict[str, list[str]] = field(default_factory=dict)
     orgs: dict[str, Organization] = field(default_factory=dict)
     releases: list[Json] = field(default_factory=list)
@@ -270,6 +271,8 @@ class _Builder:
         }
         if award.reason.strip():
             entry["description"] = award.reason
+        if award.id in self.history.dossiers:
+            entry["documents"] = self.dossier(award, when)
         self.release(
             f"award-{award.id}",
             award.awarded_at,
@@ -278,6 +281,30 @@ class _Builder:
             awards=[entry],
             tender={"id": self.ocid, "status": "complete"},
         )
+
+    def dossier(self, award: Award, when: datetime) -> list[Json]:
+        """The award's dossier (评审档案), published with it: the page, and the same as JSON."""
+        task_id = self.history.task.id
+        common = {
+            "documentType": "evaluationReports",
+            "title": "评审档案",
+            "datePublished": stamp(when),
+            "language": "zh",
+        }
+        return [
+            {
+                "id": f"dossier-{award.id}",
+                "url": f"{self.site}/tasks/{task_id}/dossier",
+                "format": "text/html",
+                **common,
+            },
+            {
+                "id": f"dossier-{award.id}-json",
+                "url": f"{self.site}/api/v1/tasks/{task_id}/dossier",
+                "format": "application/json",
+                **common,
+            },
+        ]
 
     def award_decided(self, award: Award, when: datetime) -> None:
         if award.status == AwardStatus.CONFIRMED:
@@ -377,9 +404,12 @@ class _Builder:
         self.implemented(pr, "closed", when, contract)
 
 
-def releases_of(history: History, *, prefix: str, publisher: str, alliance_names: dict[str, str]) -> list[Json]:
-    """Every release of one task's contracting process, oldest first."""
-    b = _Builder(history, ocid_of(prefix, history.task.id), publisher, alliance_names)
+def releases_of(
+    history: History, *, prefix: str, publisher: str, alliance_names: dict[str, str], site: str
+) -> list[Json]:
+    """Every release of one task's contracting process, oldest first; `site` is where the public reaches the service
+    (links to an award's dossier start with it)."""
+    b = _Builder(history, ocid_of(prefix, history.task.id), publisher, alliance_names, site)
     t = history.task
     terms = b.terms_history()
     facts: list[tuple[datetime, int, Callable[[datetime], None]]] = []
