@@ -313,7 +313,7 @@ class PointsController(Controller):
         assert org_id is not None  # noqa: S101 - an organisation's account always names it
         return await org_statement(db_session, org_id, clock.now(), settings)
 
-    @get("/verify", exclude_from_auth=True)
+    @get("/verify", exclude_from_auth=True, problems=[404])
     async def verify(self, db_session: Db, settings: Config, code: Code) -> Verification:
         """Check a statement's code: the holder's masked name, the balance and the date, and nothing else; 404 for a
         code this service did not issue."""

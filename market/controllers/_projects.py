@@ -33,7 +33,7 @@ from market.schemas._projects import (
     ReportCreate,
 )
 from market.security import requires_committee, requires_org
-from market.services import bars, projects
+from market.services import bars, points, projects
 from market.states import ProjectStatus
 
 
@@ -218,4 +218,5 @@ class OrganizationRecordController(Controller):
             projects=[summary(p, r.need_ids[p.task_id]) for p in r.projects],
             claim_bars=[bar_view(b) for b in in_force],
             watch_list=[entry_view(e) for e in history],
+            points=(await points.balance(db_session, organization_id=org_id)).counted,
         )

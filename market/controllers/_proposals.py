@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Controller, Request, delete, get, patch, post
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, JSONBody
@@ -25,7 +26,7 @@ from market.schemas._proposals import (
     QualificationDecision,
 )
 from market.security import requires_committee, requires_org
-from market.services import proposals
+from market.services import dossiers, proposals
 
 
 class TaskProposalController(Controller):
@@ -82,7 +83,9 @@ class ProposalController(Controller):
         """
         p = await proposals.visible(db_session, proposal_id, viewer=viewer, now=clock.now())
         await proposals.record_reads(db_session, [p], viewer=viewer, now=clock.now())
-        return Proposal.of(p)
+        view = Proposal.of(p)
+        debrief = await dossiers.debrief(db_session, p, viewer)
+        return view if debrief is None else msgspec.structs.replace(view, debrief=debrief)
 
     @patch("/{proposal_id:int}", guards=[requires_org])
     async def update(

@@ -28,16 +28,19 @@ from market.i18n import (
     _notify,
     _org,
     _panel,
+    _points,
     _reviews,
     _stats,
 )
 from market.models import FundingMode, ResourceCategory, ReviewedUnit, Role
+from market.models._points import HolderKind, RuleCode
 from market.states import (
     AwardStatus,
     InvitationStatus,
     NeedStatus,
     ObjectionStatus,
     OrderStatus,
+    PointStatus,
     ProjectStatus,
     ProposalStatus,
     SignupStatus,
@@ -67,12 +70,28 @@ LABELLED_ENUMS: Final[dict[str, type[StrEnum]]] = {
     "org_status": OrgStatus,
     "reviewed_unit": ReviewedUnit,
     "application_status": ApplicationStatus,
+    "point_status": PointStatus,
+    "points_rule": RuleCode,
+    "holder_kind": HolderKind,
 }
 
 # The four fixed alliances (SPEC): their names and leading units are labelled by code, `alliance.<code>`.
 ALLIANCE_CODES: Final = ("new-orgs", "volunteers", "legal", "media")
 
-_AREAS: Final = (_core, _org, _panel, _drafting, _committee, _community, _stats, _dossier, _reviews, _notify, _errors)
+_AREAS: Final = (
+    _core,
+    _org,
+    _panel,
+    _drafting,
+    _committee,
+    _community,
+    _stats,
+    _points,
+    _dossier,
+    _reviews,
+    _notify,
+    _errors,
+)
 
 
 def _merged(lang: str) -> dict[str, str]:

@@ -31,7 +31,7 @@ ZH_CN: dict[str, str] = {
         "各项为该项评分的平均值。同分时依次比较第一项平均分、提交时间。"
     ),
     "dossier.proposal": "意向书（牵头组织）",
-    "dossier.first_mean": "第一项平均分（同分比较）",
+    "dossier.first_mean": "第一项均分",
     "dossier.awarded": "承榜",
     "dossier.panel": "评审组与各评委打分",
     "dossier.panel_named": "综合党委组建评审组时选择公开评委姓名。",
@@ -58,7 +58,8 @@ ZH_CN: dict[str, str] = {
     "debrief.rank": "贵组织的名次：第 {rank} 名（共 {n} 份合格意向书）",
     "debrief.criterion": "评分项",
     "debrief.own": "本意向书",
-    "debrief.winner": "承榜意向书（{org}）",
+    "debrief.winner": "承榜意向书",
+    "debrief.winner_org": "承榜组织：{org}",
     "debrief.disqualified": "本意向书未通过资格审查，理由：{reason}",
     "debrief.dossier": "查看完整评审档案",
     # Naming the panel (the committee's panel form)
@@ -95,7 +96,7 @@ EN: dict[str, str] = {
     "and one lowest dropped), rounded half-up to two decimals; each criterion shows the mean of its marks. Ties go "
     "to the higher first-criterion mean, then the earlier submission.",
     "dossier.proposal": "Proposal (lead organisation)",
-    "dossier.first_mean": "First-criterion mean (tie-break)",
+    "dossier.first_mean": "1st-criterion mean",
     "dossier.awarded": "Awarded",
     "dossier.panel": "The panel and each member's marks",
     "dossier.panel_named": "The committee chose to name the panel's members when forming it.",
@@ -121,7 +122,8 @@ EN: dict[str, str] = {
     "debrief.rank": "Your rank: {rank} of {n} qualified proposals",
     "debrief.criterion": "Criterion",
     "debrief.own": "Your proposal",
-    "debrief.winner": "Awarded proposal ({org})",
+    "debrief.winner": "Awarded proposal",
+    "debrief.winner_org": "Awarded to: {org}",
     "debrief.disqualified": "Your proposal did not pass qualification: {reason}",
     "debrief.dossier": "See the whole award dossier",
     "drafting.panel_named": "Name the panel's members in the award dossier",

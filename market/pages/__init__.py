@@ -29,6 +29,7 @@ from market.pages._org import ORG_PAGES
 from market.pages._org_projects import ORG_PROJECT_PAGES
 from market.pages._org_proposals import ORG_PROPOSAL_PAGES
 from market.pages._panel import PANEL_PAGES
+from market.pages._points import POINTS_PAGES
 from market.pages._public import PUBLIC_PAGES
 from market.pages._questions import QUESTION_PAGES
 from market.pages._review import REVIEW_PAGES
@@ -62,6 +63,7 @@ PAGE_HANDLERS: list[ControllerRouterHandler] = [
     *ORDER_PAGES,
     *OFFERING_PAGES,
     *STATS_PAGES,
+    *POINTS_PAGES,
     *UP_REVIEW_PAGES,
     *ORG_CLASS_PAGES,
     *ALLIANCE_PAGES,

@@ -56,9 +56,6 @@ from market.services import bars, dossiers, proposals, tasks
 from market.settings import Settings
 from market.states import InvitationStatus, ProposalStatus, TaskStatus
 
-# A proposal in one of these states may have a debrief: it was ranked or disqualified, and not (yet) awarded.
-DEBRIEFED = (ProposalStatus.QUALIFIED, ProposalStatus.NOT_AWARDED, ProposalStatus.DISQUALIFIED)
-
 
 async def _project_for_task(db: AsyncSession, task_id: int) -> int | None:
     """The project an awarded task became, if the notice period has ended."""
@@ -205,7 +202,7 @@ async def _proposal_page(
         ]
     project_id = await _project_for_task(db, task.id) if view.status == ProposalStatus.AWARDED else None
     # From the start of the notice period, a proposal not awarded is debriefed from the award's dossier.
-    debrief = await dossiers.debrief(db, task.id, view.id) if view.status in DEBRIEFED else None
+    debrief = await dossiers.debrief(db, found, user)
     edit = form or FormState(proposal_form_values(view))
     attach = upload or FormState()
     invalid = edit.invalid or attach.invalid

@@ -25,6 +25,7 @@ from market import flows
 from market.controllers import _awards as award_views
 from market.controllers import _classes as class_views
 from market.controllers import _needs as need_views
+from market.controllers import _points as point_views
 from market.controllers import _projects as project_views
 from market.controllers import _resources as resource_views
 from market.controllers import _tasks as task_views
@@ -289,6 +290,7 @@ async def organization(db_session: Db, viewer: Viewer, clock: Now, settings: Con
         ),
         watch_list=history,
         fail_bar_days=settings.fail_bar_days,
+        org_points=await point_views.holding(db_session, organization_id=org.id, name=org.name),
     )
 
 

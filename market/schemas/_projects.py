@@ -169,3 +169,5 @@ class OrganizationRecord(Schema):
     # the watch list, newest first.
     claim_bars: list[ClaimBar]
     watch_list: list[WatchEntry]
+    # Participation points counted (积分, notice ended with no objection upheld); history at /organizations/{id}/points.
+    points: int

@@ -11,6 +11,7 @@ from msgspec import UNSET, Meta, UnsetType
 
 from market.models import Proposal as ProposalModel
 from market.schemas._base import Fen, Id, Reason, Schema, Text
+from market.schemas._dossiers import Debrief
 from market.states import InvitationStatus, ProposalStatus
 
 Partners = Annotated[list[Id], Meta(max_length=10)]
@@ -90,6 +91,9 @@ class Proposal(Schema):
     submitted_at: datetime | None
     disqualify_reason: str
     attachments: list[AttachmentInfo]
+    # Only for its own organisations, from the start of an award's notice period, when it was not the one awarded:
+    # its figures beside the winner's, from the award dossier (评审档案).
+    debrief: Debrief | None = None
 
     @classmethod
     def of(cls, p: ProposalModel) -> Proposal:

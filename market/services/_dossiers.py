@@ -54,7 +54,7 @@ from market.schemas._dossiers import (
     QualificationDecision,
     TaskDossiers,
 )
-from market.services._scoring import Board, load_board, marks_text
+from market.services._scoring import ON_PROPOSAL, Board, load_board, marks_text
 from market.services._tasks import visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus
 
@@ -62,6 +62,8 @@ VERSION = 1
 NO_DOSSIER = "error.no_dossier_yet"
 # Proposals the committee has decided on: qualified (and later awarded or not), or disqualified with a reason.
 DECIDED = (ProposalStatus.QUALIFIED, ProposalStatus.AWARDED, ProposalStatus.NOT_AWARDED, ProposalStatus.DISQUALIFIED)
+# A proposal in one of these states may have a debrief: it was ranked or disqualified, and not (yet) awarded.
+DEBRIEFED = (ProposalStatus.QUALIFIED, ProposalStatus.NOT_AWARDED, ProposalStatus.DISQUALIFIED)
 # Proposals still in the running when an award is made: the top one of these needs no reason to be chosen.
 ELIGIBLE = (ProposalStatus.QUALIFIED, ProposalStatus.AWARDED)
 
@@ -340,13 +342,19 @@ def debrief_from(doc: DossierDocument, award_id: int, proposal_id: int) -> Debri
     return Debrief(award_id, len(doc.standings), rubric, None, None, decision.reason)
 
 
-async def debrief(db: AsyncSession, task_id: int, proposal_id: int) -> Debrief | None:
-    """A proposal's debrief from the standing award's dossier, from the start of its notice period.
+async def debrief(db: AsyncSession, proposal: Proposal, viewer: User | None) -> Debrief | None:
+    """The proposal's debrief from the standing award's dossier, from the start of its notice period: for its own
+    organisations (lead, or a partner that accepted) only, and only when it was ranked or disqualified, not awarded.
 
-    The caller has established that the viewer is on the proposal (`proposals.visible`): a debrief shows the
-    reader's own figures and the winner's, nobody else's.
+    A debrief shows the reader's own figures and the winner's, nobody else's.
     """
-    standing = await _standing_dossier(db, task_id)
+    org_id = viewer.organization_id if viewer is not None else None
+    on = org_id is not None and any(
+        m.organization_id == org_id and m.invitation in ON_PROPOSAL for m in proposal.members
+    )
+    if not on or proposal.status not in DEBRIEFED:
+        return None
+    standing = await _standing_dossier(db, proposal.task_id)
     if standing is None:
         return None
-    return debrief_from(standing.document, standing.award_id, proposal_id)
+    return debrief_from(standing.document, standing.award_id, proposal.id)

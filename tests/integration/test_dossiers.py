@@ -240,6 +240,20 @@ async def test_a_debrief_shows_the_readers_own_figures_beside_the_winners_and_no
         assert f"<td>{mean}</td>" in debrief
     assert names[0] in debrief and by_id[review.pid(0)]["score"] in debrief
     assert names[2] not in html and by_id[review.pid(2)]["score"] not in debrief
+    # The same in the JSON read, for the proposal's own organisations only.
+    own = (await review.orgs[1].ok("GET", f"/proposals/{review.pid(1)}"))["debrief"]
+    assert (own["award_id"], own["ranked"], own["disqualified_reason"]) == (dossier["award_id"], 3, None)
+    assert own["own"] == {
+        "proposal_id": review.pid(1),
+        "lead_org_name": names[1],
+        "rank": 2,
+        "score": by_id[review.pid(1)]["score"],
+        "means": by_id[review.pid(1)]["means"],
+    }
+    assert (own["winner"]["proposal_id"], own["winner"]["means"]) == (review.pid(0), by_id[review.pid(0)]["means"])
+    assert (await api.committee.ok("GET", f"/proposals/{review.pid(1)}"))["debrief"] is None
+    assert (await review.orgs[0].ok("GET", f"/proposals/{review.pid(0)}"))["debrief"] is None
+    problem(await review.orgs[2].get(f"/proposals/{review.pid(1)}"), 404)
     # The winner has no debrief; the third sees its own rank.
     assert 'id="debrief"' not in await (await signed_in(api, review.orgs[0])).page(f"/org/proposals/{review.pid(0)}")
     third = await (await signed_in(api, review.orgs[2])).page(f"/org/proposals/{review.pid(2)}")
@@ -268,3 +282,5 @@ async def test_a_disqualified_proposal_is_debriefed_with_its_reason(api: Api) ->
     html = await (await signed_in(api, review.orgs[2])).page(f"/org/proposals/{review.pid(2)}")
     debrief = html[html.index('id="debrief"') : html.index("</section>", html.index('id="debrief"'))]
     assert reason in debrief and "名次" not in debrief and review.orgs[0].user["org"]["name"] not in debrief
+    read = (await review.orgs[2].ok("GET", f"/proposals/{review.pid(2)}"))["debrief"]
+    assert (read["own"], read["winner"], read["disqualified_reason"]) == (None, None, reason)

@@ -46,6 +46,8 @@ PAGE_READERS: dict[str, str] = {
     "/committee/meetings/new": "committee",
     "/committee/orders": "committee",
     "/committee/organizations": "committee",
+    "/committee/points": "committee",
+    "/committee/points/rules": "committee",
     "/committee/projects": "committee",
     "/committee/tasks/new": "committee",
     "/community": "secretary",
@@ -63,8 +65,12 @@ PAGE_READERS: dict[str, str] = {
     "/org/needs/new": "org",
     "/org/offerings": "org",
     "/org/offerings/new": "org",
+    "/org/points/statement": "org",
     "/org/proposals": "org",
     "/panel": "evaluator",
+    "/points": EVERYONE,
+    "/points/table": EVERYONE,
+    "/points/verify": EVERYONE,
     "/projects": EVERYONE,
     "/readyz": EVERYONE,
     "/services": EVERYONE,
@@ -100,6 +106,9 @@ async def _district(api: Api) -> list[str]:
         "/services",
         "/login",
         "/api-docs",
+        "/points",
+        "/points/table",
+        "/points/verify",
     ]
 
 

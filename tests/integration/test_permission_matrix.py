@@ -224,12 +224,14 @@ async def build_world(api: Api) -> World:
         body = {"rule": "class_attended", "evidence": "夜校签到表", "phone": mobile(1), "name": "居民甲"}
         return int((await sec_this.ok("POST", "/points/entries", json=body))["id"])
 
-    ids["point_entry"] = await proposed()
-    await c.ok("POST", f"/points/entries/{ids['point_entry']}/approve")
-    for name in ("point_objection", "spare_point_objection"):
-        lodged = {"name": "李四", "grounds": "当晚并未到场"}
-        ids[name] = (await api.anon.ok("POST", f"/points/entries/{ids['point_entry']}/objections", json=lodged))["id"]
-    for n in ("", "2", "3", "4", "5"):
+    lodged = {"name": "李四", "grounds": "当晚并未到场"}
+    for entry, objections in (("point_entry", "point_objection spare_point_objection"), ("point_entry2", "3 4")):
+        ids[entry] = await proposed()
+        await c.ok("POST", f"/points/entries/{ids[entry]}/approve")
+        for name in objections.split():
+            made = await api.anon.ok("POST", f"/points/entries/{ids[entry]}/objections", json=lodged)
+            ids[name if "point" in name else "spare_point_objection" + name] = made["id"]
+    for n in ("", "2", "3", "4", "5", "6", "7"):
         ids["spare_point_entry" + n] = await proposed()
     ids["points_code"] = (await org_this.ok("GET", "/points/statement"))["code"]
     ids |= {

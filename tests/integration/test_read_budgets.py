@@ -157,7 +157,7 @@ BUDGETS: dict[str, Read] = {
     "/alliances": Read(lambda _: "/alliances", 7),
     "/alliances/calendar": Read(lambda _: "/alliances/calendar", 4),
     # An organisation's record: one more statement for its watch-list history (its bars are read from what it has).
-    "/organizations/{org_id:int}": Read(lambda d: f"/organizations/{d['org']}", 7),
+    "/organizations/{org_id:int}": Read(lambda d: f"/organizations/{d['org']}", 10),
     "/needs": Read(lambda _: "/needs", 4),
     "/needs/{need_id:int}": Read(lambda d: f"/needs/{d['need']}", 6),
     "/services": Read(lambda _: "/services?q=%E5%9F%B9%E8%AE%AD", 5),
@@ -190,7 +190,7 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/projects": Read(lambda _: "/api/v1/projects", 7),
     "/api/v1/projects/{project_id:int}": Read(lambda d: f"/api/v1/projects/{d['project']}", 9),
     "/api/v1/projects/{project_id:int}/classes": Read(lambda d: f"/api/v1/projects/{d['project']}/classes", 8),
-    "/api/v1/organizations/{org_id:int}/record": Read(lambda d: f"/api/v1/organizations/{d['org']}/record", 7),
+    "/api/v1/organizations/{org_id:int}/record": Read(lambda d: f"/api/v1/organizations/{d['org']}/record", 8),
     "/api/v1/classes": Read(lambda _: "/api/v1/classes", 6),
     "/api/v1/classes/{class_id:int}": Read(lambda d: f"/api/v1/classes/{d['class']}", 6),
     "/api/v1/classes/{class_id:int}/signups": Read(lambda d: f"/api/v1/classes/{d['class']}/signups", 6),
@@ -203,6 +203,14 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/meetings/{meeting_id:int}": Read(lambda d: f"/api/v1/meetings/{d['meeting']}", 6),
     "/api/v1/stats": Read(lambda _: "/api/v1/stats", 12),
     "/api/v1/up-reviews": Read(lambda _: "/api/v1/up-reviews", 4),
+    "/points": Read(lambda _: "/points", 6),
+    "/points/table": Read(lambda _: "/points/table", 4),
+    "/points/verify": Read(lambda d: f"/points/verify?code={d['points_code']}", 3),
+    "/points/entries/{entry_id:int}": Read(lambda d: f"/points/entries/{d['point_entry']}", 4),
+    "/signups/{signup_id:int}/points": Read(lambda d: f"/signups/{d['signup']}/points?token={d['token']}", 6),
+    "/signups/{signup_id:int}/points/statement": Read(
+        lambda d: f"/signups/{d['signup']}/points/statement?token={d['token']}", 5
+    ),
     "/api/v1/points/rules": Read(lambda _: "/api/v1/points/rules", 3),
     "/api/v1/points/rules/versions": Read(lambda _: "/api/v1/points/rules/versions", 3),
     "/api/v1/points/entries": Read(lambda _: "/api/v1/points/entries?status=posted", 5),

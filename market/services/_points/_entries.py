@@ -262,9 +262,7 @@ async def review_many(
 ) -> list[PointEntry]:
     """The committee approves or rejects a batch of proposed entries at once: all of them, or (on any refusal)
     none. Locked in id order, so two batches that overlap never deadlock."""
-    ids = sorted(set(entry_ids))
-    if len(ids) != len(entry_ids):
-        raise InvalidInput("error.points_batch_repeats", field="entry_ids")
+    ids = sorted(set(entry_ids))  # an id ticked twice is reviewed once
     stmt = (
         select(PointEntry)
         .where(PointEntry.id.in_(ids))
@@ -274,7 +272,7 @@ async def review_many(
     )
     found = list((await db.scalars(stmt)).all())
     if len(found) != len(ids):
-        raise InvalidInput(NO_ENTRY, field="entry_ids")
+        raise NotFound(NO_ENTRY)
     return [await _decide(db, e, decision, None, reason, actor=actor, now=now, notice_days=notice_days) for e in found]
 
 
