@@ -4,10 +4,17 @@ release equal to what the reference implementation (ocdsmerge) makes of its rele
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any
 
+from litestar.testing import AsyncTestClient
+
+from market.app import create_app
+from market.kernel.clock import ManualClock
+from market.settings import Settings
+from tests.conftest import database_independent
 from tests.factories import (
     Api,
     As,
@@ -86,7 +93,7 @@ async def test_sealed_claims_are_absent_before_the_deadline_and_bids_name_their_
     after = await releases(api, task["id"])
     assert after["releases"][0] == before["releases"][0]
     (bids,) = [r for r in after["releases"] if r["id"].endswith("-bids")]
-    assert bids["date"] == datetime.fromisoformat(task["claim_deadline"]).isoformat(timespec="microseconds")
+    assert datetime.fromisoformat(bids["date"]) == datetime.fromisoformat(task["claim_deadline"])
     assert [(b["id"], b["status"]) for b in bids["bids"]["details"]] == [
         (str(proposals[0]["id"]), "pending"),
         (str(proposals[1]["id"]), "pending"),
@@ -306,3 +313,19 @@ async def test_drafts_are_not_open_data_and_the_records_list_pages_by_task(api: 
     assert [r["ocid"] for r in page["records"]] == [f"{api.settings.ocid_prefix}-{second['id']}"]
     problem(await api.anon.get("/ocds/records", params={"offset": 2}), 404)
     problem(await api.anon.get("/ocds/records", params={"limit": 101}), 400)
+
+
+@database_independent
+async def test_the_ocid_prefix_and_the_public_address_are_settings(
+    api: Api, settings: Settings, clock: ManualClock
+) -> None:
+    task = await posted_task(api)
+    changed = dataclasses.replace(settings, ocid_prefix="ocds-zz9x1q", public_base_url="https://jiebang.example.cn")
+    async with AsyncTestClient(app=create_app(changed, clock)) as client:
+        package = check_package((await client.get(f"/api/v1/ocds/tasks/{task['id']}/record")).json(), "record")
+    (rec,) = package["records"]
+    assert rec["ocid"] == rec["compiledRelease"]["ocid"] == f"ocds-zz9x1q-{task['id']}"
+    assert package["uri"] == f"https://jiebang.example.cn/api/v1/ocds/tasks/{task['id']}/record"
+    assert rec["releases"][0]["url"] == (
+        f"https://jiebang.example.cn/api/v1/ocds/tasks/{task['id']}/releases#ocds-zz9x1q-{task['id']}-tender"
+    )

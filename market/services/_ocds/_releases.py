@@ -47,8 +47,9 @@ def ocid_of(prefix: str, task_id: int) -> str:
 
 
 def stamp(value: datetime) -> str:
-    """An OCDS date-time: RFC 3339 in UTC."""
-    return as_utc(value).astimezone(UTC).isoformat(timespec="microseconds")
+    """An OCDS date-time: RFC 3339 in UTC, to the second (facts within one second keep the order they happened in:
+    releases are listed, and merged, in that order)."""
+    return as_utc(value).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def day_stamp(value: date) -> str:
