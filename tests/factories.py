@@ -1,20 +1,38 @@
-"""Drive the HTTP API as several users at once; build common fixtures through the API itself."""
+"""Drive the HTTP API as several users at once; build common fixtures through the API or, where HTTP is not what a
+test is about, through the same services the API calls.
+
+The committee's register (organisations, streets, communities, accounts) and signing in are made through the services
+the routes call (in one transaction, audited, answered in the API's own JSON) whenever the suite lends the app's engine
+(`direct`); over the live server of tests/e2e they go through the API as before. `Api.login` is always the real route:
+tests about signing in use it."""
 
 from __future__ import annotations
 
+import secrets
+import time
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeAlias, TypeVar
 
 import httpx
+import msgspec
 from litestar import Litestar
+from litestar.serialization import encode_json
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from alliances import schemas as alliance_schemas
+from alliances import services as alliance_services
 from alliances.credit_code import make_credit_code
+from market.flows import catch_up
 from market.kernel.clock import ManualClock
 from market.kernel.db import create_engine, writing
-from market.models import Role
+from market.models import Alliance, Role, User, UserSession
+from market.schemas._accounts import User as UserOut
+from market.schemas._accounts import UserCreate
+from market.security import _ISSUED, DatabaseSessionBackend
+from market.services import accounts
 from market.services._accounts import ensure_account
 from market.settings import Settings
 
@@ -71,6 +89,26 @@ def _api(url: str) -> str:
     return url if url.startswith(("/api/", "/schema", "http")) or url == "/" else "/api/v1" + url
 
 
+def _json(answer: Any) -> Any:
+    """An answer as the API sends it (Litestar's own encoder), read back as the test client would read it."""
+    return msgspec.json.decode(encode_json(answer))
+
+
+S = TypeVar("S")
+
+
+def _body(body: dict[str, Any], schema: type[S]) -> S:
+    """A request body checked against its schema as the API checks it (unknown fields, types, constraints)."""
+    return msgspec.json.decode(msgspec.json.encode(body), type=schema, strict=True)
+
+
+async def _catch_up(db: AsyncSession, now: datetime) -> None:
+    """What every request does before it reads: store the changes time has made due (market.flows.catch_up)."""
+    await catch_up(db, now)
+    if db.in_transaction():
+        await db.commit()
+
+
 _credit_seq = 0
 
 
@@ -112,16 +150,17 @@ class Api:
             await engine.dispose()
 
     async def bootstrap(self) -> None:
-        """Create the committee account directly (the one account nobody can create through the API)."""
+        """Create the committee account directly (the one account nobody can create through the API), signed in."""
 
         async def committee(engine: AsyncEngine) -> None:
             async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
                 await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
 
         await self.database(committee)
-        self.committee = await self.login("committee")
+        self.committee = await self._signed_in("committee")
 
     async def login(self, username: str, password: str = PASSWORD) -> As:
+        """Sign in through the real route (`POST /auth/login`)."""
         self.client.cookies.clear()
         r = await self.client.post("/api/v1/auth/login", json={"username": username, "password": password})
         assert r.status_code == 200, r.text
@@ -132,22 +171,85 @@ class Api:
         who.user = r.json()
         return who
 
+    async def _signed_in(self, username: str, password: str = PASSWORD, user: dict[str, Any] | None = None) -> As:
+        """Signed in as the route signs in, without its HTTP round trip: the audited check of the password
+        (`accounts.authenticate`, which writes the `login` entry) and a session row as the session backend stores it;
+        the row's id is the cookie. Through the API itself when the suite lends no engine (tests/e2e)."""
+        if self.direct is None:
+            return await self.login(username, password)
+        now = self.clock.now()
+
+        async def sign_in(engine: AsyncEngine) -> tuple[str, dict[str, Any]]:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+                await _catch_up(db, now)
+                account = await accounts.authenticate(db, username, password, now=now)
+                assert account is not None, f"{username} cannot sign in"
+                session_id = secrets.token_hex(32)
+                data = DatabaseSessionBackend.serialize_data({"user_id": account.id, _ISSUED: time.time()})
+                expires_at = datetime.now(UTC) + timedelta(seconds=self.settings.session_max_age)
+                async with writing(db):
+                    db.add(UserSession(session_id=session_id, data=data, expires_at=expires_at))
+                return session_id, user or _json(UserOut.of(account))
+
+        cookie, body = await self.database(sign_in)
+        who = As(self.client, cookie, username)
+        who.user = body
+        return who
+
+    async def _as_committee(self, work: Callable[[AsyncSession, User], Awaitable[Any]]) -> dict[str, Any]:
+        """`work(db, committee)` in one write transaction, as the committee's request would run it (time's due changes
+        stored first); its answer as the API's JSON. Only where the suite lends the app's engine (`direct`)."""
+        now = self.clock.now()
+        committee_id = self.committee.user["id"]
+
+        async def run(engine: AsyncEngine) -> dict[str, Any]:
+            async with async_sessionmaker(engine, expire_on_commit=False)() as db:
+                await _catch_up(db, now)
+                async with writing(db):
+                    actor = await db.get(User, committee_id)
+                    assert actor is not None
+                    answer = await work(db, actor)
+                return _json(answer)
+
+        result: dict[str, Any] = await self.database(run)
+        return result
+
     def seq(self) -> int:
         self._seq += 1
         return self._seq
 
     async def alliance_id(self, code: str) -> int:
         if not self._alliances:
-            for a in await self.anon.ok("GET", "/alliances"):
-                self._alliances[a["code"]] = a["id"]
+            if self.direct is None:
+                for a in await self.anon.ok("GET", "/alliances"):
+                    self._alliances[a["code"]] = a["id"]
+            else:
+
+                async def read(engine: AsyncEngine) -> dict[str, int]:
+                    async with async_sessionmaker(engine)() as db:
+                        return {c: i for c, i in await db.execute(select(Alliance.code, Alliance.id))}
+
+                self._alliances.update(await self.database(read))
         return self._alliances[code]
 
     async def community(self, name: str | None = None) -> dict[str, Any]:
         n = self.seq()
-        street = await self.committee.ok("POST", "/streets", json={"name": f"街道{n}"})
-        return await self.committee.ok(
-            "POST", "/communities", json={"name": name or f"社区{n}", "street_id": street["id"]}
-        )
+        street_in = {"name": f"街道{n}"}
+        if self.direct is None:
+            street = await self.committee.ok("POST", "/streets", json=street_in)
+            body = {"name": name or f"社区{n}", "street_id": street["id"]}
+            return await self.committee.ok("POST", "/communities", json=body)
+        now = self.clock.now()
+
+        async def add(db: AsyncSession, actor: User) -> alliance_schemas.Community:
+            made = await alliance_services.create_street(
+                db, _body(street_in, alliance_schemas.StreetCreate), actor=actor, now=now
+            )
+            body = _body({"name": name or f"社区{n}", "street_id": made.id}, alliance_schemas.CommunityCreate)
+            community = await alliance_services.create_community(db, body, actor=actor, now=now)
+            return alliance_schemas.Community.of(community)
+
+        return await self._as_committee(add)
 
     async def org(self, alliance: str = "new-orgs", **fields: Any) -> dict[str, Any]:
         n = self.seq()
@@ -158,15 +260,32 @@ class Api:
             "categories": ["elderly_care"],
             "resident": True,
         } | fields
-        return await self.committee.ok("POST", "/organizations", json=body)
+        if self.direct is None:
+            return await self.committee.ok("POST", "/organizations", json=body)
+        data = _body(body, alliance_schemas.OrganizationCreate)
+        now = self.clock.now()
+
+        async def add(db: AsyncSession, actor: User) -> alliance_schemas.Organization:
+            org = await alliance_services.create_organization(db, data, actor=actor, now=now)
+            return alliance_schemas.Organization.of(org, reveal_phone=True)
+
+        return await self._as_committee(add)
 
     async def user(self, role: str, **fields: Any) -> As:
         n = self.seq()
         username = fields.pop("username", f"{role}{n}")
-        await self.committee.ok(
-            "POST", "/users", json={"username": username, "password": PASSWORD, "role": role} | fields
-        )
-        return await self.login(username)
+        body = {"username": username, "password": PASSWORD, "role": role} | fields
+        if self.direct is None:
+            await self.committee.ok("POST", "/users", json=body)
+            return await self.login(username)
+        data = _body(body, UserCreate)
+        now = self.clock.now()
+
+        async def add(db: AsyncSession, actor: User) -> UserOut:
+            return UserOut.of(await accounts.create_user(db, data, actor=actor, now=now))
+
+        made = await self._as_committee(add)
+        return await self._signed_in(username, data.password, made)
 
     async def org_member(self, alliance: str = "new-orgs", **org_fields: Any) -> As:
         org = await self.org(alliance, **org_fields)
