@@ -140,6 +140,8 @@ ZH_CN: dict[str, str] = {
     "committee.grade.not_delivered": "项目当前状态为「{status}」，交付后才能进行结项评价。",
     "committee.grade.confirm_title": "确认结项评价",
     "committee.grade.confirm_warning": "确认后项目即结项，评价得分和等级将公开，不能再修改。",
+    "committee.grade.bar": "揭榜限制",
+    "committee.grade.bar_until": "不合格：牵头组织自今日起 {days} 天内不能牵头或参与揭榜，{until} 起恢复",
     "committee.grade.confirm_button": "确认评价并结项",
     "committee.grade.done": "结项评价已完成，评定为「{grade}」。",
     # Accounts
@@ -362,6 +364,9 @@ EN: dict[str, str] = {
     "committee.grade.confirm_title": "Confirm the final evaluation",
     "committee.grade.confirm_warning": "The project will be closed and its score and grade published; they cannot be "
     "changed afterwards.",
+    "committee.grade.bar": "Claims barred",
+    "committee.grade.bar_until": "不合格 (fail): the lead organisation may not lead or join a claim for {days} days; "
+    "it may again from {until}",
     "committee.grade.confirm_button": "Evaluate and close the project",
     "committee.grade.done": "The evaluation is recorded: graded “{grade}”.",
     # Accounts

@@ -13,7 +13,7 @@ from litestar.types import ControllerRouterHandler
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.controllers import _projects as project_views
-from market.grading import grade_for
+from market.grading import Grade, grade_for
 from market.i18n import label, t
 from market.kernel.clock import local
 from market.kernel.errors import ApplicationError
@@ -41,9 +41,9 @@ from market.pages._base import (
     see_other,
     told_elsewhere,
 )
-from market.params import Db, Now, PathId
+from market.params import Config, Db, Now, PathId
 from market.schemas._projects import EvaluationCreate, ProjectSummary
-from market.services import projects
+from market.services import bars, projects
 from market.states import ProjectStatus
 
 # A project under way with no progress report for this long is flagged as silent.
@@ -113,9 +113,20 @@ async def grading_form(request: UserRequest, db_session: Db, project_id: PathId)
     return await _grading_page(db_session, project_id, request.user)
 
 
+def _bar_fact(score: int, now: datetime, fail_bar_days: int, lang: str) -> list[tuple[str, str]]:
+    """What a 不合格 grade given now will mean for the lead organisation: no claims until the day it ends."""
+    if grade_for(score) is not Grade.FAIL:
+        return []
+    until = bars.grade_bar_ends(now, fail_bar_days).isoformat()
+    return [(t("committee.grade.bar", lang), t("committee.grade.bar_until", lang, days=fail_bar_days, until=until))]
+
+
 @post("/committee/projects/{project_id:int}/evaluation", **COMMITTEE)
-async def grade(request: UserRequest, db_session: Db, clock: Now, project_id: PathId) -> Template | Redirect:
-    """Grade delivered work after the confirmation step, which shows the grade the score gives."""
+async def grade(
+    request: UserRequest, db_session: Db, clock: Now, settings: Config, project_id: PathId
+) -> Template | Redirect:
+    """Grade delivered work after the confirmation step, which shows the grade the score gives (and, for 不合格, how
+    long it will bar the lead organisation from claiming)."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
     data = parse_form(values, EvaluationCreate, lang, ints=("score",))
@@ -139,6 +150,7 @@ async def grade(request: UserRequest, db_session: Db, clock: Now, project_id: Pa
                 (t("project.final_score", lang), str(data.score)),
                 (t("projects.grade", lang), label("grade", grade_for(data.score), lang)),
                 (t("committee.grade.comment", lang), data.comment),
+                *_bar_fact(data.score, clock.now(), settings.fail_bar_days, lang),
             ],
         )
     done = await attempt(

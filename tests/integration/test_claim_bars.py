@@ -260,3 +260,15 @@ async def test_committee_page_places_and_lifts_with_reasons(api: Api) -> None:
     html = await browser.page(page_url)
     assert "已整改到位" in html and f'action="{page_url}"' in html
     assert (await member_browser.get(f"/tasks/{task['id']}/claim")).status_code == 200
+
+
+async def test_grading_confirmation_says_how_long_a_fail_will_bar_the_lead(api: Api) -> None:
+    review, project = await project_under_way(api)
+    await review.orgs[0].ok("POST", f"/projects/{project['id']}/deliver", status=200)
+    browser = await signed_in(api)
+    url = f"/committee/projects/{project['id']}/evaluation"
+    until = (local_date(api.clock.now()) + timedelta(days=api.settings.fail_bar_days)).isoformat()
+    failing = await browser.submit(url, url, {"score": "74", "comment": "未达到预期"})
+    assert failing.status_code == 200 and until in failing.text and "揭榜限制" in failing.text
+    passing = await browser.submit(url, url, {"score": "75", "comment": "基本达到预期"})
+    assert passing.status_code == 200 and "揭榜限制" not in passing.text
