@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.concurrency import signed_in
 from tests.factories import Api, As, audit_trail, finance_project, mobile, night_class, problem, sign_up
 
 RULES = {
@@ -185,13 +186,23 @@ async def test_a_statements_code_verifies_and_a_forged_one_does_not(
 async def test_concurrent_reviews_of_one_entry_give_one_outcome(api: Api, running: tuple[As, dict[str, Any]]) -> None:
     organiser, project = running
     await attended(api, organiser, project["id"], 1)
-    [entry] = await queue(api)
-    url = f"/points/entries/{entry['id']}"
-    answers = await asyncio.gather(
-        api.committee.post(f"{url}/approve"),
-        api.committee.post(f"{url}/reject", json={"reason": "重复申报"}),
-        api.committee.post(f"{url}/approve"),
+    await attended(api, organiser, project["id"], 2)
+    first, second = (e["id"] for e in await queue(api))
+    url = f"/points/entries/{first}"
+    # Two app instances (as two workers would be), each request in flight together with the others.
+    async with signed_in(api, "committee", workers=2) as (sessions, gauges):
+        answers = await asyncio.gather(
+            sessions[0].post(f"{url}/approve"),
+            sessions[1].post(f"{url}/reject", json={"reason": "重复申报"}),
+            sessions[0].post(f"{url}/amend", json={"points": 3, "reason": "只参加了半场"}),
+            sessions[1].post("/points/entries/approve", json={"entry_ids": [first, second]}),
+        )
+    assert all(g.peak >= 1 for g in gauges)
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409], [r.text for r in answers]
+    decided = [a for a, _, _ in await audit_trail(api, "point_entry", first)]
+    assert decided[0] == "propose" and len(decided) == 2
+    # A batch is all or nothing: if it lost the race for the first entry, the second is still proposed.
+    batch_won = answers[3].status_code == 200
+    assert (await api.committee.ok("GET", f"/points/entries/{second}"))["status"] == (
+        "posted" if batch_won else "proposed"
     )
-    assert sorted(r.status_code for r in answers) == [200, 409, 409]
-    trail = [a for a, _, _ in await audit_trail(api, "point_entry", entry["id"])]
-    assert trail[0] == "propose" and len(trail) == 2
