@@ -8,14 +8,16 @@ Shape, for every reader of these tables (the dossier pages and API, open data):
   dossier's own audit entry, `award` / `dossier`, comes after them and carries the digest). The document's keys:
   `version` (1), `task` {id, title, posting_unit, budget_fen, claim_deadline}, `award` {id, proposal_id,
   lead_org_name, rank, score, reason, off_rank, awarded_at, notice_ends_at}, `rubric` [{name, maximum}],
-  `panel` {named, members: [{label, name}], …} with `label` 评委A/B… by seat order (`name` null unless the
-  committee named the panel), `standings` [{proposal_id, lead_org_name, rank, score, first_criterion_mean,
-  means {criterion: mean}, marks [{member, marks {criterion: mark}, total}], recused [member label],
-  status}], exactly the ranking's order and figures, `qualification` [{proposal_id, lead_org_name, qualified,
-  reason}], `questions` [{question, answer, answered_at}], `amendments` [{number, reason, changes, material,
-  made_at}], `audit` {length, head}. Numbers are decimal strings, times RFC 3339 UTC.
-- `award_dossier_additions`: what happened to the award afterwards, appended, never rewritten: `kind` is
-  `objection_dismissed` or `revoked`; `document` is its JSON text ({objection, resolution, at, …}).
+  `panel` {named, members: [{letter, name}]} with `letter` A, B… by seat order (shown as 评委A; `name` null unless
+  the committee named the panel), `standings` [{proposal_id, lead_org_name, rank, score, first_criterion_mean,
+  means {criterion: mean}, marks [{member: letter, marks {criterion: mark}, total}], recused [letter]}], exactly
+  the ranking's order and figures, `qualification` [{proposal_id, lead_org_name, qualified, reason}],
+  `questions` [{question, answer, answered_at}], `amendments` [{number, reason, changes, material, made_at}],
+  `audit` {length, head}. Figures are decimal strings, times RFC 3339 UTC. The structs are
+  `market.schemas._dossiers.DossierDocument` and `AdditionDocument`.
+- `award_dossier_additions`: what happened to the award afterwards, appended, never rewritten: `number` from 1 per
+  dossier, `kind` `objection_dismissed` or `revoked`, `document` its JSON text ({objections: [id], resolution,
+  at}).
 """
 
 from __future__ import annotations

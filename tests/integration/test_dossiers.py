@@ -25,6 +25,7 @@ from tests.factories import (
     score_all,
     task_in_review,
 )
+from tests.statements import statements
 
 OBJECTION = {"name": "王女士", "contact": "13800000000", "grounds": "该组织去年同类项目未按期完成,请核实其履约能力"}
 # Proposal i's marks from member j (None: recused). Five members, so each score drops one highest and one lowest
@@ -284,3 +285,26 @@ async def test_a_disqualified_proposal_is_debriefed_with_its_reason(api: Api) ->
     assert reason in debrief and "名次" not in debrief and review.orgs[0].user["org"]["name"] not in debrief
     read = (await review.orgs[2].ok("GET", f"/proposals/{review.pid(2)}"))["debrief"]
     assert (read["own"], read["winner"], read["disqualified_reason"]) == (None, None, reason)
+
+
+async def test_reading_the_dossiers_costs_the_same_statements_however_many_awards_and_additions(api: Api) -> None:
+    review, notice = await awarded_review(api)
+    engine = api.client.app.state.alchemy.get_engine()
+    urls = (f"/api/v1/tasks/{review.task_id}/dossier", f"/tasks/{review.task_id}/dossier")
+
+    async def counts() -> list[int]:
+        out = []
+        for url in urls:
+            with statements(engine) as seen:
+                assert (await api.client.get(url)).status_code == 200
+            out.append(len(seen))
+        return out
+
+    one = await counts()
+    objection = await api.anon.ok("POST", f"/awards/{notice['id']}/objections", status=201, json=OBJECTION)
+    await api.committee.ok(
+        "POST", f"/objections/{objection['id']}/uphold", json={"resolution": "经核实情况属实,撤销承榜"}
+    )
+    await api.committee.ok("POST", f"/tasks/{review.task_id}/award", status=200, json={"proposal_id": review.pid(1)})
+    assert len((await api.anon.ok("GET", urls[0]))["dossiers"]) == 2
+    assert await counts() == one
