@@ -103,7 +103,7 @@ async def test_sealed_claims_are_absent_before_the_deadline_and_bids_name_their_
         [f"org-{lead.user['org']['id']}", f"org-{partner.user['org']['id']}"],
         [f"org-{rival.user['org']['id']}"],
     ]
-    assert {s["measure"]: s["value"] for s in bids["bids"]["statistics"]} == {"bids": 2, "validBids": 0, "bidders": 3}
+    assert {s["measure"]: s["value"] for s in bids["bids"]["statistics"]} == {"bids": 2, "bidders": 3}
     compiled = (await record(api, task["id"]))["compiledRelease"]
     # The joint claim's lead is its lead tenderer; a partner and a claim made alone are tenderers only.
     assert party(compiled, lead)["roles"] == ["tenderer", "leadTenderer"]
@@ -137,6 +137,9 @@ async def test_an_awarded_task_in_its_notice_period_is_valid_and_its_ocid_stable
         for e in evaluators:
             await e.ok("PUT", f"/proposals/{proposals[i]['id']}/scores", status=200, json={"marks": marks_for(total)})
     first = await releases(api, task["id"])
+    # Qualified, but not yet public: the decisions are published with the award (and its dossier).
+    (opened,) = [r for r in first["releases"] if r["id"].endswith("-bids")]
+    assert [b["status"] for b in opened["bids"]["details"]] == ["pending", "pending"]
     notice = await api.committee.ok(
         "POST", f"/tasks/{task['id']}/award", status=200, json={"proposal_id": proposals[0]["id"]}
     )
@@ -172,6 +175,11 @@ async def test_an_awarded_task_in_its_notice_period_is_valid_and_its_ocid_stable
         assert (await api.anon.get("/" + url.split("/", 3)[3])).status_code == 200
     assert party(compiled, rival)["roles"] == ["tenderer"]
     assert [b["status"] for b in compiled["bids"]["details"]] == ["valid", "valid"]
+    assert {s["measure"]: s["value"] for s in compiled["bids"]["statistics"]} == {
+        "bids": 2,
+        "validBids": 2,
+        "bidders": 3,
+    }
     assert compiled["tender"]["status"] == "complete"
     assert compiled["tender"]["value"] == {"amount": 50000, "currency": "CNY"}
     assert compiled["tender"]["procurementMethod"] == "selective"
@@ -282,7 +290,11 @@ async def test_a_cancelled_task_keeps_its_amendments_and_answers_and_never_unsea
     (enquiry,) = compiled["tender"]["enquiries"]
     assert (enquiry["description"], enquiry["answer"]) == ("可否分期执行？", ANSWER)
     assert "author" not in enquiry
-    assert compiled["tender"]["documents"][0]["description"] == "需求已由街道自行解决"
+    documents = {d["id"]: d for d in compiled["tender"]["documents"]}
+    assert documents["cancellation"]["description"] == "需求已由街道自行解决"
+    # The tender links the task's public page.
+    assert documents["notice"]["url"].endswith(f"/tasks/{task['id']}")
+    assert (await api.anon.get(f"/tasks/{task['id']}")).status_code == 200
     # Cancelled before its deadline: the claim stays sealed for good.
     text = json.dumps(package, ensure_ascii=False)
     assert claimant.user["org"]["name"] not in text and asker.user["org"]["name"] not in text

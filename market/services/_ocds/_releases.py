@@ -164,7 +164,18 @@ class _Builder:
             "submissionMethod": ["electronicSubmission"],
             "tenderPeriod": {"startDate": stamp(t.posted_at or t.claim_deadline), "endDate": terms["claim_deadline"]},
             "procuringEntity": {"id": COMMITTEE, "name": self.publisher},
+            "documents": [self.notice()],
             **extra,
+        }
+
+    def notice(self) -> Json:
+        """The task's public page: the tender notice (榜单), its questions and amendments as they stand."""
+        return {
+            "id": "notice",
+            "documentType": "tenderNotice",
+            "url": f"{self.site}/tasks/{self.history.task.id}",
+            "format": "text/html",
+            "language": "zh",
         }
 
     def buyer_parties(self, terms: Json) -> Json:
@@ -222,6 +233,16 @@ class _Builder:
 
     # Claims, awards and the end of the tender ---------------------------------------------------------------------
 
+    def decisions(self, when: datetime) -> Json:
+        """The committee's qualification of each bid, published with an award (and its dossier) or with the end of
+        a review that found none qualified; until then every bid is pending."""
+        details = [{"id": str(p.id), "status": BID_STATUS[ProposalStatus(p.status)]} for p in self.history.bids]
+        valid = sum(1 for d in details if d["status"] == "valid")
+        return {
+            "statistics": [{"id": "validBids", "measure": "validBids", "value": valid, "date": stamp(when)}],
+            "details": details,
+        }
+
     def bids_opened(self, deadline: datetime) -> None:
         bids = self.history.bids
         details, tenderers = [], []
@@ -234,14 +255,13 @@ class _Builder:
                 refs.append(org_ref(org))
                 if pid not in tenderers:
                     tenderers.append(pid)
-            bid: Json = {"id": str(p.id), "status": BID_STATUS[ProposalStatus(p.status)], "tenderers": refs}
+            bid: Json = {"id": str(p.id), "tenderers": refs}
             if p.submitted_at is not None:
                 bid["date"] = stamp(p.submitted_at)
+            bid["status"] = "pending"
             details.append(bid)
-        valid = sum(1 for d in details if d["status"] == "valid")
         statistics = [
             {"id": "bids", "measure": "bids", "value": len(details), "date": stamp(deadline)},
-            {"id": "validBids", "measure": "validBids", "value": valid, "date": stamp(deadline)},
             {"id": "bidders", "measure": "bidders", "value": len(tenderers), "date": stamp(deadline)},
         ]
         self.release(
@@ -276,11 +296,12 @@ class _Builder:
             entry["documents"] = self.dossier(award, when)
         self.release(
             f"award-{award.id}",
-            award.awarded_at,
+            when,
             "award",
             parties=self.parties(*ids),
             awards=[entry],
             tender={"id": self.ocid, "status": "complete"},
+            bids=self.decisions(when),
         )
 
     def dossier(self, award: Award, when: datetime) -> list[Json]:
@@ -332,7 +353,10 @@ class _Builder:
     def ended(self, when: datetime) -> None:
         t = self.history.task
         if self.history.status is TaskStatus.UNCLAIMED:
-            self.release("unsuccessful", when, "tenderUpdate", tender={"id": self.ocid, "status": "unsuccessful"})
+            # Unclaimed after claims came in: none was qualified, and the decisions say so.
+            decided = {"bids": self.decisions(when)} if self.history.bids else {}
+            tender = {"id": self.ocid, "status": "unsuccessful"}
+            self.release("unsuccessful", when, "tenderUpdate", tender=tender, **decided)
             return
         notice = {
             "id": "cancellation",
