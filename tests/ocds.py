@@ -84,11 +84,11 @@ def _open_codes(release: Json) -> list[str]:
     """Codes from open codelists that are not in them (the schema itself cannot say)."""
     wrong = [r for p in release.get("parties", []) for r in p.get("roles", []) if r not in PARTY_ROLES]
     documents = list(release.get("tender", {}).get("documents", []))
+    documents += [d for a in release.get("awards", []) for d in a.get("documents", [])]
     for c in release.get("contracts", []):
         documents += c.get("implementation", {}).get("documents", [])
-        wrong += [
-            m["type"] for m in c.get("implementation", {}).get("milestones", []) if m["type"] not in MILESTONE_TYPES
-        ]
+        milestones = c.get("implementation", {}).get("milestones", [])
+        wrong += [m["type"] for m in milestones if "type" in m and m["type"] not in MILESTONE_TYPES]
     wrong += [d["documentType"] for d in documents if d["documentType"] not in DOCUMENT_TYPES]
     wrong += [s["measure"] for s in release.get("bids", {}).get("statistics", []) if s["measure"] not in BID_MEASURES]
     return wrong

@@ -24,7 +24,7 @@ from typing import Any
 from alliances.models import Organization
 from market.grading import Grade
 from market.kernel.clock import SHANGHAI, as_utc
-from market.models import Award, ProgressReport, Project, Proposal, TaskQuestion
+from market.models import Award, Milestone, ProgressReport, Project, Proposal, TaskQuestion
 from market.services._ocds._load import History
 from market.states import AwardStatus, InvitationStatus, ProposalStatus, TaskStatus
 
@@ -52,9 +52,14 @@ def stamp(value: datetime) -> str:
     return as_utc(value).astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def first_instant(value: date) -> datetime:
+    """The first instant of a calendar day in Beijing."""
+    return datetime.combine(value, time(), tzinfo=SHANGHAI)
+
+
 def day_stamp(value: date) -> str:
     """A calendar day in Beijing as the date-time of its first instant."""
-    return stamp(datetime.combine(value, time(), tzinfo=SHANGHAI))
+    return stamp(first_instant(value))
 
 
 def money(fen: int) -> Json:
@@ -374,13 +379,6 @@ class _Builder:
     # The project ------------------------------------------------------------------------------------------------
 
     def contracted(self, pr: Project, when: datetime) -> None:
-        milestones = []
-        for m in pr.milestones:
-            milestone: Json = {"id": str(m.id), "title": m.title, "type": "delivery", "dueDate": day_stamp(m.due_on)}
-            milestone["status"] = "met" if m.done_on else "scheduled"
-            if m.done_on:
-                milestone["dateMet"] = day_stamp(m.done_on)
-            milestones.append(milestone)
         contract: Json = {
             "id": str(pr.id),
             "awardID": str(pr.award_id),
@@ -389,9 +387,21 @@ class _Builder:
             "value": money(pr.budget_fen),
             "period": {"startDate": stamp(when)},
         }
-        if milestones:
-            contract["implementation"] = {"milestones": milestones}
-        self.release("contract", pr.started_at, "contract", contracts=[contract])
+        self.release("contract", when, "contract", contracts=[contract])
+
+    def planned(self, pr: Project, m: Milestone, when: datetime) -> None:
+        milestone = {
+            "id": str(m.id),
+            "title": m.title,
+            "type": "delivery",
+            "dueDate": day_stamp(m.due_on),
+            "status": "scheduled",
+        }
+        self.implemented(pr, f"milestone-{m.id}", when, {"implementation": {"milestones": [milestone]}})
+
+    def met(self, pr: Project, m: Milestone, when: datetime) -> None:
+        milestone = {"id": str(m.id), "status": "met", "dateMet": stamp(when)}
+        self.implemented(pr, f"milestone-{m.id}-met", when, {"implementation": {"milestones": [milestone]}})
 
     def implemented(self, pr: Project, suffix: str, when: datetime, contract: Json) -> None:
         tag = "implementationUpdate" if self.implementation_begun else "implementation"
@@ -459,6 +469,11 @@ def releases_of(
     pr = history.project
     if pr is not None:
         at(pr.started_at, partial(b.contracted, pr))
+        for m in pr.milestones:
+            at(m.created_at, partial(b.planned, pr, m))
+            if m.done_on is not None:
+                # Met on a Beijing day, stated as its first instant (never before the milestone was planned).
+                at(max(as_utc(m.created_at), first_instant(m.done_on)), partial(b.met, pr, m))
         for report in history.reports:
             at(report.reported_at, partial(b.reported, pr, report))
         at(pr.delivered_at, partial(b.delivered, pr))
