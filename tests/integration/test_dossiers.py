@@ -8,6 +8,7 @@ an organisation not awarded its own figures beside the winner's, and nobody else
 from __future__ import annotations
 
 import json
+import re
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from tests.factories import (
     Review,
     awarded_review,
     marks_for,
+    posted_task,
     problem,
     score_all,
     task_in_review,
@@ -76,7 +78,7 @@ async def test_the_dossier_is_published_with_the_award_and_matches_the_ranking_e
     await score_table(review)
     task_id = review.task_id
     problem(await api.anon.get(f"/tasks/{task_id}/dossier"), 404)
-    assert (await api.anon.get(f"/tasks/{task_id}/dossier", headers={"accept": "text/html"})).status_code == 404
+    assert (await api.client.get(f"/tasks/{task_id}/dossier")).status_code == 404
     ranking = await api.committee.ok("GET", f"/tasks/{task_id}/ranking")
     await api.committee.ok("POST", f"/tasks/{task_id}/award", status=200, json={"proposal_id": review.pid(0)})
     (dossier,) = await dossiers(api, task_id)
@@ -308,3 +310,25 @@ async def test_reading_the_dossiers_costs_the_same_statements_however_many_award
     await api.committee.ok("POST", f"/tasks/{review.task_id}/award", status=200, json={"proposal_id": review.pid(1)})
     assert len((await api.anon.ok("GET", urls[0]))["dossiers"]) == 2
     assert await counts() == one
+
+
+def ticked(html: str) -> bool:
+    """Whether the panel form's box for naming the panel is ticked."""
+    box = re.search(r'<input type="checkbox" name="named" value="on"( checked)?', html)
+    assert box, "no box for naming the panel"
+    return box.group(1) is not None
+
+
+async def test_the_committee_chooses_on_the_panel_form_whether_the_dossier_names_the_panel(api: Api) -> None:
+    task = await posted_task(api)
+    evaluator = await api.user("evaluator")
+    browser = await signed_in(api, "committee")
+    form = f"/committee/tasks/{task['id']}/panel"
+    assert ticked(await browser.page(form)) is False  # anonymous unless ticked
+    r = await browser.submit(form, form, {"user_ids": str(evaluator.user["id"]), "named": "on"})
+    assert r.status_code == 303, r.text[:500]
+    assert (await api.committee.ok("GET", f"/tasks/{task['id']}/panel"))["named"] is True
+    assert ticked(await browser.page(form)) is True
+    r = await browser.submit(form, form, {"user_ids": str(evaluator.user["id"])})
+    assert r.status_code == 303, r.text[:500]
+    assert (await api.committee.ok("GET", f"/tasks/{task['id']}/panel"))["named"] is False
