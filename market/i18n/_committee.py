@@ -200,6 +200,7 @@ ZH_CN: dict[str, str] = {
     "committee.orgs.reactivate_done": "已恢复组织：{name}。",
     # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
     "committee.watch.link": "活动异常名录",
+    "committee.watch.listed": "在活动异常名录中",
     "committee.watch.back": "返回组织管理",
     "committee.watch.title": "活动异常名录：{name}",
     "committee.watch.public_record": "查看公开档案",
@@ -428,6 +429,7 @@ EN: dict[str, str] = {
     "committee.orgs.reactivate_done": "{name} is reactivated.",
     # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
     "committee.watch.link": "Watch list (活动异常)",
+    "committee.watch.listed": "On the watch list",
     "committee.watch.back": "Back to organisations",
     "committee.watch.title": "Watch list: {name}",
     "committee.watch.public_record": "Public record",

@@ -44,7 +44,7 @@ from market.pages._base import (
 from market.params import Db, Now, PathId
 from market.passwords import MAX_LENGTH, MIN_LENGTH, password_fault
 from market.schemas._accounts import UserCreate
-from market.services import accounts
+from market.services import accounts, bars
 
 # Accounts ----------------------------------------------------------------------------------------------------
 
@@ -155,6 +155,7 @@ async def _organizations_page(
         viewer,
         form,
         organizations=rows[:PAGE_SIZE],
+        on_watch_list=await bars.watched(db, [o.id for o in rows[:PAGE_SIZE]]),
         page_number=number,
         has_next=len(rows) > PAGE_SIZE,
         filters={"status": where.status or "", "q": where.q or ""},

@@ -185,6 +185,15 @@ async def watch_history(db: AsyncSession, org_id: int) -> list[WatchEntry]:
     return list((await db.scalars(stmt)).all())
 
 
+async def watched(db: AsyncSession, org_ids: Iterable[int]) -> set[int]:
+    """Which of the organisations are on the watch list now: one query, for a list of them."""
+    ids = sorted(set(org_ids))
+    if not ids:
+        return set()
+    stmt = select(WatchEntry.organization_id).where(WatchEntry.organization_id.in_(ids), WatchEntry.lifted_at.is_(None))
+    return set((await db.scalars(stmt)).all())
+
+
 async def open_entry(db: AsyncSession, org_id: int) -> WatchEntry | None:
     """The organisation's stay on the watch list that has not been lifted, if any."""
     stmt = select(WatchEntry).where(WatchEntry.organization_id == org_id, WatchEntry.lifted_at.is_(None))

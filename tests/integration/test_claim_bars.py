@@ -249,6 +249,7 @@ async def test_committee_page_places_and_lifts_with_reasons(api: Api) -> None:
     assert r.status_code == 303 and r.headers["location"] == page_url
     html = await browser.page(page_url)
     assert "多次未按约定开展活动" in html and f"{page_url}/lift" in html
+    assert "data-watch-listed" in await browser.page("/committee/organizations")
 
     task = await posted_task(api)
     member_browser = await signed_in(api, member)
@@ -259,6 +260,7 @@ async def test_committee_page_places_and_lifts_with_reasons(api: Api) -> None:
     assert r.status_code == 303
     html = await browser.page(page_url)
     assert "已整改到位" in html and f'action="{page_url}"' in html
+    assert "data-watch-listed" not in await browser.page("/committee/organizations")
     assert (await member_browser.get(f"/tasks/{task['id']}/claim")).status_code == 200
 
 
