@@ -348,6 +348,17 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/meetings", ALL),
     R("GET", "/api/v1/meetings/{meeting_id:int}", ALL),
     R("GET", "/api/v1/stats", ALL),
+    # The lists and the report as spreadsheets: exactly who may read the JSON list each mirrors.
+    R("GET", "/api/v1/needs.csv", ALL),
+    R("GET", "/api/v1/needs.xlsx", ALL),
+    R("GET", "/api/v1/services.csv", ALL),
+    R("GET", "/api/v1/services.xlsx", ALL),
+    R("GET", "/api/v1/orders.csv", COMMITTEE | SECRETARIES | ORGS),
+    R("GET", "/api/v1/orders.xlsx", COMMITTEE | SECRETARIES | ORGS),
+    R("GET", "/api/v1/projects.csv", ALL),
+    R("GET", "/api/v1/projects.xlsx", ALL),
+    R("GET", "/api/v1/stats.csv", ALL),
+    R("GET", "/api/v1/stats.xlsx", ALL),
     # Open data (OCDS): every published task, for everyone alike (a draft is a 404 for all: test_ocds.py).
     R("GET", "/api/v1/ocds/tasks/{task_id:int}/releases", ALL),
     R("GET", "/api/v1/ocds/tasks/{task_id:int}/record", ALL),

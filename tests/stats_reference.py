@@ -23,6 +23,7 @@ from market.models import (
     ServiceOrder,
     Signup,
     Task,
+    UpReview,
     task_alliances,
     task_communities,
 )
@@ -78,6 +79,7 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
     await _orders(db, out, lo, hi, streets, org_alliance)
     await _classes(db, out, lo, hi, now, streets, org_alliance)
     await _projects(db, out, lo, hi, org_alliance)
+    await _up_reviews(db, out, start, end)
     return out
 
 
@@ -198,6 +200,20 @@ async def _projects(db: AsyncSession, out: Report, lo: datetime, hi: datetime, o
         for b in slices(out, [org_alliance[org_id]], [category], task_streets[task_id]):
             b.projects_closed += 1
             b.score_sum += score or 0
+
+
+async def _up_reviews(db: AsyncSession, out: Report, start: date, end: date) -> None:
+    rows = await db.execute(
+        select(UpReview.unit, UpReview.clarity, UpReview.timeliness, UpReview.fairness).where(
+            UpReview.given_on >= start, UpReview.given_on <= end
+        )
+    )
+    for unit, clarity, timeliness, fairness in rows:
+        r = out.up_reviews[unit]
+        r.given += 1
+        r.clarity_sum += clarity
+        r.timeliness_sum += timeliness
+        r.fairness_sum += fairness
 
 
 def _month_of(at: datetime) -> date:

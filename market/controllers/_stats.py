@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from litestar import Controller, get
@@ -12,6 +12,18 @@ from market.kernel.rules import bounded_day, day_parameter
 from market.params import Db, Now
 from market.schemas._stats import Stats
 from market.services import stats
+
+
+def period(period_from: date | None, period_to: date | None, now: datetime) -> tuple[date, date]:
+    """The report's period from the query: local dates, inclusive, at most ten years; default the last 365 days."""
+    default_from, default_to = stats.default_period(now)
+    start = bounded_day(period_from, "from") or default_from
+    end = bounded_day(period_to, "to") or default_to
+    if start > end:
+        raise InvalidInput("error.from_after_to", field="from")
+    if (end - start).days > 3660:
+        raise InvalidInput("error.period_longer_than_ten", field="to")
+    return start, end
 
 
 class StatsController(Controller):
@@ -30,11 +42,5 @@ class StatsController(Controller):
     ) -> Stats:
         """Tasks, needs, orders, classes and projects of the period (local dates, inclusive; default: 365 days)."""
         now = clock.now()
-        default_from, default_to = stats.default_period(now)
-        start = bounded_day(period_from, "from") or default_from
-        end = bounded_day(period_to, "to") or default_to
-        if start > end:
-            raise InvalidInput("error.from_after_to", field="from")
-        if (end - start).days > 3660:
-            raise InvalidInput("error.period_longer_than_ten", field="to")
+        start, end = period(period_from, period_to, now)
         return Stats.of(await stats.report(db_session, start, end, now=now))

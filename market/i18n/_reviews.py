@@ -54,6 +54,9 @@ ZH_CN: dict[str, str] = {
     "reviews.desk.orders_none": "点单评价：今年还没有",
     "reviews.desk.all": "各单位的年度汇总",
     "reviews.nav": "双向点评",
+    "reviews.stats.title": "双向点评",
+    "reviews.stats.note": "本期内作出的点评，按被点评单位的类别统计（各单位的年度汇总满三条才公布）。",
+    "reviews.stats.table": "本期点评数和各项平均分（满分 5 分）",
 }
 
 EN: dict[str, str] = {
@@ -110,4 +113,9 @@ EN: dict[str, str] = {
     "reviews.desk.orders_none": "Order ratings: none this year yet",
     "reviews.desk.all": "Every unit's yearly summary",
     "reviews.nav": "Two-way review",
+    "reviews.stats.title": "Two-way review",
+    "reviews.stats.note": (
+        "Ratings given in the period, by the kind of unit rated (a unit's own yearly summary is published from three)."
+    ),
+    "reviews.stats.table": "Ratings in the period and each aspect's mean (out of 5)",
 }

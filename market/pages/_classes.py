@@ -50,6 +50,7 @@ from market.pages._base import (
     say,
     see_other,
 )
+from market.pages._linked_data import class_event, script_json
 from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._classes import SignupCreate
 from market.services import classes
@@ -93,21 +94,37 @@ async def class_list(
 
 
 async def _class_page(
-    db: AsyncSession, class_id: int, viewer: User | None, clock: Clock, form: FormState | None = None
+    request: Request[Any, Any, Any],
+    settings: Settings,
+    db: AsyncSession,
+    class_id: int,
+    viewer: User | None,
+    clock: Clock,
+    form: FormState | None = None,
 ) -> Template:
     session = await class_views.one(db, class_id, clock)
-    return form_page("market/classes/detail.html.j2", viewer, form or FormState(), session=session)
+    url = public_url(request, settings, f"/classes/{session.id}")
+    organizer = public_url(request, settings, f"/organizations/{session.organization_id}")
+    event = script_json(class_event(session, url, organizer))
+    return form_page("market/classes/detail.html.j2", viewer, form or FormState(), session=session, event=event)
 
 
 @get("/classes/{class_id:int}", **PUBLIC)
-async def class_detail(db_session: Db, clock: Now, viewer: Viewer, class_id: PathId) -> Template:
-    """A class with its seats and the sign-up form."""
-    return await _class_page(db_session, class_id, viewer, clock)
+async def class_detail(
+    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, settings: Config, class_id: PathId
+) -> Template:
+    """A class with its seats and the sign-up form, and the class as schema.org Event JSON-LD."""
+    return await _class_page(request, settings, db_session, class_id, viewer, clock)
 
 
 @post("/classes/{class_id:int}/signups", **PUBLIC)
 async def sign_up(
-    request: Request[Any, Any, Any], db_session: Db, clock: Now, viewer: Viewer, class_id: PathId
+    request: Request[Any, Any, Any],
+    db_session: Db,
+    clock: Now,
+    viewer: Viewer,
+    settings: Config,
+    class_id: PathId,
 ) -> Template | Redirect:
     """Sign up with name and mobile number; the sign-up's own page (with its secret link) comes next."""
     lang = lang_of(request)
@@ -115,10 +132,11 @@ async def sign_up(
     # The service's own rules on the name and the number, so that both are reported at once.
     data = parse_form(values, SignupCreate, lang, checks={"name": classes.clean_name, "phone": phones.validate})
     if isinstance(data, FormState):
-        return await _class_page(db_session, class_id, viewer, clock, data)
+        return await _class_page(request, settings, db_session, class_id, viewer, clock, data)
     made = await attempt(db_session, lambda: classes.sign_up(db_session, class_id, data, now=clock.now()))
     if isinstance(made, ApplicationError):
-        return await _class_page(db_session, class_id, viewer, clock, refused(values, made, lang, ("name", "phone")))
+        state = refused(values, made, lang, ("name", "phone"))
+        return await _class_page(request, settings, db_session, class_id, viewer, clock, state)
     return see_other(signup_path(made.signup.id, made.token) + "&new=1")
 
 

@@ -61,6 +61,20 @@ class Breakdown(Schema):
         )
 
 
+class ReviewScores(Schema):
+    """Up-reviews (双向点评) of one kind of unit given in the period: how many, and each aspect's mean (1–5)."""
+
+    given: int
+    clarity: Decimal | None
+    timeliness: Decimal | None
+    fairness: Decimal | None
+
+    @classmethod
+    def of(cls, r: stats.ReviewCounts) -> ReviewScores:
+        """From the service's tally."""
+        return cls(r.given, r.mean(r.clarity_sum), r.mean(r.timeliness_sum), r.mean(r.fairness_sum))
+
+
 class Stats(Schema):
     """A period's report: totals, and by alliance, category and street."""
 
@@ -70,6 +84,8 @@ class Stats(Schema):
     by_alliance: dict[str, Breakdown]
     by_category: dict[str, Breakdown]
     by_street: dict[str, Breakdown]
+    # By the kind of unit reviewed: committee, posting_unit, community.
+    up_reviews: dict[str, ReviewScores]
 
     @classmethod
     def of(cls, r: stats.Report) -> Stats:
@@ -81,4 +97,5 @@ class Stats(Schema):
             by_alliance={k: Breakdown.of(v) for k, v in r.by_alliance.items()},
             by_category={k: Breakdown.of(v) for k, v in sorted(r.by_category.items())},
             by_street={k: Breakdown.of(v) for k, v in sorted(r.by_street.items())},
+            up_reviews={k: ReviewScores.of(v) for k, v in r.up_reviews.items()},
         )

@@ -53,6 +53,8 @@ EXAMPLES = int(os.environ.get("JIEBANG_CONTRACT_EXAMPLES", "3"))
 # `positive_data_acceptance` accepts their 422 (and only theirs); every other operation's rules are in the document.
 RULES_BEYOND_THE_SCHEMA = {
     "/api/v1/stats": "a period of at most ten years, 'to' not before 'from'",
+    "/api/v1/stats.csv": "a period of at most ten years, 'to' not before 'from'",
+    "/api/v1/stats.xlsx": "a period of at most ten years, 'to' not before 'from'",
     "/api/v1/classes": "'to' not before 'from'",
     "/api/v1/organizations": "the credit code's check character",
     "/api/v1/organizations/{org_id}": "the credit code's check character",

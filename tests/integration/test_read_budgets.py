@@ -202,6 +202,16 @@ BUDGETS: dict[str, Read] = {
     "/api/v1/meetings": Read(lambda _: "/api/v1/meetings", 6),
     "/api/v1/meetings/{meeting_id:int}": Read(lambda d: f"/api/v1/meetings/{d['meeting']}", 6),
     "/api/v1/stats": Read(lambda _: "/api/v1/stats", 12),
+    # The exports read from a session of their own, in batches of 500 (one batch here; a long list is held to its
+    # batch count in tests/integration/test_exports.py).
+    "/api/v1/needs.csv": Read(lambda _: "/api/v1/needs.csv?status=open", 5),
+    "/api/v1/needs.xlsx": Read(lambda _: "/api/v1/needs.xlsx?status=open", 5),
+    "/api/v1/services.csv": Read(lambda _: "/api/v1/services.csv?q=%E5%9F%B9%E8%AE%AD", 6),
+    "/api/v1/services.xlsx": Read(lambda _: "/api/v1/services.xlsx", 6),
+    "/api/v1/projects.csv": Read(lambda _: "/api/v1/projects.csv", 8),
+    "/api/v1/projects.xlsx": Read(lambda _: "/api/v1/projects.xlsx", 8),
+    "/api/v1/stats.csv": Read(lambda _: "/api/v1/stats.csv", 4),
+    "/api/v1/stats.xlsx": Read(lambda _: "/api/v1/stats.xlsx", 4),
     "/api/v1/up-reviews": Read(lambda _: "/api/v1/up-reviews", 4),
     "/points": Read(lambda _: "/points", 6),
     "/points/table": Read(lambda _: "/points/table", 4),

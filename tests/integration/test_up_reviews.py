@@ -198,3 +198,59 @@ async def test_a_communitys_aggregate_counts_only_its_own_reviews(api: Api) -> N
     assert (unit["count"], unit["clarity"]) == (3, "2.00")
     for provider in providers:
         assert provider.user["org"]["name"] not in str(unit)
+
+
+async def test_the_statistics_count_up_reviews_by_day_given_rolled_up_and_live(api: Api) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+    from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+    from market.kernel.clock import local
+    from market.models import stats_days
+    from market.services import stats
+    from tests import stats_reference as reference
+
+    service = await park_service(api)
+    provider = await api.org_member()
+    offered = await org_service(provider, api)
+    first_day = local(api.clock.now()).date()
+    sec = await secretary(api)
+    for clarity in (5, 2):
+        who = await secretary(api)
+        order = await delivered_order(api, who, service["id"], api.committee)
+        await who.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=rating("committee", clarity=clarity))
+    api.clock.advance(days=2)
+    order = await delivered_order(api, sec, offered["id"], provider)
+    await provider.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=rating("community"))
+    api.clock.advance(days=1)
+    # Given today: counted from the rows, not yet from the rollup.
+    order = await delivered_order(api, sec, service["id"], api.committee)
+    await sec.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=rating("committee", fairness=1))
+    today = local(api.clock.now()).date()
+
+    whole = await api.anon.ok("GET", "/stats", params={"from": first_day.isoformat(), "to": today.isoformat()})
+    assert whole["up_reviews"] == {
+        "committee": {"given": 3, "clarity": "3.67", "timeliness": "3.00", "fairness": "3.67"},
+        "posting_unit": {"given": 0, "clarity": None, "timeliness": None, "fairness": None},
+        "community": {"given": 1, "clarity": "4.00", "timeliness": "3.00", "fairness": "5.00"},
+    }
+    later = (first_day + timedelta(days=1)).isoformat()
+    part = await api.anon.ok("GET", "/stats", params={"from": later, "to": today.isoformat()})
+    assert (part["up_reviews"]["committee"]["given"], part["up_reviews"]["community"]["given"]) == (1, 1)
+    html = (await api.client.get("/stats")).text
+    assert "data-up-reviews" in html and "3.67" in html
+
+    async def held_to_the_rows(engine: AsyncEngine) -> None:
+        now = api.clock.now()
+        async with async_sessionmaker(engine)() as db:
+            for start, end in ((first_day, today), (first_day, first_day), (today - timedelta(days=1), today)):
+                assert await stats.report(db, start, end, now=now) == await reference.report(db, start, end, now=now)
+            assert not await stats.rollup_out_of_step(db)
+            await db.execute(
+                update(stats_days).where(stats_days.c.kind == stats.UP_REVIEWS).values(n1=stats_days.c.n1 + 1)
+            )
+            assert {kind for kind, _ in await stats.rollup_out_of_step(db)} == {"up_reviews", "up_reviews:m"}
+            await db.rollback()
+
+    await api.database(held_to_the_rows)

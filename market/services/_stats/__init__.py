@@ -20,7 +20,8 @@ and the sign-up burst must not queue on a rollup row; each session keeps its con
 sessions are summed, not their sign-ups) and the few tasks time has moved on since they were stored (a posted task
 past its deadline counts by the state time has made). Each thing has exactly one category, so the total is the sum
 of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and
-the two are held equal there.
+the two are held equal there. Up-reviews (双向点评) are rolled up too, by the kind of unit reviewed and the local day
+they were given on (a review keeps no finer time).
 
 The package: `_counts` (what is counted, and the SQL pieces that count it), `_report` (a period's report and
 its headline), `_rollup` (the daily rollup, kept in step on every commit) and `_monthly` (the dashboard's months)."""
@@ -46,12 +47,14 @@ from market.services._stats._counts import (
     ROLLED,
     STREETS,
     TASKS,
+    UP_REVIEWS,
     WIDTH,
     Breakdown,
     ClassCounts,
     Column,
     NeedCounts,
     Report,
+    ReviewCounts,
     TaskCounts,
     claimed_sql,
     default_period,
@@ -81,6 +84,7 @@ __all__ = [
     "ROLLED",
     "STREETS",
     "TASKS",
+    "UP_REVIEWS",
     "WIDTH",
     "Breakdown",
     "ClassCounts",
@@ -88,6 +92,7 @@ __all__ = [
     "MonthCounts",
     "NeedCounts",
     "Report",
+    "ReviewCounts",
     "TaskCounts",
     "by_month",
     "claimed_sql",

@@ -31,6 +31,7 @@ from market.models import (
     ClassSession,
     Need,
     Offering,
+    ReviewedUnit,
     ServiceOrder,
     Task,
 )
@@ -76,6 +77,27 @@ class ClassCounts:
 
 
 @dataclass
+class ReviewCounts:
+    """Up-reviews (双向点评) of one kind of unit given in the period: how many, and each aspect's sum."""
+
+    given: int = 0
+    clarity_sum: int = 0
+    timeliness_sum: int = 0
+    fairness_sum: int = 0
+
+    def mean(self, total: int) -> Decimal | None:
+        """An aspect's mean over the reviews given, half-up to 2 decimals."""
+        if not self.given:
+            return None
+        return (Decimal(total) / self.given).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def no_reviews() -> dict[str, ReviewCounts]:
+    """Every kind of unit, none reviewed yet: the report always names all three."""
+    return {u.value: ReviewCounts() for u in ReviewedUnit}
+
+
+@dataclass
 class Breakdown:
     """Everything counted for one slice (the whole district, one alliance, one category, one street)."""
 
@@ -104,6 +126,8 @@ class Report:
     by_alliance: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
     by_category: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
     by_street: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
+    # Up-reviews by the kind of unit reviewed; counted for the district only (no category, alliance or street).
+    up_reviews: dict[str, ReviewCounts] = field(default_factory=no_reviews)
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -122,12 +146,13 @@ def default_period(now: datetime) -> tuple[date, date]:
 WIDTH = STATS_WIDTH  # the widest kind: max(len(OrderStatus), 1 + len(NeedStatus), 4)
 TASKS, NEEDS, ORDERS, CLASSES, PROJECTS, ALLIANCES = "tasks", "needs", "orders", "classes", "projects", "alliances"
 STREETS = "streets"
+UP_REVIEWS, BY_UNIT = "up_reviews", "unit"  # up-reviews are sliced by the kind of unit reviewed alone
 BY_CATEGORY, BY_ALLIANCE, BY_STREET = "category", "alliance", "street"
 # The rollup's slices name alliances and streets by id (as text, '' for none), so that a renamed street stays in step.
 BY_ALLIANCE_ID, BY_STREET_ID = "alliance_id", "street_id"
 # What the daily rollup keeps. Classes are counted live: each sign-up moves a session's confirmed places, and the
 # sign-up burst should not queue on a rollup row; a year of held sessions is one indexed range.
-ROLLED = (TASKS, NEEDS, ORDERS, PROJECTS)
+ROLLED = (TASKS, NEEDS, ORDERS, PROJECTS, UP_REVIEWS)
 # A month's sum of a kind's days is kept too, as the kind with this suffix dated the month's first day: a year's
 # report reads some twelve months and the days of the months it only partly covers.
 MONTHLY = ":m"
@@ -246,6 +271,13 @@ def _add_classes(c: ClassCounts, n: list[int]) -> None:
     c.seats += n[1]
     c.confirmed += n[2]
     c.attended += n[3]
+
+
+def _add_reviews(r: ReviewCounts, n: list[int]) -> None:
+    r.given += n[0]
+    r.clarity_sum += n[1]
+    r.timeliness_sum += n[2]
+    r.fairness_sum += n[3]
 
 
 def _add(b: Breakdown, kind: str, n: list[int]) -> None:

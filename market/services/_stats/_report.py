@@ -18,6 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from alliances.models import Alliance, Community, Organization, Street
+from market.kernel.clock import local
 from market.models import (
     ClassSession,
     Need,
@@ -25,6 +26,7 @@ from market.models import (
     Project,
     ServiceOrder,
     Task,
+    UpReview,
     task_alliances,
     task_communities,
 )
@@ -37,6 +39,7 @@ from market.services._stats._counts import (
     BY_CATEGORY,
     BY_STREET,
     BY_STREET_ID,
+    BY_UNIT,
     CLASS_CATEGORY,
     CLASSES,
     MONTHLY,
@@ -47,10 +50,12 @@ from market.services._stats._counts import (
     PROJECTS,
     STREETS,
     TASKS,
+    UP_REVIEWS,
     Breakdown,
     Report,
     TaskCounts,
     _add,
+    _add_reviews,
     _add_tasks,
     _counted,
     _flag,
@@ -229,9 +234,15 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
         .subquery()
     )
     project_counts = [func.count(), func.sum(project_streets.c.final_score)]
+    r = UpReview
+    reviews = _rows(
+        UP_REVIEWS, BY_UNIT, r.unit, [func.count(), func.sum(r.clarity), func.sum(r.timeliness), func.sum(r.fairness)]
+    )
     slices = _sliced(CLASSES, held)
     if since < hi:
         slices += [
+            # Up-reviews keep their local day: those given from `since` (a local midnight) on.
+            reviews.where(r.given_on >= local(since).date(), r.given_on < local(hi).date()).group_by(r.unit),
             *_task_slices(in_period, effective, posted=True),
             *_sliced(NEEDS, needs),
             *_sliced(ORDERS, orders),
@@ -278,6 +289,9 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
             streets[str(n[0])] = name
     for kind, dim, key, n in rows:
         if kind in (ALLIANCES, STREETS):
+            continue
+        if kind == UP_REVIEWS:
+            _add_reviews(out.up_reviews[key], n)
             continue
         if dim == BY_CATEGORY:
             _add(out.total, kind, n)

@@ -41,6 +41,7 @@ from market.models import (
     Project,
     ServiceOrder,
     Task,
+    UpReview,
     task_alliances,
     task_communities,
 )
@@ -49,12 +50,14 @@ from market.services._stats._counts import (
     BY_ALLIANCE_ID,
     BY_CATEGORY,
     BY_STREET_ID,
+    BY_UNIT,
     MONTHLY,
     NEEDS,
     ORDERS,
     PROJECTS,
     ROLLED,
     TASKS,
+    UP_REVIEWS,
     WIDTH,
     Column,
     _flag,
@@ -184,6 +187,15 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
             .cte("needs_days")
         )
         return union_all(*_day_slices(NEEDS, n, [func.count(), *(func.sum(n.c[s.value]) for s in NeedStatus)]))
+    if kind == UP_REVIEWS:
+        r = UpReview
+        counts = [func.count(), func.sum(r.clarity), func.sum(r.timeliness), func.sum(r.fairness)]
+        days = (
+            [r.given_on >= local(lo).date(), r.given_on < local(hi).date()] if lo is not None and hi is not None else []
+        )
+        return union_all(
+            _day_row(UP_REVIEWS, r.given_on, BY_UNIT, r.unit, counts).where(*days).group_by(r.given_on, r.unit)
+        )
     if kind == ORDERS:
         o = (
             _placed_orders(
@@ -295,6 +307,7 @@ _STARTS: dict[type[Any], tuple[str, str]] = {
     Need: (NEEDS, "raised_at"),
     ServiceOrder: (ORDERS, "ordered_at"),
     Project: (PROJECTS, "closed_at"),
+    UpReview: (UP_REVIEWS, "given_on"),  # a local day already
 }
 _DIMENSIONS: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {
     Organization: (("alliance_id",), (NEEDS, ORDERS, PROJECTS)),
@@ -311,6 +324,11 @@ def _values(obj: Any, name: str) -> list[Any]:
     return values or [getattr(obj, name)]
 
 
+def _day(at: date | datetime) -> date:
+    """The local day a row counts on: its time's, or its stored local day."""
+    return local(at).date() if isinstance(at, datetime) else at
+
+
 @event.listens_for(Session, "before_flush")
 def _note_days(session: Session, _flush: Any, _instances: object) -> None:
     """Note the (kind, day) of every counted row this flush writes, to be rewritten when the transaction commits."""
@@ -320,7 +338,7 @@ def _note_days(session: Session, _flush: Any, _instances: object) -> None:
         started = _STARTS.get(type(obj))
         if started is not None:
             kind, name = started
-            days.update((kind, local(at).date()) for at in _values(obj, name) if at is not None)
+            days.update((kind, _day(at)) for at in _values(obj, name) if at is not None)
             continue
         moved = _DIMENSIONS.get(type(obj))
         if moved is not None and obj not in session.new:
