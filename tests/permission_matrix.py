@@ -993,6 +993,13 @@ ROWS: list[Row] = [
     R("GET", "/org/points/statement", ORGS),
     R("GET", "/committee/points", COMMITTEE),
     R("GET", "/committee/points/rules", COMMITTEE),
+    R("GET", "/points/propose", SECRETARIES | ORGS),
+    R(
+        "POST",
+        "/points/propose",
+        SECRETARIES | ORGS,
+        body=lambda ids, actor: {"data": points_proposal(actor) | {"phone": phone_of(actor, 400)}},
+    ),
     R(
         "POST",
         "/points/entries/{entry_id:int}/objections",

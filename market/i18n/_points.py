@@ -97,6 +97,21 @@ ZH_CN: dict[str, str] = {
     "points.upheld": "异议成立，该积分已撤销",
     "points.dismissed": "异议不成立",
     "points.rules_published": "已发布第 {version} 版积分规则",
+    "points.propose_title": "申报积分",
+    "points.propose_intro": "附上依据提交给综合党委审核。记给组织的规则请填组织编号；"
+    "记给居民的请填姓名和手机号（只保存加密摘要，不显示号码）。",
+    "points.organisation_number": "组织编号",
+    "points.organisation_number_help": "组织公开页网址中的数字，如 /organizations/12 的 12",
+    "points.resident_name": "居民姓名",
+    "points.resident_help": "记给居民的规则填写；公示时只显示姓氏",
+    "points.resident_phone": "居民手机号",
+    "points.evidence_help": "签到表、活动记录等可核实的依据",
+    "points.propose_submit": "提交审核",
+    "points.proposed": "已提交，等待综合党委审核",
+    "nav.points": "积分",
+    "nav.committee.points": "积分审核",
+    "nav.org.points": "积分证明",
+    "nav.secretary.points": "申报积分",
 }
 
 EN: dict[str, str] = {
@@ -198,4 +213,19 @@ EN: dict[str, str] = {
     "points.upheld": "Objection upheld: the entry is reversed",
     "points.dismissed": "Objection dismissed",
     "points.rules_published": "Version {version} of the rules is published",
+    "points.propose_title": "Propose points",
+    "points.propose_intro": "Send an entry with its evidence for the committee's review. For an organisation's rule "
+    "give its number; for a resident's, their name and mobile number (kept only as a keyed digest, never shown).",
+    "points.organisation_number": "Organisation number",
+    "points.organisation_number_help": "The number in its public page's address, e.g. 12 in /organizations/12",
+    "points.resident_name": "Resident's name",
+    "points.resident_help": "For a resident's rule; the notice shows only the first character",
+    "points.resident_phone": "Resident's mobile number",
+    "points.evidence_help": "A sign-in sheet, an activity record: something that can be checked",
+    "points.propose_submit": "Send for review",
+    "points.proposed": "Sent: it awaits the committee's review",
+    "nav.points": "Points",
+    "nav.committee.points": "Points review",
+    "nav.org.points": "Points statement",
+    "nav.secretary.points": "Propose points",
 }

@@ -46,7 +46,16 @@ from market.pages._base import (
     told_elsewhere,
 )
 from market.params import Config, Db, Now, PathId, Viewer
-from market.schemas._points import Amendment, BatchApproval, BatchRejection, ObjectionCreate, RulesEdit, Ruling
+from market.schemas._points import (
+    Amendment,
+    BatchApproval,
+    BatchRejection,
+    EntryCreate,
+    ObjectionCreate,
+    RulesEdit,
+    Ruling,
+)
+from market.security import requires
 from market.services import classes, points
 from market.states import PointStatus
 
@@ -388,3 +397,57 @@ POINTS_PAGES: list[ControllerRouterHandler] = [
     rules_form,
     edit_rules,
 ]
+
+
+# A secretary's or organiser's proposal with evidence -------------------------------------------------------------
+
+PROPOSERS: dict[str, Any] = {"guards": [requires(Role.SECRETARY, Role.ORG)], "include_in_schema": False}
+
+
+def _propose_page(viewer: User, form: FormState | None = None) -> Template:
+    rules = [(code.value, points.HOLDER_OF[code].value) for code in points.RuleCode]
+    return page(
+        "market/points/propose.html.j2", viewer, status_code=422 if form else 200, rules=rules, form=form or FormState()
+    )
+
+
+@get("/points/propose", **PROPOSERS)
+async def propose_form(request: UserRequest) -> Template:
+    """A secretary or organiser proposes an entry with evidence: for an organisation, or for a resident by number."""
+    return _propose_page(request.user)
+
+
+@post("/points/propose", **PROPOSERS)
+async def propose(request: UserRequest, db_session: Db, clock: Now) -> Template | Redirect:
+    """Send the proposal to the committee's queue."""
+    lang, now, user = lang_of(request), clock.now(), request.user
+    values = await form_values(request)
+    org_text = values.get("organization_id", "").strip()
+    org_id = int_or_none(org_text)
+    fields = {k: v for k, v in values.items() if k in ("rule", "evidence", "phone", "name") and v.strip()}
+    found = {"organization_id": t("form.number", lang)} if org_text and org_id is None else {}
+    data = parse_form(fields, EntryCreate, lang, extra={"organization_id": org_id} if org_id else {}, found=found)
+    if isinstance(data, FormState):
+        return _propose_page(user, FormState(values, data.errors, data.general))
+    done = await attempt(
+        db_session,
+        lambda: points.propose_by_hand(
+            db_session,
+            data.rule,
+            organization_id=data.organization_id,
+            phone=data.phone,
+            name=data.name,
+            evidence=data.evidence,
+            actor=user,
+            now=now,
+        ),
+        raising=(),
+    )
+    if isinstance(done, ApplicationError):
+        fields_shown = ("rule", "evidence", "organization_id", "phone", "name")
+        return _propose_page(user, refused(values, done, lang, fields_shown))
+    say(request, "points.proposed")
+    return see_other("/points/propose")
+
+
+POINTS_PAGES += [propose_form, propose]

@@ -69,6 +69,7 @@ PAGE_READERS: dict[str, str] = {
     "/org/proposals": "org",
     "/panel": "evaluator",
     "/points": EVERYONE,
+    "/points/propose": "org secretary",
     "/points/table": EVERYONE,
     "/points/verify": EVERYONE,
     "/projects": EVERYONE,

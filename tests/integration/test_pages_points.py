@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from tests.browser import Browser, lang_of, signed_in
-from tests.factories import Api, As, finance_project, mobile, night_class, sign_up
+from tests.factories import Api, As, finance_project, mobile, night_class, secretary, sign_up
 
 CODE = re.compile(r'<code class="hash">([^<]+)</code>')
 
@@ -76,3 +76,31 @@ async def test_a_resident_sees_points_counted_and_a_partner_checks_the_statement
     assert lang_of(html) == "en" and "My points" in html
     table = await visitor.page("/points/table")
     assert "积分榜" in table
+
+
+async def test_a_secretary_proposes_by_hand_and_the_committee_amends(api: Api) -> None:
+    sec = await secretary(api)
+    org = await api.org()
+    browser = await signed_in(api, sec)
+    form = {"rule": "order_rated_well", "organization_id": str(org["id"]), "evidence": " "}
+    r = await browser.submit("/points/propose", "/points/propose", form)
+    assert r.status_code == 422 and 'id="f-evidence-error"' in r.text
+    r = await browser.submit(
+        "/points/propose", "/points/propose", form | {"organization_id": "", "evidence": "好评截图"}
+    )
+    assert r.status_code == 422 and 'id="f-organization_id-error"' in r.text
+    r = await browser.submit("/points/propose", "/points/propose", form | {"evidence": "社区好评截图与订单记录"})
+    assert r.status_code == 303
+    [entry] = (await api.committee.ok("GET", "/points/entries", params={"status": "proposed"}))["items"]
+    assert (entry["holder_name"], entry["source"], entry["points"]) == (org["name"], "manual", 10)
+
+    desk = await signed_in(api)
+    action = f"/committee/points/entries/{entry['id']}/amend"
+    r = await desk.submit("/committee/points", action, {"points": "5", "reason": ""})
+    assert r.status_code == 422 and 'id="f-reason-error"' in r.text
+    r = await desk.submit("/committee/points", action, {"points": "5", "reason": "两次好评只计一次"})
+    assert r.status_code == 303
+    amended = await api.anon.ok("GET", f"/points/entries/{entry['id']}")
+    assert (amended["points"], amended["status"], amended["review_reason"]) == (5, "posted", "两次好评只计一次")
+    html = await Browser(api.client).page(f"/organizations/{org['id']}")
+    assert "公示中 5 分" in html
