@@ -10,7 +10,8 @@ Shape, for every reader of these tables (the dossier pages and API, open data):
   lead_org_name, rank, score, reason, off_rank, awarded_at, notice_ends_at}, `rubric` [{name, maximum}],
   `panel` {named, members: [{letter, name}]} with `letter` A, B… by seat order (shown as 评委A; `name` null unless
   the committee named the panel), `standings` [{proposal_id, lead_org_name, rank, score, first_criterion_mean,
-  means {criterion: mean}, marks [{member: letter, marks {criterion: mark}, total}], recused [letter]}], exactly
+  means {criterion: mean}, marks [{member: letter, marks {criterion: mark}, total}], recused [letter],
+  dropped [lowest, highest total left out of the score, or none]}], exactly
   the ranking's order and figures, `qualification` [{proposal_id, lead_org_name, qualified, reason}],
   `questions` [{question, answer, answered_at}], `amendments` [{number, reason, changes, material, made_at}],
   `audit` {length, head}. Figures are decimal strings, times RFC 3339 UTC. The structs are

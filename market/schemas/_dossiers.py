@@ -70,7 +70,8 @@ class MemberMarks(Schema):
 
 class DossierStanding(Schema):
     """A qualified proposal as the ranking placed it: score (the trimmed mean of totals), the first criterion's mean
-    that breaks ties, each criterion's plain mean, every member's marks, and the members recused from it."""
+    that breaks ties, each criterion's plain mean, every member's marks, the members recused from it, and the two
+    totals the score left out."""
 
     proposal_id: int
     lead_org_name: str
@@ -80,6 +81,8 @@ class DossierStanding(Schema):
     means: dict[str, str]
     marks: list[MemberMarks]
     recused: list[str]
+    # The lowest and the highest total, left out of the score when five or more members scored (else empty).
+    dropped: list[str] = []
 
 
 class QualificationDecision(Schema):

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import msgspec
 from sqlalchemy import func, select
@@ -54,6 +55,7 @@ from market.schemas._dossiers import (
     QualificationDecision,
     TaskDossiers,
 )
+from market.scoring import TRIM_FROM
 from market.services._scoring import ON_PROPOSAL, Board, load_board, marks_text
 from market.services._tasks import visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus
@@ -87,6 +89,13 @@ def _encode(doc: msgspec.Struct) -> str:
 # Building ---------------------------------------------------------------------------------------------------
 
 
+def _dropped(totals: list[Decimal]) -> list[str]:
+    """The lowest and highest total that `market.scoring.proposal_score` leaves out, when it leaves any out."""
+    if len(totals) < TRIM_FROM:
+        return []
+    return [str(min(totals)), str(max(totals))]
+
+
 def _standings(board: Board, letters: dict[int, str]) -> list[DossierStanding]:
     out: list[DossierStanding] = []
     for s in board.standings():
@@ -109,6 +118,7 @@ def _standings(board: Board, letters: dict[int, str]) -> list[DossierStanding]:
                 means={name: f"{mean:.2f}" for name, mean in board.criterion_means(s.proposal).items()},
                 marks=marks,
                 recused=[letters[m.id] for m in board.members if m.id not in expected],
+                dropped=_dropped(list(s.totals.values())),
             )
         )
     return out

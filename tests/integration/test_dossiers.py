@@ -119,6 +119,8 @@ async def test_the_dossier_is_published_with_the_award_and_matches_the_ranking_e
     assert [m["member"] for m in by_id[review.pid(0)]["marks"]] == list("ABCDE")
     assert [m["member"] for m in by_id[review.pid(2)]["marks"]] == list("ABCD")
     assert by_id[review.pid(2)]["recused"] == ["E"] and by_id[review.pid(0)]["recused"] == []
+    # Five totals: the score left out the lowest and the highest; four: none.
+    assert by_id[review.pid(0)]["dropped"] == ["70.0", "90.0"] and by_id[review.pid(2)]["dropped"] == []
     member_b = next(m for m in by_id[review.pid(1)]["marks"] if m["member"] == "B")
     marks_b = {"专业能力": "29.0", "工作思路": "30.0", "预期效果": "25.0", "预算合理性": "1.0"}
     assert member_b == {"member": "B", "marks": marks_b, "total": "85.0"}
