@@ -26,6 +26,7 @@ os.environ.setdefault("JIEBANG_PHONE_KEY", "test-phone-key-kept-outside-the-data
 import asyncio
 import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import UTC, datetime
@@ -40,11 +41,13 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from market.app import create_app
+from market.demo import DemoReport
 from market.kernel.clock import ManualClock
 from market.kernel.db import create_engine, metadata
 from market.migrate import upgrade
 from market.models import AuditHead
 from market.settings import Settings
+from tests.demo_district import PG_TEMPLATE_FILE, SHARED, DemoDistrict
 from tests.factories import Api, Direct
 
 PG_HOST = os.environ.get("JIEBANG_TEST_PG_HOST", "127.0.0.1")
@@ -83,6 +86,27 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     bang = "!" * 78
     tail = " In CI this FAILS the run." if IN_CI else ""
     return [bang, f"!! {PG_SKIP_REASON}.{tail}", bang]
+
+
+_OWN_SHARED: list[Path] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's shared folder (the demo district's templates), made by the controller before any worker starts, so
+    every worker inherits its path."""
+    if not hasattr(config, "workerinput") and SHARED not in os.environ:
+        os.environ[SHARED] = tempfile.mkdtemp(prefix="jiebang-run-")
+        _OWN_SHARED.append(Path(os.environ[SHARED]))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The controller, once every worker is done: drop the demo's PostgreSQL template and remove the shared folder."""
+    for folder in _OWN_SHARED:
+        template = folder / PG_TEMPLATE_FILE
+        if template.exists() and PG_UP:
+            asyncio.run(_pg_admin(f'DROP DATABASE IF EXISTS "{template.read_text()}" WITH (FORCE)'))
+        shutil.rmtree(folder, ignore_errors=True)
+        os.environ.pop(SHARED, None)
 
 
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
@@ -192,7 +216,14 @@ async def _empty(url: str, engine: AsyncEngine | None = None) -> None:
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, _apps: _Apps) -> str:
-    """The run's database of each kind, emptied for this test (each test starts from the migrated schema)."""
+    """The run's database of each kind, emptied for this test (each test starts from the migrated schema); for a test
+    that asks for `demo_district`, a fresh copy of the loaded demo district instead."""
+    if "demo_district" in request.fixturenames:
+        if request.param == "postgresql":
+            request.getfixturevalue("pg_database")  # skipped (or failed in CI) without a server, as every test
+        demo: DemoDistrict = request.getfixturevalue("_demo")
+        kind: str = request.param
+        return demo.fresh_copy(kind, _apps.direct(demo.copy_url(kind)))
     url: str = request.getfixturevalue("sqlite_database" if request.param == "sqlite" else "pg_database")
     direct = _apps.direct(url)
     if direct is None:
@@ -200,6 +231,37 @@ def database_url(request: pytest.FixtureRequest, _apps: _Apps) -> str:
     else:
         direct(lambda engine: _empty(url, engine))
     return url
+
+
+@pytest.fixture(scope="session")
+def _demo(tmp_path_factory: pytest.TempPathFactory, var_dir: Path) -> Iterator[DemoDistrict]:
+    def settings_for(url: str) -> Settings:
+        return Settings(
+            database_url=url,
+            secret_key="test-secret-key-test-secret-key-00",
+            var_dir=var_dir,
+            tick_seconds=0,
+            login_rate_per_minute=1000,
+        )
+
+    demo = DemoDistrict(
+        settings_for,
+        empty=lambda url: asyncio.run(_empty(url)),
+        pg_admin=lambda sql: asyncio.run(_pg_admin(sql)),
+        pg_url=pg_url,
+        worker_dir=tmp_path_factory.mktemp("demo"),
+        start=START,
+    )
+    yield demo
+    demo.close()
+
+
+@pytest.fixture
+def demo_district(database_url: str, _demo: DemoDistrict) -> DemoReport:
+    """The demo district, loaded (`jiebang demo` at the suite's start time): the test's database is a fresh copy of
+    it, on SQLite and on PostgreSQL, which the test may change. Returns what the loader reported when it loaded it.
+    The district is loaded once per database kind for the whole run (tests/demo_district.py)."""
+    return _demo.report("sqlite" if database_url.startswith("sqlite") else "postgresql")
 
 
 @pytest.fixture(scope="session")

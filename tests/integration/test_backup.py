@@ -20,12 +20,12 @@ from market import cli
 from market.app import create_app
 from market.audit import verify
 from market.backup import backup_sqlite, inspect, sqlite_file
-from market.demo import load_demo
+from market.demo import DemoReport
 from market.invariants import check
 from market.kernel.db import create_engine
 from market.migrate import alembic_config, upgrade
 from market.settings import Settings, get_settings
-from tests.factories import PASSWORD, Api, posted_task
+from tests.factories import Api, posted_task
 
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
@@ -64,10 +64,14 @@ def _leftovers(folder: Path) -> list[str]:
 
 @sqlite_only
 async def test_the_demo_district_round_trips_through_backup_and_restore(
-    api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    api: Api,
+    demo_district: DemoReport,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     settings = api.settings
-    assert (await load_demo(settings, PASSWORD, now=api.clock.now())).loaded
+    assert demo_district.loaded
     assert await _cli(settings, monkeypatch, "audit", "anchor") == 0
     backup, restored = tmp_path / "district.sqlite3", tmp_path / "restored" / "jiebang.sqlite3"
 

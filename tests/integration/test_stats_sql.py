@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 
 from bench.generate import SCALES, generate
-from market.demo import load_demo
+from market.demo import DemoReport
 from market.invariants import check
 from market.kernel.clock import ManualClock, local
 from market.kernel.db import create_engine
@@ -20,7 +20,6 @@ from market.models import ClassSession, stats_days
 from market.services import stats
 from tests import stats_reference as reference
 from tests.factories import (
-    PASSWORD,
     Api,
     finance_project,
     night_class,
@@ -93,8 +92,10 @@ def _periods(today: date) -> list[tuple[date, date]]:
     ]
 
 
-async def test_database_statistics_equal_counting_row_by_row_over_every_period(api: Api) -> None:
-    await load_demo(api.settings, PASSWORD, now=api.clock.now())
+async def test_database_statistics_equal_counting_row_by_row_over_every_period(
+    api: Api, demo_district: DemoReport
+) -> None:
+    assert demo_district.loaded
     await _corners(api)
     now = api.clock.now()
     engine = create_engine(api.settings.database_url)
