@@ -67,6 +67,7 @@ class OcdsController(Controller):
         limit: Limit = 20,
         offset: Offset = 0,
     ) -> Json:
-        """An OCDS 1.1 record package of a page of published tasks, oldest first; 404 past the last one."""
+        """An OCDS 1.1 record package of a page of published tasks, in the order they were published, with links to
+        the next and previous pages; 404 past the last one."""
         publication = _publication(request, settings)
         return await ocds.records_page(db_session, limit=limit, offset=offset, now=clock.now(), publication=publication)

@@ -28,6 +28,11 @@ Json = dict[str, Any]
 
 API = "/api/v1/ocds"
 VERSION = "1.1"
+# The paged list's `links` (next, prev): the pagination extension, which patches the package schemas.
+PAGINATION = (
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_pagination_extension/"
+    "a0df51b5214325561d4efde52f775ea75271c683/extension.json"
+)
 EXTENSIONS = (
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/v1.1.5/extension.json",
     "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
@@ -99,17 +104,24 @@ async def record_package(db: AsyncSession, task_id: int, *, now: datetime, publi
 
 
 async def records_page(db: AsyncSession, *, limit: int, offset: int, now: datetime, publication: Publication) -> Json:
-    """One page of the published tasks' records, oldest task first.
+    """One page of the published tasks' records in the order they were published, with `links` to the pages next
+    to it (the pagination extension).
 
     A package holds at least one record (the schema's rule), so a page past the last is a 404.
     """
-    found = await page_of(db, limit=limit, offset=offset, now=now)
+    found, more = await page_of(db, limit=limit, offset=offset, now=now)
     if not found.items:
         raise NotFound("error.no_such_ocds_page")
+    links = {"next": publication.records_url(limit, offset + limit)} if more else {}
+    if offset:
+        links["prev"] = publication.records_url(limit, max(0, offset - limit))
     pairs = zip(found.items, _releases(found, publication), strict=True)
     records = [record(rs, publication.releases_url(h.task.id)) for h, rs in pairs]
-    uri = publication.records_url(limit, offset)
-    return _package(uri, publication.publisher, [r["compiledRelease"] for r in records]) | {"records": records}
+    package = _package(
+        publication.records_url(limit, offset), publication.publisher, [r["compiledRelease"] for r in records]
+    )
+    package["extensions"].append(PAGINATION)
+    return package | {"records": records} | ({"links": links} if links else {})
 
 
 __all__ = [

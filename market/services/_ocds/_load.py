@@ -69,10 +69,17 @@ async def count_published(db: AsyncSession) -> int:
     return int(await db.scalar(select(func.count()).select_from(Task).where(published())) or 0)
 
 
-async def page_of(db: AsyncSession, *, limit: int, offset: int, now: datetime) -> Histories:
-    """The histories of published tasks, oldest first (a task's place in this order never changes)."""
-    ids = list(await db.scalars(select(Task.id).where(published()).order_by(Task.id).limit(limit).offset(offset)))
-    return await histories(db, ids, now=now)
+async def page_of(db: AsyncSession, *, limit: int, offset: int, now: datetime) -> tuple[Histories, bool]:
+    """A page of the published tasks' histories in the order they were published, and whether more follow.
+
+    A task joins the end of this order when it is posted and never moves, so an offset keeps naming the same tasks
+    and a reader who remembers how far they got reads only what is new (along `ix_tasks_browse`).
+    """
+    stmt = select(Task.id).where(published()).order_by(Task.posted_at, Task.id).limit(limit + 1).offset(offset)
+    ids = list(await db.scalars(stmt))
+    found = await histories(db, ids[:limit], now=now)
+    found.items.sort(key=lambda h: ids.index(h.task.id))
+    return found, len(ids) > limit
 
 
 async def one(db: AsyncSession, task_id: int, *, now: datetime) -> Histories:
