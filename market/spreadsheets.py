@@ -82,7 +82,8 @@ def csv_cell(value: object, kind: Kind) -> str:
         return value.isoformat()
     if kind is Kind.INT and isinstance(value, int):
         return str(value)
-    return inert(str(value))
+    # A line break inside a (quoted) cell is CRLF too, as RFC 4180 writes it.
+    return inert(str(value)).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\r\n")
 
 
 def _csv_text(rows: Iterable[Sequence[str]]) -> str:

@@ -20,10 +20,11 @@ from __future__ import annotations
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
-from typing import IO, Annotated, Any
+from typing import IO, Annotated, Any, Final
 
 import anyio.to_thread
 from litestar import Request, get
+from litestar.datastructures import ResponseHeader
 from litestar.params import FromQuery, QueryParameter
 from litestar.response import Stream
 from litestar.types import ControllerRouterHandler
@@ -48,6 +49,26 @@ from market.states import NeedStatus, OrderStatus, ProjectStatus
 # a few hundred kilobytes.
 BATCH = 500
 CHUNK = 64 * 1024
+
+# What each export's decorator says besides its path: its one content type and the headers that name the file.
+DOCUMENTED = [
+    ResponseHeader(
+        name="Content-Disposition",
+        documentation_only=True,
+        value="attachment",  # documentation only: gives the header its type, a string
+        required=True,
+        description="attachment, with an ASCII filename and the filename in the reader's language (RFC 6266, 8187)",
+    ),
+    ResponseHeader(
+        name="Content-Language",
+        documentation_only=True,
+        value="zh-CN",
+        required=True,
+        description="The language of the headers and labels: zh-CN or en",
+    ),
+]
+CSV: Final[dict[str, Any]] = {"file_types": [CSV_TYPE], "response_headers": DOCUMENTED}
+XLSX: Final[dict[str, Any]] = {"file_types": [XLSX_TYPE], "response_headers": DOCUMENTED}
 
 # (session, offset, limit, lang) -> (how many rows the whole list has, this batch's rows)
 Fetch = Callable[[AsyncSession, int, int, str], Awaitable[tuple[int, list[Row]]]]
@@ -150,7 +171,7 @@ async def _needs(request: Request[Any, Any, Any], clock: Clock, suffix: str, *fi
     return await export(request, sheets.NEEDS, suffix, _needs_fetch(f), clock)
 
 
-@get("/needs.csv", exclude_from_auth=True, tags=["needs"], file_types=[CSV_TYPE])
+@get("/needs.csv", exclude_from_auth=True, tags=["needs"], **CSV)
 async def needs_csv(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -166,7 +187,7 @@ async def needs_csv(
     return await _needs(request, clock, "csv", status, category, community_id, organization_id, street_id, q)
 
 
-@get("/needs.xlsx", exclude_from_auth=True, tags=["needs"], file_types=[XLSX_TYPE])
+@get("/needs.xlsx", exclude_from_auth=True, tags=["needs"], **XLSX)
 async def needs_xlsx(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -203,7 +224,7 @@ async def _services(request: Request[Any, Any, Any], clock: Clock, suffix: str, 
     return await export(request, sheets.SERVICES, suffix, fetch, clock)
 
 
-@get("/services.csv", exclude_from_auth=True, tags=["services"], file_types=[CSV_TYPE])
+@get("/services.csv", exclude_from_auth=True, tags=["services"], **CSV)
 async def services_csv(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -218,7 +239,7 @@ async def services_csv(
     return await _services(request, clock, "csv", category, provider, target_group, q, include_inactive)
 
 
-@get("/services.xlsx", exclude_from_auth=True, tags=["services"], file_types=[XLSX_TYPE])
+@get("/services.xlsx", exclude_from_auth=True, tags=["services"], **XLSX)
 async def services_xlsx(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -247,7 +268,7 @@ async def _orders(request: Request[User, Any, Any], clock: Clock, suffix: str, *
 
 
 # An evaluator has no orders to see: 403, as from the JSON list.
-@get("/orders.csv", tags=["services"], file_types=[CSV_TYPE], problems=[403])
+@get("/orders.csv", tags=["services"], **CSV, problems=[403])
 async def orders_csv(
     request: Request[User, Any, Any],
     db_session: Db,
@@ -263,7 +284,7 @@ async def orders_csv(
     return await _orders(request, clock, "csv", status, offering_id, meeting_id, community_id, need_id, month)
 
 
-@get("/orders.xlsx", tags=["services"], file_types=[XLSX_TYPE], problems=[403])
+@get("/orders.xlsx", tags=["services"], **XLSX, problems=[403])
 async def orders_xlsx(
     request: Request[User, Any, Any],
     db_session: Db,
@@ -298,7 +319,7 @@ async def _projects(request: Request[Any, Any, Any], clock: Clock, suffix: str, 
     return await export(request, sheets.PROJECTS, suffix, fetch, clock)
 
 
-@get("/projects.csv", exclude_from_auth=True, tags=["projects"], file_types=[CSV_TYPE])
+@get("/projects.csv", exclude_from_auth=True, tags=["projects"], **CSV)
 async def projects_csv(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -312,7 +333,7 @@ async def projects_csv(
     return await _projects(request, clock, "csv", status, category, organization_id, alliance)
 
 
-@get("/projects.xlsx", exclude_from_auth=True, tags=["projects"], file_types=[XLSX_TYPE])
+@get("/projects.xlsx", exclude_from_auth=True, tags=["projects"], **XLSX)
 async def projects_xlsx(
     request: Request[Any, Any, Any],
     db_session: Db,
@@ -346,7 +367,7 @@ async def _stats(
     return await export(request, sheets.STATS, suffix, fetch, clock, tail=f"{start}_{end}")
 
 
-@get("/stats.csv", exclude_from_auth=True, tags=["stats"], file_types=[CSV_TYPE])
+@get("/stats.csv", exclude_from_auth=True, tags=["stats"], **CSV)
 async def stats_csv(
     request: Request[Any, Any, Any], db_session: Db, clock: Now, period_from: From = None, period_to: To = None
 ) -> Stream:
@@ -354,7 +375,7 @@ async def stats_csv(
     return await _stats(request, clock, "csv", period_from, period_to)
 
 
-@get("/stats.xlsx", exclude_from_auth=True, tags=["stats"], file_types=[XLSX_TYPE])
+@get("/stats.xlsx", exclude_from_auth=True, tags=["stats"], **XLSX)
 async def stats_xlsx(
     request: Request[Any, Any, Any], db_session: Db, clock: Now, period_from: From = None, period_to: To = None
 ) -> Stream:
