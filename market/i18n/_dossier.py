@@ -63,6 +63,7 @@ ZH_CN: dict[str, str] = {
     "debrief.winner_org": "承榜组织：{org}",
     "debrief.disqualified": "本意向书未通过资格审查，理由：{reason}",
     "debrief.dossier": "查看完整评审档案",
+    "debrief.outcome_notice": "另一份意向书已承榜，正在公示；公示期内可以提出异议。本意向书的评审反馈见下。",
     # Naming the panel (the committee's panel form)
     "drafting.panel_named": "在评审档案中公开评委姓名",
     "drafting.panel_named_help": "不勾选时，评审档案中评委以“评委A、评委B……”代称。",
@@ -128,6 +129,8 @@ EN: dict[str, str] = {
     "debrief.winner_org": "Awarded to: {org}",
     "debrief.disqualified": "Your proposal did not pass qualification: {reason}",
     "debrief.dossier": "See the whole award dossier",
+    "debrief.outcome_notice": "Another proposal has been awarded and is in its public notice period, when anyone may "
+    "object. Your debrief is below.",
     "drafting.panel_named": "Name the panel's members in the award dossier",
     "drafting.panel_named_help": "Unticked, the dossier shows them as Member A, Member B…",
     "drafting.panel_named_yes": "The award dossier will name the panel's members.",
