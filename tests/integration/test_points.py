@@ -9,8 +9,22 @@ from typing import Any
 
 import pytest
 
+from market.kernel.clock import local
 from tests.concurrency import signed_in
-from tests.factories import Api, As, audit_trail, finance_project, mobile, night_class, problem, sign_up
+from tests.factories import (
+    Api,
+    As,
+    audit_trail,
+    finance_project,
+    mobile,
+    night_class,
+    org_service,
+    placed_order,
+    problem,
+    project_under_way,
+    secretary,
+    sign_up,
+)
 
 RULES = {
     "project_excellent": 100,
@@ -206,3 +220,57 @@ async def test_concurrent_reviews_of_one_entry_give_one_outcome(api: Api, runnin
     assert (await api.committee.ok("GET", f"/points/entries/{second}"))["status"] == (
         "posted" if batch_won else "proposed"
     )
+
+
+async def test_an_organisation_earns_by_grade_on_time_reports_and_well_rated_orders(api: Api) -> None:
+    review, project = await project_under_way(api)
+    lead, pid = review.orgs[0], project["id"]
+    today = local(api.clock.now()).date()
+    milestones = [
+        await lead.ok("POST", f"/projects/{pid}/milestones", status=201, json={"title": title, "due_on": str(day)})
+        for title, day in (("需求摸底", today + timedelta(days=10)), ("中期总结", today - timedelta(days=1)))
+    ]
+    for m in milestones:  # the first reached on time, the second a day late
+        body = {"body": "完成阶段工作", "percent_complete": 50, "milestone_id": m["id"], "done": True}
+        await lead.ok("POST", f"/projects/{pid}/reports", status=201, json=body)
+    await lead.ok("POST", f"/projects/{pid}/deliver", status=200)
+    evaluation = {"score": 96, "comment": "服务覆盖面广,居民满意度高"}
+    await api.committee.ok("POST", f"/projects/{pid}/evaluation", status=200, json=evaluation)
+    service = await org_service(lead, api)
+    sec = await secretary(api)
+    for rating in (4, 3):  # rated well, and not
+        order = await placed_order(api, sec, service["id"])
+        await lead.ok("POST", f"/orders/{order['id']}/accept", status=200)
+        await sec.ok("POST", f"/orders/{order['id']}/deliver", status=200)
+        await sec.ok("POST", f"/orders/{order['id']}/rate", status=200, json={"rating": rating, "comment": "服务到位"})
+
+    proposed = await queue(api)
+    assert sorted((e["rule"], e["points"]) for e in proposed) == [
+        ("order_rated_well", 10),
+        ("project_excellent", 100),
+        ("report_on_time", 5),
+    ]
+    org_id = lead.user["org"]["id"]
+    assert {e["organization_id"] for e in proposed} == {org_id}
+    ids = [e["id"] for e in proposed]
+    await api.committee.ok("POST", "/points/entries/approve", status=200, json={"entry_ids": ids})
+    record = await api.anon.ok("GET", f"/organizations/{org_id}/record")
+    assert record["points"] == 0
+    api.clock.advance(days=api.settings.points_notice_days)
+    record = await api.anon.ok("GET", f"/organizations/{org_id}/record")
+    assert record["points"] == 115
+    held = await api.anon.ok("GET", f"/organizations/{org_id}/points")
+    assert (held["counted"], held["pending"], len(held["entries"])) == (115, 0, 3)
+    table = await api.anon.ok("GET", "/points/table")
+    assert table["items"][0] == {
+        "organization_id": org_id,
+        "name": lead.user["org"]["name"],
+        "points": 115,
+        "entries": 3,
+    }
+
+    statement = await lead.ok("GET", "/points/statement")
+    assert statement["points"] == 115 and statement["holder_name"] != lead.user["org"]["name"]
+    checked = await api.anon.ok("GET", "/points/verify", params={"code": statement["code"]})
+    assert checked == {"holder_name": statement["holder_name"], "points": 115, "date": statement["date"]}
+    problem(await api.committee.get("/points/statement"), 403)
