@@ -4,6 +4,7 @@ can break out of, and whose places left follow the sign-ups as the page's own co
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from html.parser import HTMLParser
 from typing import Any
@@ -72,6 +73,10 @@ async def test_class_page_carries_its_event_as_json_ld(api: Api) -> None:
     assert event["organizer"]["name"] == organiser.user["org"]["name"]
     assert event["organizer"]["url"].endswith(f"/organizations/{organiser.user['org']['id']}")
     assert (event["maximumAttendeeCapacity"], event["remainingAttendeeCapacity"]) == (2, 2)
+    # Its links are schema.org's names and this server's pages, nothing else.
+    base = str(api.client.base_url).rstrip("/")
+    links = re.findall(r"https?://[^\"]+", json.dumps(event))
+    assert links and all(link.startswith(("https://schema.org", base + "/")) for link in links), links
 
 
 async def test_remaining_capacity_follows_sign_ups_and_cancellations(api: Api) -> None:
