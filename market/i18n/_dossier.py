@@ -10,7 +10,7 @@ ZH_CN: dict[str, str] = {
         "承榜进入公示期时发布，此后不再改动；撤销承榜或驳回异议等后续情况只会追加在“后续记录”中。打印本页即得 A4 文件。"
     ),
     "dossier.link": "评审档案",
-    "dossier.link_help": "评分、排名、评委打分和资格审查的完整记录",
+    "dossier.link_help": "综合得分、排名、各评委评分和资格审查的完整记录",
     "dossier.award_h": "承榜 #{id}",
     "dossier.revoked_badge": "已撤销",
     "dossier.awarded_to": "承榜组织",
@@ -33,7 +33,7 @@ ZH_CN: dict[str, str] = {
     "dossier.proposal": "意向书（牵头组织）",
     "dossier.first_mean": "第一项均分",
     "dossier.awarded": "承榜",
-    "dossier.panel": "评审组与各评委打分",
+    "dossier.panel": "评审组与各评委评分",
     "dossier.panel_named": "综合党委组建评审组时选择公开评委姓名。",
     "dossier.panel_anonymous": "评委以字母代称，同一字母在各份意向书中指同一位评委。",
     "dossier.member": "评委{letter}",
