@@ -222,8 +222,13 @@ async def test_an_upheld_objection_adds_a_revocation_and_the_next_award_gets_its
     assert newest["document"]["award"]["off_rank"] is False  # the revoked one is out of the running
     assert newest["additions"] == []
     assert newest["document"]["audit"]["length"] > older["document"]["audit"]["length"]
-    html = await (await signed_in(api, "committee")).page(url)
+    committee = await signed_in(api, "committee")
+    html = await committee.page(url)
     assert "异议成立，承榜撤销" in html and resolution in html
+    # The committee's review page links each award, the revoked one too, to its dossier.
+    review_page = await committee.page(f"/committee/tasks/{review.task_id}")
+    for award_id in (newest["award_id"], older["award_id"]):
+        assert f'href="{url}#award-{award_id}"' in review_page
 
 
 async def test_a_debrief_shows_the_readers_own_figures_beside_the_winners_and_nobody_elses(api: Api) -> None:
