@@ -11,6 +11,9 @@ changes meanwhile. CSV goes out batch by batch as it is read; that session outli
 is closed as the answer starts), so it is closed when the last batch is read or the download is abandoned. XLSX is
 written in constant memory to an anonymous temporary file, which is then streamed and deleted on close.
 
+Each handler takes the request's own session (`db_session`) too, though it reads nothing with it: asking for it stores
+what time has made due before the export's snapshot is taken, as for every read (docs/design.md, "Time").
+
 Headers, labels and file names are in the reader's language: the `lang` cookie a page set, else `Accept-Language`,
 else zh-CN.
 """

@@ -26,15 +26,20 @@ from tests.factories import (
     COOKIE,
     Api,
     As,
+    finance_project,
+    mobile,
+    night_class,
     park_service,
     placed_order,
     project_under_way,
     raised_need,
     secretary,
+    sign_up,
 )
 from tests.statements import statements
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SUFFIXES = ("csv", "xlsx")
 EVALUATION = {"comment": "服务覆盖面广,居民满意度高"}
 
 
@@ -220,6 +225,26 @@ async def test_services_and_orders_export_the_rows_and_access_of_their_lists(api
                 o["id"] for o in items
             ]
     assert len(await every(mine, "/orders")) == 2
+
+
+async def test_no_export_holds_a_residents_number(api: Api) -> None:
+    organiser, project = await finance_project(api)
+    session = await night_class(api, organiser, project["id"], seats=1)
+    for n in (1, 2):  # one confirmed, one waitlisted
+        await sign_up(api, session["id"], n)
+    sec = await secretary(api)
+    await placed_order(api, sec, (await park_service(api))["id"])
+    await raised_need(sec, api)
+    urls = [
+        (api.anon, f"/{name}.{suffix}") for name in ("needs", "services", "projects", "stats") for suffix in SUFFIXES
+    ]
+    urls += [(who, f"/orders.{suffix}") for who in (api.committee, sec, organiser) for suffix in SUFFIXES]
+    for who, url in urls:
+        r = await who.get(url)
+        text = str(csv_rows(r)) if url.endswith(".csv") else str(xlsx_rows(r))
+        for n in (1, 2):
+            number = mobile(n)
+            assert number not in text and f"{number[:3]}****{number[-4:]}" not in text and number[-8:] not in text
 
 
 # The project list ---------------------------------------------------------------------------------------------
