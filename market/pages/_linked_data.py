@@ -30,7 +30,7 @@ def script_json(data: Any) -> Markup:
 
 def class_event(session: ClassSession, url: str, organizer_url: str) -> dict[str, Any]:
     """A night class as a schema.org Event: its start in Shanghai time, its place, organiser and places left."""
-    community = session.community
+    community, venue = session.community, session.venue
     return {
         "@context": SCHEMA,
         "@type": "Event",
@@ -40,10 +40,11 @@ def class_event(session: ClassSession, url: str, organizer_url: str) -> dict[str
         "eventAttendanceMode": OFFLINE,
         "location": {
             "@type": "Place",
-            "name": session.venue,
+            "name": venue,
             "address": {
                 "@type": "PostalAddress",
-                "streetAddress": f"{community.name} {session.venue}",
+                # A venue is often named after its community already (沧口社区党群服务中心).
+                "streetAddress": venue if community.name in venue else f"{community.name} {venue}",
                 "addressLocality": community.street,
                 "addressCountry": "CN",
             },
