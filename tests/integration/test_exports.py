@@ -31,6 +31,7 @@ from tests.factories import (
     night_class,
     park_service,
     placed_order,
+    posted_task,
     project_under_way,
     raised_need,
     secretary,
@@ -175,6 +176,18 @@ async def test_headers_and_file_name_follow_the_readers_language(api: Api) -> No
     # A page's language choice (the lang cookie) wins over the browser's header.
     chosen = await api.anon.get("/needs.xlsx", headers={"Accept-Language": "zh-CN", "Cookie": "lang=en"})
     assert xlsx_rows(chosen)[0][:2] == ["ID", "Title"]
+
+
+async def test_an_export_shows_what_time_has_made_of_a_need_at_once(api: Api) -> None:
+    sec = await secretary(api)
+    need = await raised_need(sec, api)
+    await posted_task(api, need_ids=[need["id"]])
+    assert [r[3] for r in csv_rows(await api.anon.get("/needs.csv"))[1:]] == [label("need_status", "matched")]
+    # The task's deadline passes unclaimed and nothing ticks: the first read, an export, already shows the need open.
+    api.clock.advance(days=10, seconds=1)
+    rows = csv_rows(await api.anon.get("/needs.csv"))
+    assert [r[3] for r in rows[1:]] == [label("need_status", "open")]
+    assert (await api.anon.ok("GET", f"/needs/{need['id']}"))["status"] == "open"
 
 
 async def test_export_refuses_malformed_filters_as_the_list_does(api: Api) -> None:
