@@ -218,7 +218,7 @@ class PointsController(Controller):
             )
         return (await entry_views(db_session, [e]))[0]
 
-    @post("/entries/approve", guards=[requires_committee], status_code=HTTP_200_OK)
+    @post("/entries/approve", guards=[requires_committee], status_code=HTTP_200_OK, problems=[404])
     async def approve_many(
         self,
         request: Request[User, Any, Any],
@@ -227,7 +227,8 @@ class PointsController(Controller):
         settings: Config,
         data: JSONBody[BatchApproval],
     ) -> list[Entry]:
-        """Approve several proposed entries at once: all of them, or none if any cannot be."""
+        """Approve several proposed entries at once: all of them, or none if any cannot be (404 if one does not
+        exist, 409 if one is no longer proposed)."""
         async with writing(db_session):
             rows = await points.review_many(
                 db_session,
@@ -240,7 +241,7 @@ class PointsController(Controller):
             )
         return await entry_views(db_session, rows)
 
-    @post("/entries/reject", guards=[requires_committee], status_code=HTTP_200_OK)
+    @post("/entries/reject", guards=[requires_committee], status_code=HTTP_200_OK, problems=[404])
     async def reject_many(
         self,
         request: Request[User, Any, Any],
