@@ -54,7 +54,7 @@ from market.pages._base import (
 from market.params import Config, Db, Now, PathId, Viewer
 from market.schemas._awards import ObjectionCreate
 from market.schemas._projects import FeedbackCreate
-from market.services import awards, bars, classes, needs, projects, resources, stats, tasks
+from market.services import awards, bars, classes, dossiers, needs, projects, resources, stats, tasks
 from market.states import NeedStatus, ProjectStatus, TaskStatus
 
 # The site's icon ---------------------------------------------------------------------------------------------
@@ -143,9 +143,17 @@ async def _task_page(
         standing = None
     notice = award_views.notice(standing) if standing is not None else None
     objections_open = standing is not None and awards.objections_open(standing.award, now)
+    # Back in review after a revocation, the revoked award's dossier is still public.
+    revoked_dossier = standing is None and task.status == TaskStatus.REVIEWING and await dossiers.any_of(db, task_id)
     form = objection or FormState()
     return form_page(
-        "market/tasks/detail.html.j2", viewer, form, task=task, notice=notice, objections_open=objections_open
+        "market/tasks/detail.html.j2",
+        viewer,
+        form,
+        task=task,
+        notice=notice,
+        objections_open=objections_open,
+        revoked_dossier=revoked_dossier,
     )
 
 

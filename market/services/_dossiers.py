@@ -307,6 +307,12 @@ async def dossiers_of(db: AsyncSession, task_id: int, *, viewer: User | None) ->
     return TaskDossiers(task_id=task.id, dossiers=[_view(r, by_dossier.get(r.id, [])) for r in rows])
 
 
+async def any_of(db: AsyncSession, task_id: int) -> bool:
+    """Whether the task has any dossier (one statement)."""
+    stmt = select(AwardDossier.id).where(AwardDossier.task_id == task_id).limit(1)
+    return await db.scalar(stmt) is not None
+
+
 # Debriefs ---------------------------------------------------------------------------------------------------
 
 

@@ -214,6 +214,8 @@ async def test_an_upheld_objection_adds_a_revocation_and_the_next_award_gets_its
     assert [(a["number"], a["kind"], a["document"]["objections"]) for a in revoked["additions"]] == [
         (1, "revoked", [objection["id"]])
     ]
+    # Back in review, the public task page still links the revoked award's dossier.
+    assert f'href="{url}"' in await (await signed_in(api, review.orgs[1])).page(f"/tasks/{review.task_id}")
     await api.committee.ok("POST", f"/tasks/{review.task_id}/award", status=200, json={"proposal_id": review.pid(1)})
     newest, older = (await api.anon.ok("GET", url))["dossiers"]
     assert older == revoked
