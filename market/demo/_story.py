@@ -10,6 +10,7 @@ from typing import Any
 from alliances.credit_code import make_credit_code
 from market.demo import _data as data
 from market.demo._points_story import schedule_points
+from market.demo._reviews_story import schedule_up_reviews
 from market.demo._task_story import schedule_drafts, schedule_task
 from market.demo._year import DAY, HOUR, MINUTE, Year, at_local
 from market.kernel.clock import SHANGHAI
@@ -75,6 +76,7 @@ async def play(year: Year, now: datetime) -> None:
         schedule_task(year, i, fate, at_local(now - timedelta(days=POSTED_DAYS_AGO[i]), 9, 30), now)
     schedule_drafts(year, now)
     schedule_points(year, start, now)
+    schedule_up_reviews(year, start, now, [u for role, u, _ in people() if role == "secretary"])
     await year.run(until=now)
     year.accounts = people()
 

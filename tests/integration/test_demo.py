@@ -92,6 +92,13 @@ async def test_demo_year_reads_22_posted_20_claimed_19_awarded_looks_real_and_lo
     assert stats["total"]["classes"]["held"] > 0
     assert stats["total"]["needs"]["resolved"] > 0
     assert (await api.committee.ok("GET", "/audit/verify"))["ok"] is True
+    # Up-reviews (双向点评) through the year: the committee rated by organisations and secretaries, published.
+    assert stats["up_reviews"]["committee"]["given"] >= 3 and stats["up_reviews"]["posting_unit"]["given"] >= 1
+    year = local(api.clock.now()).year
+    published = [
+        u for y in (year, year - 1) for u in (await api.anon.ok("GET", "/up-reviews", params={"year": y}))["units"]
+    ]
+    assert "committee" in {u["unit"] for u in published}
     # The dashboard's headline is the seed's sentence, with its five charts (loading the year is slow: one test).
     html = await Browser(api.client).page("/stats")
     assert "累计发榜22项，揭榜20项，确定承榜19项" in html
