@@ -137,14 +137,30 @@ def layering_faults(graph: Mapping[str, set[str]]) -> list[str]:
     return faults
 
 
-# The services of the aggregates, bottom first: each may import (read) only those before it, and none of them
-# imports the steps that cross aggregates (market.flows) or anything that serves HTTP.
+# Every service, bottom first: each may import (read) only those before it, and none of them imports the steps that
+# cross aggregates (market.flows) or anything that serves HTTP. The lifecycle's aggregates come first; below the ones
+# that call them stand the ledgers an event writes into in its own transaction, as it writes the audit and the inbox
+# (what bars a claim, points proposed by an attendance or a grade, a due up-review's prompt): they never reach up.
+# A new service takes its place here (`test_every_service_has_its_place`).
 AGGREGATE_SERVICES = (
     "market.services._tasks",
+    "market.services._audit",
+    "market.services._accounts",
+    "market.services._retention",
+    "market.services._bars",
+    "market.services._points",
+    "market.services._review_prompts",
     "market.services._proposals",
     "market.services._scoring",
     "market.services._awards",
+    "market.services._dossiers",
     "market.services._projects",
+    "market.services._needs",
+    "market.services._classes",
+    "market.services._resources",
+    "market.services._reviews",
+    "market.services._stats",
+    "market.services._ocds",
 )
 ABOVE_SERVICES = ("market.flows", "market.controllers", "market.pages", "market.app")
 
@@ -188,6 +204,14 @@ def test_kernel_and_alliances_import_only_downward() -> None:
 
 def test_each_aggregate_service_imports_only_the_services_below_it() -> None:
     assert service_faults(import_graph(ROOT)) == []
+
+
+def test_every_service_has_its_place() -> None:
+    services = {
+        ".".join(m.split(".")[:3]) for m in module_files(ROOT) if _in(m, "market.services") and m != "market.services"
+    }
+    assert sorted(services - set(AGGREGATE_SERVICES)) == []
+    assert sorted(set(AGGREGATE_SERVICES) - services) == []
 
 
 def test_every_module_is_short_enough_to_read() -> None:
