@@ -127,6 +127,28 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     return BrowserTogether(config, log)
 
 
+# Tests that hold a worker for tens of seconds, handed out before the rest (besides those marked `slow` and those over
+# the demo district, whose first loads it): one of them started last would keep a worker busy after the other is done.
+HANDED_OUT_FIRST = (
+    "tests/integration/test_api_contract.py::test_openapi_document_matches_the_service",
+    "tests/integration/test_permission_matrix.py::",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Long tests first, in their own order, then the rest in theirs (xdist hands tests out in this order; tests/e2e
+    goes first of all, as one group, by xdist's own rule of the biggest group first)."""
+
+    def long(item: pytest.Item) -> bool:
+        return (
+            item.get_closest_marker("slow") is not None
+            or "demo_district" in getattr(item, "fixturenames", ())
+            or item.nodeid.startswith(HANDED_OUT_FIRST)
+        )
+
+    items.sort(key=lambda item: not long(item))
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
     """Repeat the warning at the end, where people look."""
     if not PG_UP:
