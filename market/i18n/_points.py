@@ -74,7 +74,7 @@ ZH_CN: dict[str, str] = {
     "points.statement_check": "合作方可在本平台 {url} 页面输入核验码核验本证明。",
     "points.partner_rule": "合作方公布的规则",
     "points.partner_disclaimer": "以上为合作方自行公布的规则，是否给予优惠以合作方审批为准，本平台不作承诺。",
-    "points.print": "打印",
+    "points.print": "用浏览器的“打印”即可打印本证明或存为 PDF；打印时只保留证明本身。",
     "points.queue_title": "积分审核",
     "points.edit_rules": "修改积分规则",
     "points.reject_reason": "不通过的理由",
@@ -97,6 +97,7 @@ ZH_CN: dict[str, str] = {
     "points.upheld": "异议成立，该积分已撤销",
     "points.dismissed": "异议不成立",
     "points.rules_published": "已发布第 {version} 版积分规则",
+    "points.history": "积分记录",
     "points.propose_title": "申报积分",
     "points.propose_intro": "附上依据提交给综合党委审核。记给组织的规则请填组织编号；"
     "记给居民的请填姓名和手机号（只保存加密摘要，不显示号码）。",
@@ -190,7 +191,7 @@ EN: dict[str, str] = {
     "points.partner_rule": "A partner's published rule",
     "points.partner_disclaimer": "This is the partner's own published rule; any benefit is the partner's decision. "
     "This service promises none.",
-    "points.print": "Print",
+    "points.print": "Use the browser's Print to print this statement or save it as a PDF; only the statement prints.",
     "points.queue_title": "Points review",
     "points.edit_rules": "Edit the points rules",
     "points.reject_reason": "Reason for rejecting",
@@ -213,6 +214,7 @@ EN: dict[str, str] = {
     "points.upheld": "Objection upheld: the entry is reversed",
     "points.dismissed": "Objection dismissed",
     "points.rules_published": "Version {version} of the rules is published",
+    "points.history": "Entries",
     "points.propose_title": "Propose points",
     "points.propose_intro": "Send an entry with its evidence for the committee's review. For an organisation's rule "
     "give its number; for a resident's, their name and mobile number (kept only as a keyed digest, never shown).",
