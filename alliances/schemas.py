@@ -162,7 +162,7 @@ class OrganizationUpdate(Schema):
     resident: bool | UnsetType = UNSET
     contact_phone: Phone | UnsetType = UNSET
     status: OrgStatus | UnsetType = UNSET
-    # Why it is suspended (or reactivated): recorded with the status change in the audit log.
+    # Why it is suspended (or reactivated): required with a change of status, recorded with it in the audit log.
     reason: Reason | UnsetType = UNSET
 
 

@@ -545,7 +545,7 @@ ROWS: list[Row] = [
         "/committee/organizations/{org_id:int}/status",
         COMMITTEE,
         params={"org_id": "org_other"},
-        body=form(lambda ids: {"status": "suspended", "reason": "活动异常"}),
+        body=form(lambda ids: {"status": "suspended", "reason": "年检未通过"}),
     ),
     R(
         "POST",

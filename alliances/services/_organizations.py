@@ -26,7 +26,7 @@ from alliances.services._checks import (
 )
 from market.kernel.audit import Actor, record
 from market.kernel.db import lock
-from market.kernel.errors import NotFound, StateConflict
+from market.kernel.errors import InvalidInput, NotFound, StateConflict
 
 ORG_TRANSITIONS: Final[dict[OrgStatus, frozenset[OrgStatus]]] = {
     OrgStatus.ACTIVE: frozenset({OrgStatus.SUSPENDED}),
@@ -125,10 +125,18 @@ async def update_organization(
     actor: Actor,
     now: datetime,
 ) -> Organization:
-    """Change the fields sent; a status change (suspend / reactivate) is audited with before and after."""
+    """Change the fields sent; a status change (suspend / reactivate) needs a reason and is audited with before,
+    after and that reason."""
     org: Organization | None = await lock(db, Organization, org_id)
     if org is None:
         raise NotFound("error.no_such_organisation")
+    moving = None if isinstance(data.status, UnsetType) or data.status == org.status else data.status
+    reason = None if isinstance(data.reason, UnsetType) else data.reason.strip()
+    # Refused before anything changes. Both ways need words, as the watch list's placing and lifting do: the
+    # committee answers in public for taking an organisation off the platform and for putting it back. (A blank
+    # reason never gets here: its type's rule refuses it when the body is built.)
+    if moving is not None and reason is None:
+        raise InvalidInput("error.reason_must_contain_words", field="reason")
     changed: dict[str, Any] = {}
     if not isinstance(data.description, UnsetType) and data.description != org.description:
         org.description = changed["description"] = data.description
@@ -142,11 +150,10 @@ async def update_organization(
         org.contact_phone = changed["contact_phone"] = data.contact_phone
     before = OrgStatus(org.status)
     after = before
-    if not isinstance(data.status, UnsetType) and data.status != before:
-        _move(org, data.status)
-        after = data.status
-        if not isinstance(data.reason, UnsetType):
-            changed["reason"] = data.reason.strip()
+    if moving is not None:
+        _move(org, moving)
+        after = moving
+        changed["reason"] = reason
     if not changed and after == before:
         return org
     action = "update" if after == before else ("suspend" if after is OrgStatus.SUSPENDED else "reactivate")

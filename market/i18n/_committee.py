@@ -198,6 +198,10 @@ ZH_CN: dict[str, str] = {
     "committee.orgs.reactivate_warning": "恢复后，该组织可以重新揭榜，其服务也可以被点单。",
     "committee.orgs.reactivate_button": "确认恢复",
     "committee.orgs.reactivate_done": "已恢复组织：{name}。",
+    # Why the committee suspends or reactivates (its own words, kept in the audit log; not the watch list's 列入原因)
+    "committee.orgs.suspend_reason": "暂停理由",
+    "committee.orgs.reactivate_reason": "恢复理由",
+    "committee.orgs.status_reason_help": "必填，须写明理由；记入审计日志，供委员会查阅。",
     # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
     "committee.watch.link": "活动异常名录",
     "committee.watch.listed": "在活动异常名录中",
@@ -427,6 +431,10 @@ EN: dict[str, str] = {
     "committee.orgs.reactivate_warning": "It will be able to claim tasks again, and its services can be ordered.",
     "committee.orgs.reactivate_button": "Reactivate the organisation",
     "committee.orgs.reactivate_done": "{name} is reactivated.",
+    # Why the committee suspends or reactivates (its own words, kept in the audit log; not the watch list's 列入原因)
+    "committee.orgs.suspend_reason": "Reason for suspending",
+    "committee.orgs.reactivate_reason": "Reason for reactivating",
+    "committee.orgs.status_reason_help": "Required: say why. It is kept in the audit log for the committee.",
     # The watch list (活动异常名录), distinct from suspension: it stops claims only, and says why in public
     "committee.watch.link": "Watch list (活动异常)",
     "committee.watch.listed": "On the watch list",

@@ -16,7 +16,6 @@ from alliances.schemas import OrganizationCreate, OrganizationUpdate
 from alliances.services import OrganizationFilter
 from market.i18n import label, t
 from market.kernel.clock import Clock, local_date
-from market.kernel.db import writing
 from market.kernel.errors import ApplicationError, InvalidInput
 from market.models import Role, User
 from market.pages._base import (
@@ -201,7 +200,8 @@ async def create_organization(request: UserRequest, db_session: Db, clock: Now) 
 async def change_organization_status(
     request: UserRequest, db_session: Db, clock: Now, org_id: PathId
 ) -> Template | Redirect:
-    """Suspend (it can no longer claim) or reactivate an organisation, after the confirmation step."""
+    """Suspend (it can no longer claim) or reactivate an organisation: the confirmation step asks why, and only a
+    confirmed post with a reason changes anything."""
     lang, viewer = lang_of(request), request.user
     values = await form_values(request)
     target = enum_or_none(OrgStatus, values.get("status"))
@@ -209,27 +209,45 @@ async def change_organization_status(
         raise InvalidInput("error.no_such_status", field="status")
     org = await alliance_services.get_organization(db_session, org_id)
     verb = "suspend" if target is OrgStatus.SUSPENDED else "reactivate"
-    if not confirmed(values):
+    name = org.name
+    # Read now: a refused write rolls back and expires the row, and the step is shown again after it.
+    facts = [
+        (t("committee.orgs.name", lang), name),
+        (t("org.credit_code", lang), org.credit_code),
+        (t("common.alliance", lang), label("alliance", org.alliance.code, lang)),
+        (t("common.status", lang), label("org_status", org.status, lang)),
+    ]
+
+    def step(form: FormState | None = None) -> Template:
         return confirm_page(
             viewer,
-            title=t(f"committee.orgs.{verb}_title", lang, name=org.name),
+            title=t(f"committee.orgs.{verb}_title", lang, name=name),
             warning=t(f"committee.orgs.{verb}_warning", lang),
             action=f"/committee/organizations/{org_id}/status",
             values=values,
             back="/committee/organizations",
             button=t(f"committee.orgs.{verb}_button", lang),
-            facts=[
-                (t("committee.orgs.name", lang), org.name),
-                (t("org.credit_code", lang), org.credit_code),
-                (t("common.alliance", lang), label("alliance", org.alliance.code, lang)),
-                (t("common.status", lang), label("org_status", org.status, lang)),
-            ],
+            facts=facts,
+            reason=t(f"committee.orgs.{verb}_reason", lang),
+            reason_help=t("committee.orgs.status_reason_help", lang),
+            form=form,
         )
-    async with writing(db_session):
-        await alliance_services.update_organization(
-            db_session, org_id, OrganizationUpdate(status=target), actor=viewer, now=clock.now()
-        )
-    say(request, f"committee.orgs.{verb}_done", name=org.name)
+
+    if not confirmed(values):
+        return step()
+    # No words, no reason: left out, so that the service says it is missing, in the words the API's refusal uses.
+    reason = values.get("reason", "")
+    asked = {"status": target.value} | ({"reason": reason} if reason.strip() else {})
+    data = parse_form(asked, OrganizationUpdate, lang)
+    if isinstance(data, FormState):
+        return step(data)
+    done = await attempt(
+        db_session,
+        lambda: alliance_services.update_organization(db_session, org_id, data, actor=viewer, now=clock.now()),
+    )
+    if isinstance(done, ApplicationError):
+        return step(refused(values, done, lang, ("reason",)))
+    say(request, f"committee.orgs.{verb}_done", name=name)
     return see_other("/committee/organizations")
 
 

@@ -366,12 +366,20 @@ def confirm_page(
     back: str,
     button: str,
     facts: list[tuple[str, str]] | None = None,
+    reason: str | None = None,
+    reason_help: str | None = None,
+    form: FormState | None = None,
 ) -> Template:
-    """The "are you sure?" page: what will happen (`facts` as label/value pairs), confirm or go back."""
-    hidden = {k: v for k, v in values.items() if k != CONFIRM_FIELD}
-    return page(
+    """The "are you sure?" page: what will happen (`facts` as label/value pairs), confirm or go back.
+
+    With `reason` (its label; `reason_help` under it) the step itself asks why, in a required field named `reason`,
+    where a refusal is said beside it (`form`, answered 422)."""
+    asked = {"reason"} if reason else set()
+    hidden = {k: v for k, v in values.items() if k != CONFIRM_FIELD and k not in asked}
+    return form_page(
         "confirm.html.j2",
         viewer,
+        form or FormState({k: v for k, v in values.items() if k in asked}),
         title=title,
         warning=warning,
         action=action,
@@ -379,6 +387,8 @@ def confirm_page(
         back=back,
         button=button,
         facts=facts or [],
+        reason=reason,
+        reason_help=reason_help,
     )
 
 

@@ -84,7 +84,9 @@ async def test_alliances_are_listed_in_position_order_with_active_member_counts(
     await api.org("legal")
     await api.org("legal")
     suspended = await api.org("legal")
-    await api.committee.ok("PATCH", f"/organizations/{suspended['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{suspended['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     await api.org("media")
     alliances = await api.anon.ok("GET", "/alliances")
     assert [a["code"] for a in alliances] == ["new-orgs", "volunteers", "legal", "media"]
@@ -97,7 +99,9 @@ async def test_alliances_are_listed_in_position_order_with_active_member_counts(
 async def test_alliance_detail_lists_only_active_organizations(api: Api) -> None:
     active = await api.org("volunteers")
     suspended = await api.org("volunteers")
-    await api.committee.ok("PATCH", f"/organizations/{suspended['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{suspended['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     detail = await api.anon.ok("GET", "/alliances/volunteers")
     assert detail["code"] == "volunteers"
     assert detail["leading_unit"] == "团区委"
@@ -301,8 +305,12 @@ async def test_non_committee_cannot_create_organization(api: Api) -> None:
 async def test_non_committee_cannot_update_organization(api: Api) -> None:
     member = await api.org_member()
     org_id = member.user["org"]["id"]
-    assert_problem(await api.anon.patch(f"/organizations/{org_id}", json={"status": "suspended"}), 401)
-    assert_problem(await member.patch(f"/organizations/{org_id}", json={"status": "suspended"}), 403)
+    assert_problem(
+        await api.anon.patch(f"/organizations/{org_id}", json={"status": "suspended", "reason": "年检未通过"}), 401
+    )
+    assert_problem(
+        await member.patch(f"/organizations/{org_id}", json={"status": "suspended", "reason": "年检未通过"}), 403
+    )
     assert (await api.anon.ok("GET", f"/organizations/{org_id}"))["status"] == "active"
 
 
@@ -324,7 +332,7 @@ async def test_organization_list_filters_by_alliance_category_residency_and_name
     assert await ids(q="阳光", alliance="legal", category="elderly_care") == [b["id"]]
     assert await ids(q="100%_") == []
     assert await ids(limit=1, offset=1) == [b["id"]]
-    await api.committee.ok("PATCH", f"/organizations/{a['id']}", json={"status": "suspended"})
+    await api.committee.ok("PATCH", f"/organizations/{a['id']}", json={"status": "suspended", "reason": "年检未通过"})
     assert await ids(status="suspended") == [a["id"]]
 
 
@@ -368,16 +376,42 @@ async def test_partial_update_changes_only_the_fields_sent(api: Api) -> None:
 
 async def test_status_change_is_audited(api: Api) -> None:
     org = await api.org()
-    suspended = await api.committee.ok("PATCH", f"/organizations/{org['id']}", json={"status": "suspended"})
+    suspended = await api.committee.ok(
+        "PATCH", f"/organizations/{org['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     assert suspended["status"] == "suspended"
-    await api.committee.ok("PATCH", f"/organizations/{org['id']}", json={"status": "active"})
+    await api.committee.ok("PATCH", f"/organizations/{org['id']}", json={"status": "active", "reason": "整改完成"})
     entries = [e for e in await audit_entries(api, "organization") if e.entity_id == org["id"]]
     assert [(e.action, e.before, e.after) for e in entries] == [
         ("create", "", "active"),
         ("suspend", "active", "suspended"),
         ("reactivate", "suspended", "active"),
     ]
+    assert [e.data.get("reason") for e in entries] == [None, "年检未通过", "整改完成"]
     assert all(e.actor_label == "committee" and e.actor_id == api.committee.user["id"] for e in entries)
+
+
+async def test_a_change_of_status_without_a_reason_is_refused_and_writes_nothing(api: Api) -> None:
+    org = await api.org(resident=False)
+    url = f"/organizations/{org['id']}"
+    # Missing, blank and whitespace-only (full-width spaces too) are all no reason; the other fields sent with it
+    # are not written either.
+    for reason in ({}, {"reason": ""}, {"reason": " \n\t"}, {"reason": "\u3000\u3000"}):
+        body = {"status": "suspended", "resident": True} | reason
+        refusal = assert_problem(await api.committee.patch(url, json=body), 422, "reason")
+        assert refusal["code"] == "error.reason_must_contain_words"
+    after = await api.committee.ok("GET", url)
+    assert (after["status"], after["resident"]) == ("active", False)
+    assert [e.action for e in await audit_entries(api, "organization") if e.entity_id == org["id"]] == ["create"]
+
+    await api.committee.ok("PATCH", url, json={"status": "suspended", "reason": " 年检未通过 "})
+    # Putting it back needs words as well, as lifting a watch-list entry does.
+    assert_problem(await api.committee.patch(url, json={"status": "active"}), 422, "reason")
+    assert (await api.committee.ok("GET", url))["status"] == "suspended"
+    entries = [e for e in await audit_entries(api, "organization") if e.entity_id == org["id"]]
+    assert [(e.action, e.data.get("reason")) for e in entries] == [("create", None), ("suspend", "年检未通过")]
+    # A change that moves no status needs no reason.
+    await api.committee.ok("PATCH", url, json={"status": "suspended", "description": "暂停期间整改"})
 
 
 async def test_update_that_changes_nothing_writes_no_audit_entry(api: Api) -> None:

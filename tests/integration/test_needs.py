@@ -67,7 +67,9 @@ async def test_org_member_raises_a_need_for_their_own_organisation(api: Api) -> 
 async def test_nobody_else_raises_needs(api: Api) -> None:
     evaluator = await api.user("evaluator")
     suspended = await api.org_member()
-    await api.committee.ok("PATCH", f"/organizations/{suspended.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{suspended.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     before = await need_total(api)
     for who in (api.committee, evaluator, suspended):
         problem(await who.post("/needs", json=need_body(api)), 403)

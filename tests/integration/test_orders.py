@@ -158,7 +158,9 @@ async def test_ordering_a_suspended_organisations_offering_is_refused(api: Api) 
     sec = await secretary(api)
     service = await org_service(member, api)
     need = await raised_need(sec, api)
-    await api.committee.ok("PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     body = {"service_month": "2026-03", "need_id": need["id"]}
     problem(await sec.post(f"/services/{service['id']}/orders", json=body), 409)
     assert await order_total(api) == 0
@@ -172,7 +174,9 @@ async def test_a_suspended_organisation_cannot_accept_but_may_decline(api: Api) 
     service = await org_service(member, api)
     first = await placed_order(api, sec, service["id"])
     second = await placed_order(api, sec, service["id"])
-    await api.committee.ok("PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     problem(await member.post(f"/orders/{first['id']}/accept"), 409)
     assert await status_of(api, first["id"]) == "requested"
     await member.ok("POST", f"/orders/{second['id']}/decline", json={"reason": "组织暂停服务"})

@@ -375,17 +375,52 @@ async def test_organisations_check_the_credit_code_and_suspension_is_confirmed(a
     status_url = f"/committee/organizations/{org_id}/status"
     r = await browser.submit(url, status_url, {"status": "suspended"})
     assert r.status_code == 200 and "暂停组织" in r.text and good in r.text
+    assert value_of(r.text, "reason") == ""
     assert (await api.committee.ok("GET", f"/organizations/{org_id}"))["status"] == "active"
-    r = await browser.submit(url, status_url, {**confirm_form(r.text), "confirm": "yes"})
+    r = await browser.submit(url, status_url, {**confirm_form(r.text), "reason": "年检未通过", "confirm": "yes"})
     assert r.status_code == 303
     assert (await api.committee.ok("GET", f"/organizations/{org_id}"))["status"] == "suspended"
     html = await browser.page(f"{url}?status=suspended")
     assert "已暂停组织" in html and f'id="org-{org_id}"' in html
 
     r = await browser.submit(url, status_url, {"status": "active"})
-    r = await browser.submit(url, status_url, {**confirm_form(r.text), "confirm": "yes"})
+    assert "恢复理由" in r.text
+    r = await browser.submit(url, status_url, {**confirm_form(r.text), "reason": "整改完成", "confirm": "yes"})
     assert r.status_code == 303
     assert (await api.committee.ok("GET", f"/organizations/{org_id}"))["status"] == "active"
+
+
+async def test_suspending_on_the_page_asks_why_and_refuses_no_reason_beside_the_field(api: Api) -> None:
+    org = await api.org(resident=False)
+    browser = await signed_in(api, "committee")
+    url, status_url = "/committee/organizations", f"/committee/organizations/{org['id']}/status"
+    step = await browser.submit(url, status_url, {"status": "suspended"})
+    assert step.status_code == 200 and "暂停理由" in step.text and "活动异常" not in step.text
+    hidden = confirm_form(step.text)
+    assert hidden == {"status": "suspended"}
+    # Confirming with no reason, a blank one or whitespace only: the same step again, the refusal beside the field.
+    for reason in ({}, {"reason": ""}, {"reason": " \n "}, {"reason": "\u3000\u3000"}):
+        r = await browser.submit(url, status_url, {**hidden, **reason, "confirm": "yes"})
+        assert r.status_code == 422 and field_error(r.text, "reason") == "请写明理由", r.text[:500]
+        assert confirm_form(r.text) == hidden and "暂停组织" in r.text
+    assert (await api.committee.ok("GET", f"/organizations/{org['id']}"))["status"] == "active"
+    entries = await api.committee.ok("GET", "/audit", params={"entity": "organization", "entity_id": org["id"]})
+    assert [e["action"] for e in entries["items"]] == ["create"]
+
+    browser.jar["lang"] = "en"
+    r = await browser.submit(url, status_url, {**hidden, "confirm": "yes"})
+    assert r.status_code == 422 and field_error(r.text, "reason") == "a reason must contain words"
+    assert "Reason for suspending" in r.text
+
+    r = await browser.submit(url, status_url, {**hidden, "reason": " 年检未通过 ", "confirm": "yes"})
+    assert r.status_code == 303
+    assert (await api.committee.ok("GET", f"/organizations/{org['id']}"))["status"] == "suspended"
+    entries = await api.committee.ok("GET", "/audit", params={"entity": "organization", "entity_id": org["id"]})
+    # Newest first.
+    assert [(e["action"], e["data"].get("reason")) for e in entries["items"]] == [
+        ("suspend", "年检未通过"),
+        ("create", None),
+    ]
 
 
 async def test_an_objection_already_closed_is_reported_on_the_page_not_as_an_error(api: Api) -> None:

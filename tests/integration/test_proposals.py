@@ -69,7 +69,9 @@ async def test_a_suspended_organisation_cannot_claim(api: Api) -> None:
     org_id = member.user["org"]["id"]
     task = await posted_task(api)
     early = await draft_proposal(member, task["id"])
-    suspended = await api.committee.ok("PATCH", f"/organizations/{org_id}", json={"status": "suspended"})
+    suspended = await api.committee.ok(
+        "PATCH", f"/organizations/{org_id}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     assert suspended["status"] == "suspended"
 
     problem(await member.post(f"/proposals/{early['id']}/submit"), 403)
@@ -78,7 +80,7 @@ async def test_a_suspended_organisation_cannot_claim(api: Api) -> None:
     problem(await member.post(f"/tasks/{task['id']}/proposals", json=proposal_body()), 403)
     assert await live_on(member, task["id"]) == []
 
-    await api.committee.ok("PATCH", f"/organizations/{org_id}", json={"status": "active"})
+    await api.committee.ok("PATCH", f"/organizations/{org_id}", json={"status": "active", "reason": "整改完成"})
     await submitted_proposal(member, task["id"])
     assert len(await live_on(member, task["id"])) == 1
 
@@ -86,7 +88,9 @@ async def test_a_suspended_organisation_cannot_claim(api: Api) -> None:
 async def test_a_suspended_partner_cannot_be_invited(api: Api) -> None:
     lead = await api.org_member()
     partner = await api.org_member()
-    await api.committee.ok("PATCH", f"/organizations/{partner.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{partner.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     task = await posted_task(api, allow_joint=True)
     r = await lead.post(f"/tasks/{task['id']}/proposals", json=proposal_body(partner_ids=[partner.user["org"]["id"]]))
     problem(r, 403)

@@ -75,7 +75,9 @@ async def test_only_the_committee_and_active_organisations_publish(api: Api) -> 
     sec = await secretary(api)
     evaluator = await api.user("evaluator")
     member = await api.org_member()
-    await api.committee.ok("PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
     before = await service_total(api)
     for who in (sec, evaluator, member):
         problem(await who.post("/services", json=service_body(api)), 403)
@@ -185,7 +187,9 @@ async def test_inactive_and_suspended_providers_services_are_hidden_by_default(a
     off = await park_service(api)
     suspended = await org_service(member, api)
     await api.committee.ok("PATCH", f"/services/{off['id']}", json={"active": False})
-    await api.committee.ok("PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended"})
+    await api.committee.ok(
+        "PATCH", f"/organizations/{member.user['org']['id']}", json={"status": "suspended", "reason": "年检未通过"}
+    )
 
     assert await listed_ids(api.anon) == [shown["id"]]
     everything = {s["id"]: s for s in await listed(api.anon, include_inactive=True)}
