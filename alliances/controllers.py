@@ -186,7 +186,7 @@ class OrganizationController(Controller):
         org_id: PathId,
         data: JSONBody[OrganizationUpdate],
     ) -> Organization:
-        """Change description, categories, residency, phone or status (suspend / reactivate)."""
+        """Change description, categories, residency, phone or status (suspend / reactivate, either with a reason)."""
         async with writing(db_session):
             org = await services.update_organization(db_session, org_id, data, actor=request.user, now=clock.now())
         return Organization.of(org, reveal_phone=True)
