@@ -25,14 +25,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from alliances import schemas as alliance_schemas
 from alliances import services as alliance_services
 from alliances.credit_code import make_credit_code
+from market.controllers._tasks import detail as task_detail
 from market.flows import catch_up
 from market.kernel.clock import ManualClock
-from market.kernel.db import create_engine, writing
+from market.kernel.db import create_engine, row_clock, writing
 from market.models import Alliance, Role, User, UserSession
 from market.schemas._accounts import User as UserOut
 from market.schemas._accounts import UserCreate
+from market.schemas._tasks import TaskCreate
 from market.security import _ISSUED, DatabaseSessionBackend
-from market.services import accounts
+from market.services import accounts, tasks
 from market.services._accounts import ensure_account
 from market.settings import Settings
 
@@ -180,6 +182,7 @@ class Api:
         now = self.clock.now()
 
         async def sign_in(engine: AsyncEngine) -> tuple[str, dict[str, Any]]:
+            row_clock.set(self.clock.now)  # as the app does for each request: new rows carry its clock's time
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 await _catch_up(db, now)
                 account = await accounts.authenticate(db, username, password, now=now)
@@ -196,19 +199,27 @@ class Api:
         who.user = body
         return who
 
-    async def _as_committee(self, work: Callable[[AsyncSession, User], Awaitable[Any]]) -> dict[str, Any]:
+    async def _as_committee(
+        self,
+        work: Callable[[AsyncSession, User], Awaitable[Any]],
+        then: Callable[[AsyncSession, User, Any], Awaitable[Any]] | None = None,
+    ) -> dict[str, Any]:
         """`work(db, committee)` in one write transaction, as the committee's request would run it (time's due changes
-        stored first); its answer as the API's JSON. Only where the suite lends the app's engine (`direct`)."""
+        stored first); its answer (or, after the commit, `then(db, committee, what work made)`) as the API's JSON.
+        Only where the suite lends the app's engine (`direct`)."""
         now = self.clock.now()
         committee_id = self.committee.user["id"]
 
         async def run(engine: AsyncEngine) -> dict[str, Any]:
+            row_clock.set(self.clock.now)  # as the app does for each request: new rows carry its clock's time
             async with async_sessionmaker(engine, expire_on_commit=False)() as db:
                 await _catch_up(db, now)
                 async with writing(db):
                     actor = await db.get(User, committee_id)
                     assert actor is not None
                     answer = await work(db, actor)
+                if then is not None:
+                    answer = await then(db, actor, answer)
                 return _json(answer)
 
         result: dict[str, Any] = await self.database(run)
@@ -331,15 +342,39 @@ def task_body(api: Api, **overrides: Any) -> dict[str, Any]:
     } | overrides
 
 
+def _task_as_committee_sees_it(api: Api) -> Callable[[AsyncSession, User, int], Awaitable[Any]]:
+    """The task as the committee's request answers it (the route's own `detail`)."""
+
+    async def answer(db: AsyncSession, committee: User, task_id: int) -> Any:
+        return await task_detail(db, task_id, committee, api.clock)
+
+    return answer
+
+
 async def draft_task(api: Api, **overrides: Any) -> dict[str, Any]:
-    """A draft task made by the committee."""
-    return await api.committee.ok("POST", "/tasks", status=201, json=task_body(api, **overrides))
+    """A draft task made by the committee (through the service `POST /tasks` calls, where the suite lends an engine)."""
+    body = task_body(api, **overrides)
+    if api.direct is None:
+        return await api.committee.ok("POST", "/tasks", status=201, json=body)
+    data = _body(body, TaskCreate)
+
+    async def create(db: AsyncSession, committee: User) -> int:
+        return (await tasks.create_task(db, data, actor=committee, now=api.clock.now())).id
+
+    return await api._as_committee(create, _task_as_committee_sees_it(api))
 
 
 async def posted_task(api: Api, **overrides: Any) -> dict[str, Any]:
-    """A task the committee has drafted and posted."""
+    """A task the committee has drafted and posted (as `POST /tasks/{id}/post` posts it)."""
     task = await draft_task(api, **overrides)
-    return await api.committee.ok("POST", f"/tasks/{task['id']}/post", status=200)
+    if api.direct is None:
+        return await api.committee.ok("POST", f"/tasks/{task['id']}/post", status=200)
+
+    async def post(db: AsyncSession, committee: User) -> int:
+        await tasks.post_task(db, task["id"], actor=committee, now=api.clock.now())
+        return int(task["id"])
+
+    return await api._as_committee(post, _task_as_committee_sees_it(api))
 
 
 def proposal_body(**overrides: Any) -> dict[str, Any]:
