@@ -19,6 +19,7 @@ from market.models import (
     ClassSession,
     Need,
     Offering,
+    PointEntry,
     Project,
     ServiceOrder,
     Signup,
@@ -33,12 +34,13 @@ from market.services._stats import (
     PARK,
     Breakdown,
     MonthCounts,
+    PointCounts,
     Report,
     months_between,
     period_bounds,
 )
 from market.services._tasks import cancelled_before_deadline, effective_status_sql
-from market.states import NeedStatus, SignupStatus, TaskStatus
+from market.states import NeedStatus, PointStatus, SignupStatus, TaskStatus
 
 
 def slices(out: Report, alliances: Iterable[str], categories: Iterable[str], streets: Iterable[str]) -> list[Breakdown]:
@@ -74,12 +76,14 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
     )
     for code in (await db.scalars(select(Alliance.code).order_by(Alliance.position))).all():
         out.by_alliance[code] = Breakdown()
+        out.points_by_alliance[code] = PointCounts()
     await _tasks(db, out, lo, hi, now, streets)
     await _needs(db, out, lo, hi, streets, org_alliance)
     await _orders(db, out, lo, hi, streets, org_alliance)
     await _classes(db, out, lo, hi, now, streets, org_alliance)
     await _projects(db, out, lo, hi, org_alliance)
     await _up_reviews(db, out, start, end)
+    await _points(db, out, lo, hi, org_alliance)
     return out
 
 
@@ -214,6 +218,26 @@ async def _up_reviews(db: AsyncSession, out: Report, start: date, end: date) -> 
         r.clarity_sum += clarity
         r.timeliness_sum += timeliness
         r.fairness_sum += fairness
+
+
+async def _points(db: AsyncSession, out: Report, lo: datetime, hi: datetime, org_alliance: dict[int, str]) -> None:
+    """Entries counted in the period, by when they counted (their notice's end, or an objection's dismissal after)."""
+    rows = await db.execute(
+        select(PointEntry.organization_id, PointEntry.points, PointEntry.decided_at).where(
+            PointEntry.status == PointStatus.COUNTED
+        )
+    )
+    for organization_id, points, decided_at in rows:
+        if not lo <= as_utc(decided_at) < hi:
+            continue
+        tallies = [out.points["organization" if organization_id is not None else "resident"]]
+        if organization_id in org_alliance:
+            tallies.append(out.points_by_alliance[org_alliance[organization_id]])
+        for p in tallies:
+            p.entries += 1
+            p.points += points
+            p.gained += max(points, 0)
+            p.lost += min(points, 0)
 
 
 def _month_of(at: datetime) -> date:

@@ -221,8 +221,18 @@ STATS = Sheet(
         _col("class_attended", Kind.INT),
         _col("projects_closed", Kind.INT),
         _col("mean_final_score", Kind.DECIMAL),
+        # Points counted: the total row has both kinds of holder, an alliance's row its organisations', the others none.
+        *(
+            _col(f"points_{holder}_{n}", Kind.INT)
+            for holder in ("organization", "resident")
+            for n in ("entries", "points", "gained", "lost")
+        ),
     ),
 )
+
+
+def _points(p: stats.PointCounts | None) -> tuple[int | None, ...]:
+    return (None,) * 4 if p is None else (p.entries, p.points, p.gained, p.lost)
 
 
 def _slice_name(dimension: str, key: str, lang: str) -> str:
@@ -259,7 +269,18 @@ def stats_rows(r: stats.Report, lang: str) -> list[Row]:
             b.projects_closed,
             b.mean_final_score,
         )
+        if dimension == "total":
+            points = (*_points(r.points["organization"]), *_points(r.points["resident"]))
+        else:
+            points = (*_points(r.points_by_alliance.get(key) if dimension == "alliance" else None), *_points(None))
         rows.append(
-            (r.start, r.end, t(f"export.dimension.{dimension}", lang), _slice_name(dimension, key, lang), *counts)
+            (
+                r.start,
+                r.end,
+                t(f"export.dimension.{dimension}", lang),
+                _slice_name(dimension, key, lang),
+                *counts,
+                *points,
+            )
         )
     return rows

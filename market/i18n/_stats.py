@@ -78,6 +78,17 @@ ZH_CN: dict[str, str] = {
         "统计口径：榜单按发榜时间、需求按提出时间、点单按下单时间、夜校按开课时间计入区间，"
         "状态以当前为准；揭榜指至少收到一份正式提交的揭榜意向书。"
     ),
+    # Points counted in the period
+    "stats.points.title": "积分计入",
+    "stats.points.note": (
+        "本期内计入的积分（公示期满、无异议成立之日计入），按积分归属统计；社会组织的积分另按所属联盟统计。"
+    ),
+    "stats.points.by_holder": "本期计入积分（按归属）",
+    "stats.points.by_alliance": "本期社会组织计入积分（按联盟）",
+    "stats.points.entries": "条数",
+    "stats.points.points": "合计",
+    "stats.points.gained": "加分",
+    "stats.points.lost": "扣分",
     # Night classes for their organiser
     "orgclass.title": "我们的金融夜校",
     "orgclass.lead": "本组织承办的金融教育项目：",
@@ -343,6 +354,18 @@ EN: dict[str, str] = {
         "they were placed, classes by when they were held; the state shown is today's. A task is claimed once at "
         "least one proposal has been submitted for it."
     ),
+    # Points counted in the period
+    "stats.points.title": "Points counted",
+    "stats.points.note": (
+        "Points that counted in the period (on the day their notice ended with no objection upheld), by holder; "
+        "organisations' points also by their alliance."
+    ),
+    "stats.points.by_holder": "Points counted in the period, by holder",
+    "stats.points.by_alliance": "Organisations' points counted in the period, by alliance",
+    "stats.points.entries": "Entries",
+    "stats.points.points": "Total",
+    "stats.points.gained": "Gained",
+    "stats.points.lost": "Lost",
     # Night classes for their organiser
     "orgclass.title": "Our night classes",
     "orgclass.lead": "Finance-education projects run by your organisation:",

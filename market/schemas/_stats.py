@@ -75,6 +75,21 @@ class ReviewScores(Schema):
         return cls(r.given, r.mean(r.clarity_sum), r.mean(r.timeliness_sum), r.mean(r.fairness_sum))
 
 
+class PointTally(Schema):
+    """Points entries (积分) that counted in the period (by the local day their notice ended): how many, their sum,
+    and the sums gained and lost (lost ≤ 0)."""
+
+    entries: int
+    points: int
+    gained: int
+    lost: int
+
+    @classmethod
+    def of(cls, p: stats.PointCounts) -> PointTally:
+        """From the service's tally."""
+        return cls(p.entries, p.points, p.gained, p.lost)
+
+
 class Stats(Schema):
     """A period's report: totals, and by alliance, category and street."""
 
@@ -86,6 +101,9 @@ class Stats(Schema):
     by_street: dict[str, Breakdown]
     # By the kind of unit reviewed: committee, posting_unit, community.
     up_reviews: dict[str, ReviewScores]
+    # Points counted, by the kind of holder (organization, resident), and organisations' by alliance.
+    points: dict[str, PointTally]
+    points_by_alliance: dict[str, PointTally]
 
     @classmethod
     def of(cls, r: stats.Report) -> Stats:
@@ -98,4 +116,6 @@ class Stats(Schema):
             by_category={k: Breakdown.of(v) for k, v in sorted(r.by_category.items())},
             by_street={k: Breakdown.of(v) for k, v in sorted(r.by_street.items())},
             up_reviews={k: ReviewScores.of(v) for k, v in r.up_reviews.items()},
+            points={k: PointTally.of(v) for k, v in r.points.items()},
+            points_by_alliance={k: PointTally.of(v) for k, v in r.points_by_alliance.items()},
         )

@@ -85,9 +85,9 @@ async def test_stats_dashboard_draws_every_chart_with_its_table_in_both_language
     ]
     assert all(label.startswith(title) for _, label, title in charts)
     assert "每月发榜、揭榜、承榜" in charts[0][2]
-    # Every chart has its numbers beside it in a table with a caption and scoped headers (and the up-reviews' table,
-    # which has no chart, has one too).
-    assert html.count("<caption") == 7 and 'scope="col"' in html and 'scope="row"' in html
+    # Every chart has its numbers beside it in a table with a caption and scoped headers (and the up-reviews' table
+    # and the points' two, which have no chart, have one too).
+    assert html.count("<caption") == 9 and 'scope="col"' in html and 'scope="row"' in html
     assert 'viewBox="0 0 360 ' in html and 'width="100%"' in html and "xmlns" not in html
     # The month's row: 2 posted, 1 claimed, 1 awarded, 0 unclaimed; classes: 1 held, 2 places taken, 1 came.
     assert re.search(

@@ -21,7 +21,8 @@ sessions are summed, not their sign-ups) and the few tasks time has moved on sin
 past its deadline counts by the state time has made). Each thing has exactly one category, so the total is the sum
 of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and
 the two are held equal there. Up-reviews (双向点评) are rolled up too, by the kind of unit reviewed and the local day
-they were given on (a review keeps no finer time).
+they were given on (a review keeps no finer time). Points (积分) are rolled up by the kind of holder and, for
+organisations, by alliance, on the local day each entry counted (its notice's end, stored by the tick before any read).
 
 The package: `_counts` (what is counted, and the SQL pieces that count it), `_report` (a period's report and
 its headline), `_rollup` (the daily rollup, kept in step on every commit) and `_monthly` (the dashboard's months)."""
@@ -34,6 +35,7 @@ from market.services._stats._counts import (
     BY_ALLIANCE,
     BY_ALLIANCE_ID,
     BY_CATEGORY,
+    BY_HOLDER,
     BY_STREET,
     BY_STREET_ID,
     CLASS_CATEGORY,
@@ -43,6 +45,7 @@ from market.services._stats._counts import (
     NO_STREET,
     ORDERS,
     PARK,
+    POINTS,
     PROJECTS,
     ROLLED,
     STREETS,
@@ -53,6 +56,7 @@ from market.services._stats._counts import (
     ClassCounts,
     Column,
     NeedCounts,
+    PointCounts,
     Report,
     ReviewCounts,
     TaskCounts,
@@ -71,6 +75,7 @@ __all__ = [
     "BY_ALLIANCE",
     "BY_ALLIANCE_ID",
     "BY_CATEGORY",
+    "BY_HOLDER",
     "BY_STREET",
     "BY_STREET_ID",
     "CLASSES",
@@ -80,6 +85,7 @@ __all__ = [
     "NO_STREET",
     "ORDERS",
     "PARK",
+    "POINTS",
     "PROJECTS",
     "ROLLED",
     "STREETS",
@@ -91,6 +97,7 @@ __all__ = [
     "Column",
     "MonthCounts",
     "NeedCounts",
+    "PointCounts",
     "Report",
     "ReviewCounts",
     "TaskCounts",

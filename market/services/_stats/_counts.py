@@ -31,13 +31,15 @@ from market.models import (
     ClassSession,
     Need,
     Offering,
+    PointEntry,
     ReviewedUnit,
     ServiceOrder,
     Task,
 )
+from market.models._points import HolderKind
 from market.models._stats import STATS_WIDTH
 from market.services._tasks import proposals_sealed_sql
-from market.states import NeedStatus, OrderStatus, TaskStatus
+from market.states import NeedStatus, OrderStatus, PointStatus, TaskStatus
 
 AWARDED_STATES = frozenset({TaskStatus.AWARDED, TaskStatus.IN_PROGRESS, TaskStatus.DELIVERED, TaskStatus.CLOSED})
 PARK = "park"  # the breakdown key for the park's own services
@@ -98,6 +100,21 @@ def no_reviews() -> dict[str, ReviewCounts]:
 
 
 @dataclass
+class PointCounts:
+    """Points entries (积分) that counted in the period: how many, their sum, and the sums gained and lost (≤ 0)."""
+
+    entries: int = 0
+    points: int = 0
+    gained: int = 0
+    lost: int = 0
+
+
+def no_points() -> dict[str, PointCounts]:
+    """Both kinds of holder, nothing counted yet: the report always names both."""
+    return {h.value: PointCounts() for h in HolderKind}
+
+
+@dataclass
 class Breakdown:
     """Everything counted for one slice (the whole district, one alliance, one category, one street)."""
 
@@ -128,6 +145,10 @@ class Report:
     by_street: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
     # Up-reviews by the kind of unit reviewed; counted for the district only (no category, alliance or street).
     up_reviews: dict[str, ReviewCounts] = field(default_factory=no_reviews)
+    # Points counted in the period (by the local day their notice ended), by the kind of holder, and organisations'
+    # by their alliance (every alliance named; an organisation in none is in the holders' figure only).
+    points: dict[str, PointCounts] = field(default_factory=no_points)
+    points_by_alliance: dict[str, PointCounts] = field(default_factory=lambda: defaultdict(PointCounts))
 
 
 def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
@@ -147,12 +168,13 @@ WIDTH = STATS_WIDTH  # the widest kind: max(len(OrderStatus), 1 + len(NeedStatus
 TASKS, NEEDS, ORDERS, CLASSES, PROJECTS, ALLIANCES = "tasks", "needs", "orders", "classes", "projects", "alliances"
 STREETS = "streets"
 UP_REVIEWS, BY_UNIT = "up_reviews", "unit"  # up-reviews are sliced by the kind of unit reviewed alone
+POINTS, BY_HOLDER = "points", "holder"  # points by the kind of holder, and organisations' by alliance id
 BY_CATEGORY, BY_ALLIANCE, BY_STREET = "category", "alliance", "street"
 # The rollup's slices name alliances and streets by id (as text, '' for none), so that a renamed street stays in step.
 BY_ALLIANCE_ID, BY_STREET_ID = "alliance_id", "street_id"
 # What the daily rollup keeps. Classes are counted live: each sign-up moves a session's confirmed places, and the
 # sign-up burst should not queue on a rollup row; a year of held sessions is one indexed range.
-ROLLED = (TASKS, NEEDS, ORDERS, PROJECTS, UP_REVIEWS)
+ROLLED = (TASKS, NEEDS, ORDERS, PROJECTS, UP_REVIEWS, POINTS)
 # A month's sum of a kind's days is kept too, as the kind with this suffix dated the month's first day: a year's
 # report reads some twelve months and the days of the months it only partly covers.
 MONTHLY = ":m"
@@ -278,6 +300,41 @@ def _add_reviews(r: ReviewCounts, n: list[int]) -> None:
     r.clarity_sum += n[1]
     r.timeliness_sum += n[2]
     r.fairness_sum += n[3]
+
+
+def _add_points(p: PointCounts, n: list[int]) -> None:
+    p.entries += n[0]
+    p.points += n[1]
+    p.gained += n[2]
+    p.lost += n[3]
+
+
+def _placed_points(*columns: Column) -> Select[Any]:
+    """Counted points entries with `columns` of them and of their organisation (Organization.alliance_id)."""
+    return (
+        select(*columns)
+        .select_from(PointEntry)
+        .outerjoin(Organization, Organization.id == PointEntry.organization_id)
+        .where(PointEntry.status == PointStatus.COUNTED.value)
+    )
+
+
+def holder_sql() -> ColumnElement[str]:
+    """The kind of an entry's holder, in SQL (constants inline, so that GROUP BY can repeat it)."""
+    return case(
+        (PointEntry.organization_id.is_not(None), literal_column(f"'{HolderKind.ORGANIZATION.value}'")),
+        else_=literal_column(f"'{HolderKind.RESIDENT.value}'"),
+    )
+
+
+def _point_counts(points: Column) -> list[ColumnElement[Any]]:
+    """Entries, their sum, the sum gained and the sum lost."""
+    return [
+        func.count(),
+        func.sum(points),
+        func.sum(case((points > 0, points), else_=0)),
+        func.sum(case((points < 0, points), else_=0)),
+    ]
 
 
 def _add(b: Breakdown, kind: str, n: list[int]) -> None:

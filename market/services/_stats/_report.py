@@ -23,6 +23,7 @@ from market.models import (
     ClassSession,
     Need,
     Offering,
+    PointEntry,
     Project,
     ServiceOrder,
     Task,
@@ -37,6 +38,7 @@ from market.services._stats._counts import (
     BY_ALLIANCE,
     BY_ALLIANCE_ID,
     BY_CATEGORY,
+    BY_HOLDER,
     BY_STREET,
     BY_STREET_ID,
     BY_UNIT,
@@ -47,14 +49,17 @@ from market.services._stats._counts import (
     NO_STREET,
     ORDERS,
     PARK,
+    POINTS,
     PROJECTS,
     STREETS,
     TASKS,
     UP_REVIEWS,
     Breakdown,
+    PointCounts,
     Report,
     TaskCounts,
     _add,
+    _add_points,
     _add_reviews,
     _add_tasks,
     _counted,
@@ -62,15 +67,18 @@ from market.services._stats._counts import (
     _held,
     _placed_needs,
     _placed_orders,
+    _placed_points,
+    _point_counts,
     _rolled_until,
     _rows,
     _summed,
     _task_counts,
     _task_flags,
+    holder_sql,
     period_bounds,
     today_starts,
 )
-from market.services._stats._rollup import _rolled, _rolled_rows
+from market.services._stats._rollup import _key, _rolled, _rolled_rows
 from market.services._tasks import effective_status_sql
 from market.states import NeedStatus, OrderStatus
 
@@ -238,9 +246,20 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
     reviews = _rows(
         UP_REVIEWS, BY_UNIT, r.unit, [func.count(), func.sum(r.clarity), func.sum(r.timeliness), func.sum(r.fairness)]
     )
+    counted = (
+        _placed_points(holder_sql().label("holder"), Organization.alliance_id, PointEntry.points)
+        .where(PointEntry.decided_at >= since, PointEntry.decided_at < hi)
+        .cte("points_fine")
+    )
+    point_counts = _point_counts(counted.c.points)
     slices = _sliced(CLASSES, held)
     if since < hi:
         slices += [
+            # Points count on when their notice ended (`decided_at`): by holder, and organisations' by alliance id.
+            _rows(POINTS, BY_HOLDER, counted.c.holder, point_counts).group_by(counted.c.holder),
+            _rows(POINTS, BY_ALLIANCE_ID, _key(counted.c.alliance_id), point_counts)
+            .where(counted.c.alliance_id.is_not(None))
+            .group_by(counted.c.alliance_id),
             # Up-reviews keep their local day: those given from `since` (a local midnight) on.
             reviews.where(r.given_on >= local(since).date(), r.given_on < local(hi).date()).group_by(r.unit),
             *_task_slices(in_period, effective, posted=True),
@@ -283,6 +302,7 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
     streets = {"": NO_STREET}
     for _, _, code, n in sorted((r for r in rows if r[0] == ALLIANCES), key=lambda r: r[3][0]):
         out.by_alliance[code] = Breakdown()
+        out.points_by_alliance[code] = PointCounts()
         alliances[str(n[1])] = code
     for kind, _, name, n in rows:
         if kind == STREETS:
@@ -292,6 +312,9 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
             continue
         if kind == UP_REVIEWS:
             _add_reviews(out.up_reviews[key], n)
+            continue
+        if kind == POINTS:
+            _add_points(out.points[key] if dim == BY_HOLDER else out.points_by_alliance[alliances[key]], n)
             continue
         if dim == BY_CATEGORY:
             _add(out.total, kind, n)

@@ -38,6 +38,7 @@ from market.kernel.clock import local
 from market.models import (
     Need,
     Offering,
+    PointEntry,
     Project,
     ServiceOrder,
     Task,
@@ -49,11 +50,13 @@ from market.models._stats import STATS_WIDTH, stats_days
 from market.services._stats._counts import (
     BY_ALLIANCE_ID,
     BY_CATEGORY,
+    BY_HOLDER,
     BY_STREET_ID,
     BY_UNIT,
     MONTHLY,
     NEEDS,
     ORDERS,
+    POINTS,
     PROJECTS,
     ROLLED,
     TASKS,
@@ -64,8 +67,11 @@ from market.services._stats._counts import (
     _month_after,
     _placed_needs,
     _placed_orders,
+    _placed_points,
+    _point_counts,
     _task_counts,
     _task_flags,
+    holder_sql,
     period_bounds,
 )
 from market.states import NeedStatus, OrderStatus
@@ -196,6 +202,26 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
         return union_all(
             _day_row(UP_REVIEWS, r.given_on, BY_UNIT, r.unit, counts).where(*days).group_by(r.given_on, r.unit)
         )
+    if kind == POINTS:
+        # Counted entries by the local day their notice ended (when they counted): by holder, and organisations' by
+        # their alliance.
+        e = (
+            _placed_points(
+                _local_day(PointEntry.decided_at, dialect).label("day"),
+                holder_sql().label("holder"),
+                Organization.alliance_id,
+                PointEntry.points,
+            )
+            .where(*within(PointEntry.decided_at))
+            .cte("points_days")
+        )
+        counts = _point_counts(e.c.points)
+        return union_all(
+            _day_row(POINTS, e.c.day, BY_HOLDER, e.c.holder, counts).group_by(e.c.day, e.c.holder),
+            _day_row(POINTS, e.c.day, BY_ALLIANCE_ID, _key(e.c.alliance_id), counts)
+            .where(e.c.alliance_id.is_not(None))
+            .group_by(e.c.day, e.c.alliance_id),
+        )
     if kind == ORDERS:
         o = (
             _placed_orders(
@@ -308,9 +334,10 @@ _STARTS: dict[type[Any], tuple[str, str]] = {
     ServiceOrder: (ORDERS, "ordered_at"),
     Project: (PROJECTS, "closed_at"),
     UpReview: (UP_REVIEWS, "given_on"),  # a local day already
+    PointEntry: (POINTS, "decided_at"),  # counted (or reversed) then; the tick sets it to the notice's end
 }
 _DIMENSIONS: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {
-    Organization: (("alliance_id",), (NEEDS, ORDERS, PROJECTS)),
+    Organization: (("alliance_id",), (NEEDS, ORDERS, PROJECTS, POINTS)),
     Community: (("street_id",), ROLLED),
     Offering: (("category", "organization_id"), (ORDERS,)),
 }
