@@ -122,6 +122,9 @@ async def test_database_statistics_equal_counting_row_by_row_over_every_period(
     assert year.by_alliance["park"].orders["requested"] >= 1 and total.orders["declined"] >= 1
     assert year.by_street["none"].needs.raised >= 1
     assert total.classes.attended >= 1 and total.projects_closed >= 1
+    # The demo's year of points: organisations' and residents' counted, organisations' by alliance too.
+    assert year.points["organization"].entries >= 1 and year.points["resident"].entries >= 1
+    assert sum(p.entries for p in year.points_by_alliance.values()) >= 1
 
 
 async def test_database_statistics_equal_counting_row_by_row_on_generated_years(
