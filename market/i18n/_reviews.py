@@ -12,6 +12,7 @@ ZH_CN: dict[str, str] = {
         "一个单位当年满 {n} 条点评才公布；不显示点评人、所属单位和时间，意见按文字排序。"
     ),
     "reviews.public.none": "{year} 年还没有满 {n} 条点评的单位。",
+    "reviews.public.steps": "汇总每满 {n} 条新点评更新一次，新点评不足 {n} 条时暂不计入。",
     "reviews.year": "年度",
     "reviews.show": "查看",
     "reviews.unit": "被点评单位",
@@ -70,6 +71,7 @@ EN: dict[str, str] = {
         "organisation or date is shown, and comments are sorted by their text."
     ),
     "reviews.public.none": "No unit has {n} ratings in {year} yet.",
+    "reviews.public.steps": "Each summary is updated with every {n} new ratings; fewer wait until {n} are in.",
     "reviews.year": "Year",
     "reviews.show": "Show",
     "reviews.unit": "Unit rated",

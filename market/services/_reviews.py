@@ -5,8 +5,10 @@ order is delivered, the organisation that provided it rates the ordering communi
 secretary rates the committee's service. Each unit once per project or order, in one transaction, audited.
 
 Anonymous to the reviewed unit: a review row holds no author (the audit entry does, and the committee's audit view
-withholds it), and a unit's reviews are published only as a yearly aggregate once at least `MINIMUM` exist, the
-comments without author or date, sorted by their text so their order tells nothing.
+withholds it), and a unit's reviews are published only as a yearly aggregate once at least `MINIMUM` exist, over its
+earliest reviews in whole steps of `MINIMUM` (a fourth and fifth review wait for the sixth, so comparing the page
+before and after never tells one review's scores), the comments without author or date, sorted by their text so
+their order tells nothing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import Subquery, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from market.audit import record
@@ -32,9 +34,10 @@ from market.services._resources._orders import can_see, is_orderer
 from market.services._tasks import lock_task
 from market.states import OrderStatus, ProjectStatus
 
-# A unit's reviews of a year are published only once this many exist: fewer could be told apart.
+# A unit's reviews of a year are published only once this many exist, and then in steps of this many: fewer could
+# be told apart, and so could the one review between two publications.
 MINIMUM = 3
-# Comments shown per unit and year (the first in text order); the counts and means cover them all.
+# Comments shown per unit and year (the first counted ones in text order); the counts and means cover all counted.
 COMMENTS_SHOWN = 50
 PROJECT_UNITS = (ReviewedUnit.POSTING_UNIT, ReviewedUnit.COMMITTEE)
 REVIEWED_ORDER_STATES = (OrderStatus.DELIVERED, OrderStatus.RATED)
@@ -208,25 +211,47 @@ def _mean(total: int, count: int) -> Decimal:
     return mean_2dp(total, count) or Decimal(0)
 
 
-async def aggregates(db: AsyncSession, year: int, *, unit: ReviewedUnit | None = None) -> list[Aggregate]:
-    """Each unit's aggregate for the year, for units with at least `MINIMUM` reviews (of one kind if `unit`), in
-    two statements however many reviews there are: the sums per unit, then the comments of the published units."""
+def _counted(year: int, unit: ReviewedUnit | None) -> Subquery:
+    """The year's reviews (of one kind if `unit`) that the aggregates count: each unit's earliest 3·⌊n/3⌋ by id, so
+    a published aggregate moves only in steps of `MINIMUM` reviews and comparing two of them never isolates one."""
     community_key = func.coalesce(UpReview.community_id, 0)
     key = (UpReview.unit, community_key, UpReview.posting_unit)
     conds = [UpReview.year == year]
     if unit is not None:
         conds.append(UpReview.unit == unit)
-    sums = (
+    numbered = (
         select(
             UpReview.unit.label("unit"),
             community_key.label("community_key"),
             UpReview.posting_unit.label("posting_unit"),
-            func.count().label("n"),
-            func.sum(UpReview.clarity).label("clarity"),
-            func.sum(UpReview.timeliness).label("timeliness"),
-            func.sum(UpReview.fairness).label("fairness"),
+            UpReview.id.label("id"),
+            UpReview.clarity.label("clarity"),
+            UpReview.timeliness.label("timeliness"),
+            UpReview.fairness.label("fairness"),
+            UpReview.comment.label("comment"),
+            func.row_number().over(partition_by=key, order_by=UpReview.id).label("place"),
+            func.count().over(partition_by=key).label("given"),
         )
         .where(*conds)
+        .subquery()
+    )
+    return select(numbered).where(numbered.c.place <= numbered.c.given - numbered.c.given % MINIMUM).subquery()
+
+
+async def aggregates(db: AsyncSession, year: int, *, unit: ReviewedUnit | None = None) -> list[Aggregate]:
+    """Each unit's aggregate for the year, for units with at least `MINIMUM` reviews (of one kind if `unit`), over
+    its earliest reviews in whole steps of `MINIMUM` (`_counted`), in two statements however many reviews there
+    are: the sums per unit, then the comments of the counted reviews of the published units."""
+    counted = _counted(year, unit)
+    key = (counted.c.unit, counted.c.community_key, counted.c.posting_unit)
+    sums = (
+        select(
+            *key,
+            func.count().label("n"),
+            func.sum(counted.c.clarity).label("clarity"),
+            func.sum(counted.c.timeliness).label("timeliness"),
+            func.sum(counted.c.fairness).label("fairness"),
+        )
         .group_by(*key)
         .having(func.count() >= MINIMUM)
         .subquery()
@@ -243,13 +268,11 @@ async def aggregates(db: AsyncSession, year: int, *, unit: ReviewedUnit | None =
     published = [(r.unit, r.community_key, r.posting_unit) for r in rows]
     ranked = (
         select(
-            UpReview.unit.label("unit"),
-            community_key.label("community_key"),
-            UpReview.posting_unit.label("posting_unit"),
-            UpReview.comment.label("comment"),
-            func.row_number().over(partition_by=key, order_by=(UpReview.comment, UpReview.id)).label("place"),
+            *key,
+            counted.c.comment,
+            func.row_number().over(partition_by=key, order_by=(counted.c.comment, counted.c.id)).label("place"),
         )
-        .where(*conds, UpReview.comment != "", tuple_(*key).in_(published))
+        .where(counted.c.comment != "", tuple_(*key).in_(published))
         .subquery()
     )
     comments: dict[tuple[str, int, str], list[str]] = defaultdict(list)

@@ -115,6 +115,8 @@ async def test_the_public_page_and_the_desk_show_the_committees_aggregate_only_f
             assert "不足 3 条" in committee_desk
             assert not any(c in public or c in committee_desk for c in comments)
     assert 'data-unit="committee"' in public and "3 条点评" in public
+    # It says the summary moves only in steps of three.
+    assert "每满 3 条新点评更新一次" in public
     # Comments in text order, none with a name, a community or a date beside it.
     shown = [c for c in sorted(comments) if c in public]
     assert shown == sorted(comments)
@@ -128,5 +130,6 @@ async def test_the_public_page_and_the_desk_show_the_committees_aggregate_only_f
         await browser.get("/lang/en")
     english = await visitor.page("/up-reviews")
     assert lang_of(english) == "en" and "3 ratings" in english
+    assert "updated with every 3 new ratings" in english
     no_raw_keys(english)
     no_raw_keys(await desk.page("/committee"))

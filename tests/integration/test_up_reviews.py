@@ -254,3 +254,27 @@ async def test_the_statistics_count_up_reviews_by_day_given_rolled_up_and_live(a
             await db.rollback()
 
     await api.database(held_to_the_rows)
+
+
+async def test_a_published_aggregate_moves_only_in_steps_of_three_reviews(api: Api) -> None:
+    """Between two publications lie at least three reviews: the fourth and fifth wait for the sixth, scores and
+    comments alike, so comparing the page before and after a review never tells that review."""
+    # Two services: a park service takes at most five orders a month.
+    services = [await park_service(api), await park_service(api)]
+    sec = await secretary(api)
+    clarity = [5, 5, 5, 1, 1, 2]
+    comments = ["一号意见", "二号意见", "三号意见", "四号意见", "五号意见", "六号意见"]
+    seen = []
+    for n in range(6):
+        order = await delivered_order(api, sec, services[n % 2]["id"], api.committee)
+        body = rating("committee", clarity=clarity[n], comment=comments[n])
+        await sec.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=body)
+        seen.append((await api.anon.ok("GET", "/up-reviews"))["units"])
+    assert seen[0] == seen[1] == []
+    first, fourth, fifth, sixth = (s[0] for s in (seen[2], seen[3], seen[4], seen[5]))
+    assert (first["count"], first["clarity"], first["comments"]) == (3, "5.00", sorted(comments[:3]))
+    assert fourth == first and fifth == first
+    assert (sixth["count"], sixth["clarity"], sixth["comments"]) == (6, "3.17", sorted(comments))
+    # The committee's desk reads the same aggregate.
+    desk = await api.committee.ok("GET", "/up-reviews")
+    assert desk["units"] == seen[5]
