@@ -9,11 +9,12 @@ from litestar.params import QueryParameter
 
 from market.audit import verify_published
 from market.invariants import check, due_transitions
+from market.kernel.clock import local
 from market.models import User
 from market.params import BatchLimit, Config, Db, Now, PathId, QueryId
-from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation
+from market.schemas._audit import AuditItem, AuditPage, AuditVerification, ListsCheck, ListViolation, UpReviewsOnDay
 from market.security import requires_committee
-from market.services import audit, tasks
+from market.services import audit, reviews, tasks
 
 
 class AuditController(Controller):
@@ -27,6 +28,7 @@ class AuditController(Controller):
     async def entries(
         self,
         db_session: Db,
+        clock: Now,
         entity: Annotated[str | None, QueryParameter(max_length=30)] = None,
         entity_id: QueryId = None,
         before_id: QueryId = None,
@@ -35,10 +37,17 @@ class AuditController(Controller):
         """Newest entries first; filter by entity and page backwards with before_id.
 
         Entries about proposals still sealed (before their task's deadline) are withheld: they would tell who
-        claimed, and how many.
+        claimed, and how many. Up-reviews are never listed (beside their author's own entries, at their exact time,
+        they would name the author): `up_reviews` counts those given on each day the page spans instead, from its
+        earliest entry's day to its latest's (to today on the first page), whatever the filter.
         """
         rows = await audit.entries(db_session, entity=entity, entity_id=entity_id, before_id=before_id, limit=limit)
-        return AuditPage(items=[AuditItem.of(e) for e in rows])
+        items = [AuditItem.of(e) for e in rows]
+        if not rows:
+            return AuditPage(items=items)
+        spanned = [local(e.at).date() for e in rows] + ([local(clock.now()).date()] if before_id is None else [])
+        days = await reviews.given_by_day(db_session, min(spanned), max(spanned))
+        return AuditPage(items=items, up_reviews=[UpReviewsOnDay(day, n) for day, n in days])
 
     @get("/verify")
     async def check(self, db_session: Db, settings: Config) -> AuditVerification:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from market.models import UP_REVIEW, AuditEntry
@@ -36,10 +36,19 @@ class AuditItem(Schema):
         return cls(e.id, e.at, e.actor_label, e.entity, e.entity_id, e.action, e.before, e.after, e.data, e.hash)
 
 
+class UpReviewsOnDay(Schema):
+    """How many up-reviews were given on a local day (Asia/Shanghai): all the audit view says of them."""
+
+    day: date
+    given: int
+
+
 class AuditPage(Schema):
-    """Entries, newest first."""
+    """Entries, newest first; up-reviews are not among them (beside their author's own entries they would name
+    the author), only their count on each day the entries span."""
 
     items: list[AuditItem]
+    up_reviews: list[UpReviewsOnDay] = []
 
 
 class AuditVerification(Schema):

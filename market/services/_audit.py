@@ -1,5 +1,5 @@
 """The committee's reading of the audit log: everything, or one task's history; entries about sealed proposals
-withheld until the deadline."""
+withheld until the deadline, up-reviews never listed one by one."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from market.models import AuditEntry, Award, ClassSession, Objection, Project, Proposal, TaskQuestion
+from market.models import UP_REVIEW, AuditEntry, Award, ClassSession, Objection, Project, Proposal, TaskQuestion
 from market.services._tasks import sealed_proposal_ids
 
 # A task's export holds at most this many entries (a task's whole life is far fewer).
@@ -66,8 +66,16 @@ async def entries(
     before_id: int | None = None,
     limit: int = 100,
 ) -> Sequence[AuditEntry]:
-    """The whole log, newest first, before `before_id` when paging, filtered by entity; sealed ones withheld."""
-    stmt = select(AuditEntry).where(~withheld()).order_by(AuditEntry.id.desc()).limit(limit)
+    """The whole log, newest first, before `before_id` when paging, filtered by entity; sealed ones withheld, and
+    up-reviews left out altogether: listed beside their author's own entries (a sign-in, the project's close) at
+    their exact time, they would name the author whatever field is withheld (SPEC, Two-way review). The chain keeps
+    them; the view offers their count per day instead (`reviews.given_by_day`)."""
+    stmt = (
+        select(AuditEntry)
+        .where(~withheld(), AuditEntry.entity != UP_REVIEW)
+        .order_by(AuditEntry.id.desc())
+        .limit(limit)
+    )
     if entity:
         stmt = stmt.where(AuditEntry.entity == entity)
     if entity_id:
