@@ -219,6 +219,32 @@ async def _up_reviews(db: AsyncSession, out: Report, start: date, end: date) -> 
         r.timeliness_sum += timeliness
         r.fairness_sum += fairness
 
+    # The scores shown are the year's published aggregate (the year the period ends in): each unit's earliest
+    # 3·⌊n/3⌋ reviews by id, every unit of a kind together, none below three.
+    out.reviews_year = end.year
+    of_unit: dict[tuple[str, int | None, str], list[tuple[int, int, int]]] = defaultdict(list)
+    year = await db.execute(
+        select(
+            UpReview.unit,
+            UpReview.community_id,
+            UpReview.posting_unit,
+            UpReview.clarity,
+            UpReview.timeliness,
+            UpReview.fairness,
+        )
+        .where(UpReview.year == end.year)
+        .order_by(UpReview.id)
+    )
+    for unit, community_id, posting_unit, clarity, timeliness, fairness in year:
+        of_unit[(unit, community_id, posting_unit)].append((clarity, timeliness, fairness))
+    for (unit, _, _), scores in of_unit.items():
+        r = out.published_reviews[unit]
+        for clarity, timeliness, fairness in scores[: len(scores) - len(scores) % 3]:
+            r.given += 1
+            r.clarity_sum += clarity
+            r.timeliness_sum += timeliness
+            r.fairness_sum += fairness
+
 
 async def _points(db: AsyncSession, out: Report, lo: datetime, hi: datetime, org_alliance: dict[int, str]) -> None:
     """Entries counted in the period, by when they counted (their notice's end, or an objection's dismissal after)."""

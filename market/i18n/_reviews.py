@@ -56,8 +56,9 @@ ZH_CN: dict[str, str] = {
     "reviews.desk.all": "各单位的年度汇总",
     "reviews.nav": "双向点评",
     "reviews.stats.title": "双向点评",
-    "reviews.stats.note": "本期内作出的点评，按被点评单位的类别统计（各单位的年度汇总满三条才公布）。",
-    "reviews.stats.table": "本期点评数和各项平均分（满分 5 分）",
+    "reviews.stats.note": "本期内作出的点评数，按被点评单位的类别统计。",
+    "reviews.stats.published": "评分为 {year} 年公示汇总（满三条公布，每满三条更新），不是本期的平均分。",
+    "reviews.stats.table": "本期点评数和各项公示评分（满分 5 分）",
 }
 
 EN: dict[str, str] = {
@@ -116,8 +117,9 @@ EN: dict[str, str] = {
     "reviews.desk.all": "Every unit's yearly summary",
     "reviews.nav": "Two-way review",
     "reviews.stats.title": "Two-way review",
-    "reviews.stats.note": (
-        "Ratings given in the period, by the kind of unit rated (a unit's own yearly summary is published from three)."
+    "reviews.stats.note": "Ratings given in the period, by the kind of unit rated.",
+    "reviews.stats.published": (
+        "Scores are {year}'s published summary (shown from three ratings, updated every three), not the period's means."
     ),
-    "reviews.stats.table": "Ratings in the period and each aspect's mean (out of 5)",
+    "reviews.stats.table": "Ratings in the period and each aspect's published score (out of 5)",
 }

@@ -62,17 +62,22 @@ class Breakdown(Schema):
 
 
 class ReviewScores(Schema):
-    """Up-reviews (双向点评) of one kind of unit given in the period: how many, and each aspect's mean (1–5)."""
+    """Up-reviews (双向点评) of one kind of unit: how many were given in the period, and the scores published for
+    `year` (the year the period ends in): each aspect's mean (1–5) over the kind's `published_count` counted
+    reviews, the same ones the year's /up-reviews aggregates count; null below three. Never the period's own means,
+    which would tell a single review."""
 
     given: int
+    year: int
+    published_count: int
     clarity: Decimal | None
     timeliness: Decimal | None
     fairness: Decimal | None
 
     @classmethod
-    def of(cls, r: stats.ReviewCounts) -> ReviewScores:
-        """From the service's tally."""
-        return cls(r.given, r.mean(r.clarity_sum), r.mean(r.timeliness_sum), r.mean(r.fairness_sum))
+    def of(cls, r: stats.ReviewCounts, year: int, p: stats.ReviewCounts) -> ReviewScores:
+        """From the service's tally of the period (`r`) and the year's published aggregate (`p`)."""
+        return cls(r.given, year, p.given, p.mean(p.clarity_sum), p.mean(p.timeliness_sum), p.mean(p.fairness_sum))
 
 
 class PointTally(Schema):
@@ -115,7 +120,7 @@ class Stats(Schema):
             by_alliance={k: Breakdown.of(v) for k, v in r.by_alliance.items()},
             by_category={k: Breakdown.of(v) for k, v in sorted(r.by_category.items())},
             by_street={k: Breakdown.of(v) for k, v in sorted(r.by_street.items())},
-            up_reviews={k: ReviewScores.of(v) for k, v in r.up_reviews.items()},
+            up_reviews={k: ReviewScores.of(v, r.reviews_year, r.published_reviews[k]) for k, v in r.up_reviews.items()},
             points={k: PointTally.of(v) for k, v in r.points.items()},
             points_by_alliance={k: PointTally.of(v) for k, v in r.points_by_alliance.items()},
         )

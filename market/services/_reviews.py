@@ -301,6 +301,37 @@ async def aggregates(db: AsyncSession, year: int, *, unit: ReviewedUnit | None =
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class KindTotals:
+    """One kind of unit's published reviews of a year combined: every published unit's counted reviews (`_counted`)
+    together, how many and each aspect's sum; what the statistics show as the kind's scores."""
+
+    count: int = 0
+    clarity: int = 0
+    timeliness: int = 0
+    fairness: int = 0
+
+
+async def published_by_kind(db: AsyncSession, year: int) -> dict[ReviewedUnit, KindTotals]:
+    """Each kind's published reviews of the year combined, in one statement: the same counted reviews `aggregates`
+    publishes unit by unit (a unit's earliest 3·⌊n/3⌋, so one with fewer than `MINIMUM` counts none), every kind
+    named."""
+    counted = _counted(year, None)
+    rows = await db.execute(
+        select(
+            counted.c.unit,
+            func.count(),
+            func.sum(counted.c.clarity),
+            func.sum(counted.c.timeliness),
+            func.sum(counted.c.fairness),
+        ).group_by(counted.c.unit)
+    )
+    out = {u: KindTotals() for u in ReviewedUnit}
+    for u, n, clarity, timeliness, fairness in rows:
+        out[ReviewedUnit(u)] = KindTotals(int(n), int(clarity or 0), int(timeliness or 0), int(fairness or 0))
+    return out
+
+
 async def given_by_day(db: AsyncSession, first: date, last: date) -> list[tuple[date, int]]:
     """How many up-reviews were given on each local day from `first` to `last`, newest first, days without any left
     out: what the committee's audit view shows in place of their entries (one statement on the indexed day)."""

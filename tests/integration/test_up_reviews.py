@@ -255,14 +255,25 @@ async def test_the_statistics_count_up_reviews_by_day_given_rolled_up_and_live(a
     today = local(api.clock.now()).date()
 
     whole = await api.anon.ok("GET", "/stats", params={"from": first_day.isoformat(), "to": today.isoformat()})
+    year = today.year
+    none = {"clarity": None, "timeliness": None, "fairness": None}
     assert whole["up_reviews"] == {
-        "committee": {"given": 3, "clarity": "3.67", "timeliness": "3.00", "fairness": "3.67"},
-        "posting_unit": {"given": 0, "clarity": None, "timeliness": None, "fairness": None},
-        "community": {"given": 1, "clarity": "4.00", "timeliness": "3.00", "fairness": "5.00"},
+        "committee": {
+            "given": 3,
+            "year": year,
+            "published_count": 3,
+            "clarity": "3.67",
+            "timeliness": "3.00",
+            "fairness": "3.67",
+        },
+        "posting_unit": {"given": 0, "year": year, "published_count": 0, **none},
+        # One review of a community: counted as given, its scores not published.
+        "community": {"given": 1, "year": year, "published_count": 0, **none},
     }
     later = (first_day + timedelta(days=1)).isoformat()
     part = await api.anon.ok("GET", "/stats", params={"from": later, "to": today.isoformat()})
     assert (part["up_reviews"]["committee"]["given"], part["up_reviews"]["community"]["given"]) == (1, 1)
+    assert part["up_reviews"]["committee"]["clarity"] == "3.67"
     html = (await api.client.get("/stats")).text
     assert "data-up-reviews" in html and "3.67" in html
 
@@ -303,3 +314,73 @@ async def test_a_published_aggregate_moves_only_in_steps_of_three_reviews(api: A
     # The committee's desk reads the same aggregate.
     desk = await api.committee.ok("GET", "/up-reviews")
     assert desk["units"] == seen[5]
+
+
+def combined(units: list[dict[str, Any]], kind: str) -> dict[str, Any]:
+    """A kind's scores combined from the public year page's units: each unit's sums (count × its 2-decimal mean,
+    exact for a few dozen reviews) added up, over all of the kind's counted reviews."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    mine = [u for u in units if u["unit"] == kind]
+    count = sum(u["count"] for u in mine)
+    out: dict[str, Any] = {"published_count": count}
+    for aspect in ("clarity", "timeliness", "fairness"):
+        total = sum(round(u["count"] * Decimal(u[aspect])) for u in mine)
+        out[aspect] = str((Decimal(total) / count).quantize(Decimal("0.01"), ROUND_HALF_UP)) if count else None
+    return out
+
+
+async def test_the_statistics_show_up_review_scores_only_as_the_years_published_aggregate(api: Api) -> None:
+    """A period's up-reviews are counted, but their scores are the year's published aggregate: a one-day range
+    around the committee's one review must not show that review, nor two ranges one review apart differ."""
+    services = [await park_service(api), await park_service(api)]
+    sec = await secretary(api)
+    days = []
+    clarity = [5, 1, 3, 2]
+    for n in range(4):
+        order = await delivered_order(api, sec, services[n % 2]["id"], api.committee)
+        body = rating("committee", clarity=clarity[n], timeliness=n + 1, fairness=5 - n)
+        await sec.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=body)
+        days.append(local(api.clock.now()).date().isoformat())
+        if n == 0:
+            # The day of the committee's only review: its count, not its scores, in JSON and on the page.
+            one = await api.anon.ok("GET", "/stats", params={"from": days[0], "to": days[0]})
+            committee = one["up_reviews"]["committee"]
+            assert (committee["given"], committee["published_count"], committee["clarity"]) == (1, 0, None)
+            assert committee["timeliness"] is None and committee["fairness"] is None
+            html = (await api.client.get("/stats", params={"from": days[0], "to": days[0]})).text
+            section = html[html.index("data-up-reviews") :]
+            section = section[: section.index("</section>")]
+            assert "5.00" not in section and "1.00" not in section and "—" in section
+            assert "data-reviews-published" in section
+        api.clock.advance(days=1)
+    # The provider rates one community three times (published), another community once (unpublished).
+    provider = await api.org_member()
+    offered = await org_service(provider, api)
+    for n in range(3):
+        order = await delivered_order(api, sec, offered["id"], provider)
+        body = rating("community", clarity=n + 2, timeliness=5, fairness=n + 1)
+        await provider.ok("POST", f"/orders/{order['id']}/up-reviews", status=201, json=body)
+    elsewhere = await delivered_order(api, await secretary(api), offered["id"], provider)
+    await provider.ok("POST", f"/orders/{elsewhere['id']}/up-reviews", status=201, json=rating("community"))
+    today = local(api.clock.now()).date().isoformat()
+
+    # Ranges one review apart (the fourth committee review, not yet published) show the same scores.
+    before = await api.anon.ok("GET", "/stats", params={"from": days[0], "to": days[2]})
+    after = await api.anon.ok("GET", "/stats", params={"from": days[0], "to": days[3]})
+    last_day = await api.anon.ok("GET", "/stats", params={"from": days[3], "to": days[3]})
+    assert [r["up_reviews"]["committee"]["given"] for r in (before, after, last_day)] == [3, 4, 1]
+    scores = ("year", "published_count", "clarity", "timeliness", "fairness")
+    shown = [{k: r["up_reviews"]["committee"][k] for k in scores} for r in (before, after, last_day)]
+    assert shown[0] == shown[1] == shown[2], shown
+    assert shown[0]["clarity"] == "3.00"  # the first three (5, 1, 3); the fourth (2) waits for the sixth
+
+    # The scores are the public year page's units combined per kind.
+    whole = await api.anon.ok("GET", "/stats", params={"from": days[0], "to": today})
+    page = await api.anon.ok("GET", "/up-reviews", params={"year": whole["up_reviews"]["committee"]["year"]})
+    for kind in ("committee", "posting_unit", "community"):
+        got = whole["up_reviews"][kind]
+        assert {k: got[k] for k in ("published_count", "clarity", "timeliness", "fairness")} == combined(
+            page["units"], kind
+        ), kind
+    assert (whole["up_reviews"]["community"]["given"], whole["up_reviews"]["community"]["published_count"]) == (4, 3)

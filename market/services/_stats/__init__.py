@@ -21,7 +21,9 @@ sessions are summed, not their sign-ups) and the few tasks time has moved on sin
 past its deadline counts by the state time has made). Each thing has exactly one category, so the total is the sum
 of the category slices. The row-by-row counting this replaced is kept in tests/stats_reference.py, and
 the two are held equal there. Up-reviews (双向点评) are rolled up too, by the kind of unit reviewed and the local day
-they were given on (a review keeps no finer time). Points (积分) are rolled up by the kind of holder and, for
+they were given on (a review keeps no finer time); the report shows their count, but their scores are the published
+yearly aggregate of the year the period ends in (the reviews service's `published_by_kind`), never a period's means,
+which would tell one review. Points (积分) are rolled up by the kind of holder and, for
 organisations, by alliance, on the local day each entry counted (its notice's end, stored by the tick before any read).
 
 The package: `_counts` (what is counted, and the SQL pieces that count it), `_report` (a period's report and

@@ -145,6 +145,11 @@ class Report:
     by_street: dict[str, Breakdown] = field(default_factory=lambda: defaultdict(Breakdown))
     # Up-reviews by the kind of unit reviewed; counted for the district only (no category, alliance or street).
     up_reviews: dict[str, ReviewCounts] = field(default_factory=no_reviews)
+    # Up-reviews' scores are never the period's (one day of one committee review would be that review): they are the
+    # published yearly aggregate of the year the period ends in, each kind's published units' counted reviews
+    # combined (market.services._reviews.published_by_kind), empty below three.
+    reviews_year: int = 0
+    published_reviews: dict[str, ReviewCounts] = field(default_factory=no_reviews)
     # Points counted in the period (by the local day their notice ended), by the kind of holder, and organisations'
     # by their alliance (every alliance named; an organisation in none is in the holders' figure only).
     points: dict[str, PointCounts] = field(default_factory=no_points)

@@ -33,6 +33,7 @@ from market.models import (
 )
 from market.models._stats import stats_days
 from market.models._tasks import past_deadline
+from market.services._reviews import MINIMUM, published_by_kind
 from market.services._stats._counts import (
     ALLIANCES,
     BY_ALLIANCE,
@@ -293,7 +294,8 @@ def _report_statement(start: date, end: date, now: datetime) -> CompoundSelect:
 
 
 async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> Report:
-    """The statistics for tasks, needs, orders, classes and projects in the period, in one statement."""
+    """The statistics for tasks, needs, orders, classes and projects in the period, in one statement, and the
+    up-reviews' published yearly aggregate by kind in a second."""
     result = await db.execute(_report_statement(start, end, now))
     # PostgreSQL sums a bigint into a numeric: every count comes back a Python int.
     rows = [(kind.removesuffix(MONTHLY), dim, key, [int(v or 0) for v in n]) for kind, dim, key, *n in result]
@@ -327,6 +329,10 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
             _add(out.by_street[streets[key]], kind, n)
         else:
             _add(out.by_street[key if key is not None else NO_STREET], kind, n)
+    out.reviews_year = end.year
+    for unit, t in (await published_by_kind(db, end.year)).items():
+        if t.count >= MINIMUM:
+            _add_reviews(out.published_reviews[unit.value], [t.count, t.clarity, t.timeliness, t.fairness])
     return out
 
 
