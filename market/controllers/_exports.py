@@ -363,8 +363,9 @@ async def _stats(
     start, end = period(period_from, period_to, now)
 
     async def fetch(db: AsyncSession, offset: int, limit: int, lang: str) -> tuple[int, list[Row]]:
-        # A report has a row per slice (alliances, categories, streets): one batch, however long the period.
-        rows = sheets.stats_rows(await stats.report(db, start, end, now=now), lang)
+        # A report has a row per slice (alliances, categories, streets): one batch, however long the period. The sheet
+        # has no up-review columns, so the published review scores are not read.
+        rows = sheets.stats_rows(await stats.report(db, start, end, now=now, scores=False), lang)
         return len(rows), rows
 
     return await export(request, sheets.STATS, suffix, fetch, clock, tail=f"{start}_{end}")

@@ -293,9 +293,9 @@ def _report_statement(start: date, end: date, now: datetime) -> CompoundSelect:
     return union_all(*parts)
 
 
-async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> Report:
+async def report(db: AsyncSession, start: date, end: date, *, now: datetime, scores: bool = True) -> Report:
     """The statistics for tasks, needs, orders, classes and projects in the period, in one statement, and the
-    up-reviews' published yearly aggregate by kind in a second."""
+    up-reviews' published yearly aggregate by kind in a second (unless `scores` is False: the export shows none)."""
     result = await db.execute(_report_statement(start, end, now))
     # PostgreSQL sums a bigint into a numeric: every count comes back a Python int.
     rows = [(kind.removesuffix(MONTHLY), dim, key, [int(v or 0) for v in n]) for kind, dim, key, *n in result]
@@ -330,7 +330,7 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime) -> 
         else:
             _add(out.by_street[key if key is not None else NO_STREET], kind, n)
     out.reviews_year = end.year
-    for unit, t in (await published_by_kind(db, end.year)).items():
+    for unit, t in (await published_by_kind(db, end.year) if scores else {}).items():
         if t.count >= MINIMUM:
             _add_reviews(out.published_reviews[unit.value], [t.count, t.clarity, t.timeliness, t.fairness])
     return out
