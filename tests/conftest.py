@@ -22,6 +22,8 @@ os.environ["JIEBANG_PASSWORD_HASHING"] = "cheapest-for-tests"
 os.environ.setdefault("JIEBANG_AUDIT_KEY", "test-audit-key-kept-outside-the-database")
 # Likewise the key residents' numbers are sealed with (market/privacy.py), for the app and for direct sessions.
 os.environ.setdefault("JIEBANG_PHONE_KEY", "test-phone-key-kept-outside-the-database")
+# And the key of points statements' codes (market/settings.py), so that no test writes var/points_key either.
+os.environ.setdefault("JIEBANG_POINTS_KEY", "test-points-key-kept-outside-the-database")
 
 import asyncio
 import shutil

@@ -8,8 +8,8 @@ from datetime import datetime, timedelta
 
 from market.demo._year import DAY, Year, at_local
 
-REJECT = {"reason": "签到记录与现场照片不符,不予计分"}
-AMEND = {"reason": "仅参加半场,按一半计分"}
+REJECT = {"reason": "签到记录与现场照片不符，不予计分"}
+AMEND = {"reason": "仅参加半场，按一半计分"}
 RULES_V2 = {
     "points": {
         "project_excellent": 100,
@@ -21,7 +21,7 @@ RULES_V2 = {
         "class_attended": 12,
         "feedback_given": 2,
     },
-    "reason": "春季起鼓励居民参加金融夜校,每次出勤由 10 分调为 12 分",
+    "reason": "春季起鼓励居民参加金融夜校，每次出勤由 10 分调为 12 分",
 }
 
 
@@ -72,9 +72,9 @@ async def _objections(year: Year, entry_ids: list[int]) -> None:
     """Objections to two entries just posted for notice: the first upheld, the second dismissed."""
     committee = await year.login("committee")
     for n, entry_id in enumerate(entry_ids):
-        body = {"name": "居民代表", "grounds": "该次活动本人在场,未见此人参加" if n == 0 else "分值似乎偏高"}
+        body = {"name": "居民代表", "grounds": "该次活动本人在场，未见此人参加" if n == 0 else "分值似乎偏高"}
         made = await year.anon.call("POST", f"/points/entries/{entry_id}/objections", body)
-        ruling = "经核实签到表,异议成立" if n == 0 else "分值符合现行规则,异议不成立"
+        ruling = "经核实签到表，异议成立" if n == 0 else "分值符合现行规则，异议不成立"
         await committee.call(
             "POST", f"/points/objections/{made['id']}/{'uphold' if n == 0 else 'dismiss'}", {"resolution": ruling}
         )

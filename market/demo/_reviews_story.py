@@ -11,9 +11,9 @@ from typing import Any
 from market.demo._year import DAY, Client, Year, at_local
 
 COMMENTS = {
-    "committee": ["评审公开透明,结果有说服力", "资金拨付比约定晚了两周", "答疑回复及时", "流程清楚,材料要求明确"],
-    "posting_unit": ["任务说明很具体,验收标准清楚", "需求描述偏笼统,前期沟通花了不少时间", "街道配合积极"],
-    "community": ["社区提前通知居民,场地准备到位", "居民动员还可以再加强", "书记全程协助,配合很好"],
+    "committee": ["评审公开透明，结果有说服力", "资金拨付比约定晚了两周", "答疑回复及时", "流程清楚，材料要求明确"],
+    "posting_unit": ["任务说明很具体，验收标准清楚", "需求描述偏笼统，前期沟通花了不少时间", "街道配合积极"],
+    "community": ["社区提前通知居民，场地准备到位", "居民动员还可以再加强", "书记全程协助，配合很好"],
 }
 DELIVERED = ("delivered", "rated")
 # (reviewer, "projects" or "orders", id): what a reviewer has rated, or had nothing of theirs to rate.

@@ -56,9 +56,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("order_id", "unit", name="uq_up_reviews_once_per_order"),
     )
     with op.batch_alter_table("up_reviews", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_up_reviews_year_unit", ["year", "unit", "community_id", "posting_unit"], unique=False
-        )
+        batch_op.create_index("ix_up_reviews_year_unit", ["year", "unit", "community_id", "posting_unit"], unique=False)
         batch_op.create_index(batch_op.f("ix_up_reviews_given_on"), ["given_on"], unique=False)
 
 

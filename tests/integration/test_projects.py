@@ -216,9 +216,11 @@ async def test_every_transition_from_posting_to_evaluation_left_an_audit_entry(a
     ]
     loser_trail = [(b, a) for _, b, a in await audit_trail(api, "proposal", review.pid(1)) if b != a]
     assert loser_trail[-1] == ("qualified", "not_awarded")
-    assert [(b, a) for _, b, a in await audit_trail(api, "award", project["award_id"])] == [
-        ("", "notice"),
-        ("notice", "confirmed"),
+    # The award's own entries: its notice, the dossier published with it (its digest, no change of state), its end.
+    assert [(action, b, a) for action, b, a in await audit_trail(api, "award", project["award_id"])] == [
+        ("award", "", "notice"),
+        ("dossier", "", ""),
+        ("confirm", "notice", "confirmed"),
     ]
     assert [(b, a) for _, b, a in await audit_trail(api, "project", pid) if b != a] == [
         ("", "in_progress"),

@@ -24,6 +24,7 @@ from market.states import (
     NeedStatus,
     ObjectionStatus,
     OrderStatus,
+    PointStatus,
     ProjectStatus,
     ProposalStatus,
     SignupStatus,
@@ -38,7 +39,8 @@ FAST = settings(max_examples=100, deadline=None)
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
 # Where each thing starts: a task and a proposal as drafts, an award in its notice period, an objection open, a
-# project under way, a need open, an order requested, a sign-up confirmed or (when the class is full) waitlisted.
+# project under way, a need open, an order requested, a sign-up confirmed or (when the class is full) waitlisted, a
+# points entry proposed.
 STARTS: dict[type[StrEnum], tuple[StrEnum, ...]] = {
     TaskStatus: (TaskStatus.DRAFT,),
     ProposalStatus: (ProposalStatus.DRAFT,),
@@ -48,11 +50,13 @@ STARTS: dict[type[StrEnum], tuple[StrEnum, ...]] = {
     NeedStatus: (NeedStatus.OPEN,),
     OrderStatus: (OrderStatus.REQUESTED,),
     SignupStatus: (SignupStatus.CONFIRMED, SignupStatus.WAITLISTED),
+    PointStatus: (PointStatus.PROPOSED,),
 }
 
 # The ends SPEC names: a task closes, is cancelled or goes unclaimed (流榜; reposting makes a new task); a proposal
 # withdrawn stays withdrawn; an award is confirmed or revoked; an objection upheld or dismissed; a project closed;
-# a need resolved or declined; an order declined, rated or cancelled; a sign-up cancelled.
+# a need resolved or declined; an order declined, rated or cancelled; a sign-up cancelled; a points entry rejected,
+# counted or reversed (SPEC, Points: only a counted entry counts, and an upheld objection reverses it for good).
 TERMINAL: dict[type[StrEnum], set[StrEnum]] = {
     TaskStatus: {TaskStatus.CLOSED, TaskStatus.CANCELLED, TaskStatus.UNCLAIMED},
     ProposalStatus: {ProposalStatus.WITHDRAWN},
@@ -62,6 +66,7 @@ TERMINAL: dict[type[StrEnum], set[StrEnum]] = {
     NeedStatus: {NeedStatus.RESOLVED, NeedStatus.DECLINED},
     OrderStatus: {OrderStatus.DECLINED, OrderStatus.RATED, OrderStatus.CANCELLED},
     SignupStatus: {SignupStatus.CANCELLED},
+    PointStatus: {PointStatus.REJECTED, PointStatus.COUNTED, PointStatus.REVERSED},
 }
 
 MACHINES = list(STARTS)
