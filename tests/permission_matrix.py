@@ -348,6 +348,10 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/meetings", ALL),
     R("GET", "/api/v1/meetings/{meeting_id:int}", ALL),
     R("GET", "/api/v1/stats", ALL),
+    # Open data (OCDS): every published task, for everyone alike (a draft is a 404 for all: test_ocds.py).
+    R("GET", "/api/v1/ocds/tasks/{task_id:int}/releases", ALL),
+    R("GET", "/api/v1/ocds/tasks/{task_id:int}/record", ALL),
+    R("GET", "/api/v1/ocds/records", ALL),
     # The lists and the report as spreadsheets: exactly who may read the JSON list each mirrors.
     R("GET", "/api/v1/needs.csv", ALL),
     R("GET", "/api/v1/needs.xlsx", ALL),
@@ -359,10 +363,6 @@ ROWS: list[Row] = [
     R("GET", "/api/v1/projects.xlsx", ALL),
     R("GET", "/api/v1/stats.csv", ALL),
     R("GET", "/api/v1/stats.xlsx", ALL),
-    # Open data (OCDS): every published task, for everyone alike (a draft is a 404 for all: test_ocds.py).
-    R("GET", "/api/v1/ocds/tasks/{task_id:int}/releases", ALL),
-    R("GET", "/api/v1/ocds/tasks/{task_id:int}/record", ALL),
-    R("GET", "/api/v1/ocds/records", ALL),
     R("GET", "/api/v1/audit", COMMITTEE),
     R("GET", "/api/v1/audit/verify", COMMITTEE),
     R("GET", "/api/v1/tasks/{task_id:int}/audit", COMMITTEE),
