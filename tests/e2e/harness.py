@@ -9,7 +9,7 @@ import asyncio
 import socket
 import threading
 from collections.abc import Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -55,8 +55,10 @@ class LiveServer:
         self.sock.bind(("127.0.0.1", 0))
         self.port: int = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
+        # The app's own access log off as well as uvicorn's: its lines, written from this thread, could land on a
+        # stream pytest has already closed for another test and print a logging error into the suite's output.
         config = uvicorn.Config(
-            create_app(settings, clock),
+            create_app(replace(settings, access_log=False), clock),
             log_level="warning",
             access_log=False,
             lifespan="on",
