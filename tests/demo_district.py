@@ -24,15 +24,11 @@ from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
-
 from market.demo import DemoReport, load_demo
-from market.kernel.db import create_engine, writing
+from market.kernel.db import create_engine
 from market.migrate import upgrade
-from market.models import Role
-from market.services._accounts import ensure_account
 from market.settings import Settings
-from tests.factories import PASSWORD, Direct
+from tests.factories import PASSWORD, Direct, make_committee
 
 # The run's folder that every xdist worker sees (set by the controller before workers start; tests/conftest.py).
 SHARED = "JIEBANG_TEST_SHARED"
@@ -155,8 +151,7 @@ class DemoDistrict:
 async def _load(settings: Settings, start: datetime) -> DemoReport:
     engine = create_engine(settings.database_url)
     try:
-        async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
-            await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
+        await make_committee(engine)
     finally:
         await engine.dispose()
     return await load_demo(settings, PASSWORD, now=start)

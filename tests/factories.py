@@ -121,6 +121,12 @@ def credit_code() -> str:
     return make_credit_code(f"5137021{_credit_seq:010d}")
 
 
+async def make_committee(engine: AsyncEngine) -> None:
+    """The committee's account, made directly: the one account nobody can create through the API."""
+    async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
+        await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
+
+
 class Api:
     """The test's view of the service: a committee account, helpers to add more users and things."""
 
@@ -154,11 +160,7 @@ class Api:
     async def bootstrap(self) -> None:
         """Create the committee account directly (the one account nobody can create through the API), signed in."""
 
-        async def committee(engine: AsyncEngine) -> None:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
-                await ensure_account(db, username="committee", password=PASSWORD, role=Role.COMMITTEE)
-
-        await self.database(committee)
+        await self.database(make_committee)
         self.committee = await self._signed_in("committee")
 
     async def login(self, username: str, password: str = PASSWORD) -> As:
