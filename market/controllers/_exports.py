@@ -20,6 +20,7 @@ else zh-CN.
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import date
@@ -156,22 +157,15 @@ async def export(
 # The need list ------------------------------------------------------------------------------------------------
 
 
-def _needs_fetch(f: needs.NeedFilter) -> Fetch:
-    async def fetch(db: AsyncSession, offset: int, limit: int, lang: str) -> tuple[int, list[Row]]:
-        total, rows = await needs.list_needs(db, needs.NeedFilter(**{**_fields(f), "limit": limit, "offset": offset}))
-        return total, [sheets.need_row(need_summary(r), lang) for r in rows]
-
-    return fetch
-
-
-def _fields(f: Any) -> dict[str, Any]:
-    return {name: getattr(f, name) for name in f.__slots__}
-
-
 async def _needs(request: Request[Any, Any, Any], clock: Clock, suffix: str, *filters: Any) -> Stream:
     status, category, community_id, organization_id, street_id, q = filters
-    f = needs.NeedFilter(status, category, community_id, organization_id, street_id, q)
-    return await export(request, sheets.NEEDS, suffix, _needs_fetch(f), clock)
+    base = needs.NeedFilter(status, category, community_id, organization_id, street_id, q)
+
+    async def fetch(db: AsyncSession, offset: int, limit: int, lang: str) -> tuple[int, list[Row]]:
+        total, rows = await needs.list_needs(db, dataclasses.replace(base, limit=limit, offset=offset))
+        return total, [sheets.need_row(need_summary(r), lang) for r in rows]
+
+    return await export(request, sheets.NEEDS, suffix, fetch, clock)
 
 
 @get("/needs.csv", exclude_from_auth=True, tags=["needs"], **CSV)
@@ -220,7 +214,7 @@ async def _services(request: Request[Any, Any, Any], clock: Clock, suffix: str, 
     month = resources.month_text(resources.month_of(now))
 
     async def fetch(db: AsyncSession, offset: int, limit: int, lang: str) -> tuple[int, list[Row]]:
-        f = resources.OfferingFilter(**{**_fields(base), "limit": limit, "offset": offset})
+        f = dataclasses.replace(base, limit=limit, offset=offset)
         total, rows, held = await resources.list_offerings(db, f, now=now)
         return total, [sheets.service_row(offering_view(o, held[o.id], month), lang) for o in rows]
 

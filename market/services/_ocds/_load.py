@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -62,11 +62,6 @@ class Histories:
 
     items: list[History]
     alliance_names: dict[str, str]
-
-
-async def count_published(db: AsyncSession) -> int:
-    """How many tasks have been published (each is one contracting process)."""
-    return int(await db.scalar(select(func.count()).select_from(Task).where(published())) or 0)
 
 
 async def page_of(db: AsyncSession, *, limit: int, offset: int, now: datetime) -> tuple[Histories, bool]:
