@@ -207,6 +207,27 @@ async def _locked_org(db: AsyncSession, org_id: int) -> Organization:
     return org
 
 
+async def _told(db: AsyncSession, entry: WatchEntry, *, placed: bool, actor: User, now: datetime) -> None:
+    """Audit a placing or a lifting with its reason, and tell the organisation's members."""
+    await db.flush()
+    words = entry.reason if placed else entry.lift_reason
+    before, after = ("clear", "watch_list") if placed else ("watch_list", "clear")
+    org_id = entry.organization_id
+    await record(
+        db,
+        at=now,
+        actor=actor,
+        entity="organization",
+        entity_id=org_id,
+        action="watch_list_place" if placed else "watch_list_lift",
+        before=before,
+        after=after,
+        data={"entry": entry.id, "reason": words},
+    )
+    key = "watch_list.placed" if placed else "watch_list.lifted"
+    await notify.to_orgs(db, [org_id], key, {"reason": words}, link=f"/organizations/{org_id}")
+
+
 async def place(db: AsyncSession, org_id: int, reason: str, *, actor: User, now: datetime) -> WatchEntry:
     """Put the organisation on the watch list (409 if it is on it already); audited, and its members told."""
     org = await _locked_org(db, org_id)
@@ -217,19 +238,7 @@ async def place(db: AsyncSession, org_id: int, reason: str, *, actor: User, now:
     db.add(entry)
     # The organisation's row lock (SQLite's write lock) serialises placements, so a second one finds this entry; the
     # partial unique index would refuse it anyway (an IntegrityError, which answers 409).
-    await db.flush()
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="organization",
-        entity_id=org.id,
-        action="watch_list_place",
-        before="clear",
-        after="watch_list",
-        data={"entry": entry.id, "reason": words},
-    )
-    await notify.to_orgs(db, [org.id], "watch_list.placed", {"reason": words}, link=f"/organizations/{org.id}")
+    await _told(db, entry, placed=True, actor=actor, now=now)
     return entry
 
 
@@ -241,17 +250,5 @@ async def lift(db: AsyncSession, org_id: int, reason: str, *, actor: User, now: 
     if entry is None:
         raise StateConflict("error.not_on_watch_list", org_name=org.name)
     entry.lifted_at, entry.lifted_by_id, entry.lift_reason = now, actor.id, words
-    await db.flush()
-    await record(
-        db,
-        at=now,
-        actor=actor,
-        entity="organization",
-        entity_id=org.id,
-        action="watch_list_lift",
-        before="watch_list",
-        after="clear",
-        data={"entry": entry.id, "reason": words},
-    )
-    await notify.to_orgs(db, [org.id], "watch_list.lifted", {"reason": words}, link=f"/organizations/{org.id}")
+    await _told(db, entry, placed=False, actor=actor, now=now)
     return entry

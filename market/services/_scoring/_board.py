@@ -184,7 +184,7 @@ class Board:
         scores = self.scores_for(proposal)
         if not scores:
             return {}
-        return {c.name: criterion_mean([from_tenths(int(s.every[c.name])) for s in scores]) for c in self.rubric}
+        return {c.name: criterion_mean([from_tenths(s.every[c.name]) for s in scores]) for c in self.rubric}
 
     def revealed_totals(self) -> dict[str, dict[str, str]]:
         """Every member's total per proposal, for the audit entry written when the panel completes."""
