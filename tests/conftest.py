@@ -259,17 +259,8 @@ def database_url(request: pytest.FixtureRequest, _apps: _Apps) -> str:
 
 @pytest.fixture(scope="session")
 def _demo(tmp_path_factory: pytest.TempPathFactory, var_dir: Path) -> Iterator[DemoDistrict]:
-    def settings_for(url: str) -> Settings:
-        return Settings(
-            database_url=url,
-            secret_key="test-secret-key-test-secret-key-00",
-            var_dir=var_dir,
-            tick_seconds=0,
-            login_rate_per_minute=1000,
-        )
-
     demo = DemoDistrict(
-        settings_for,
+        lambda url: suite_settings(url, var_dir),
         empty=lambda url: asyncio.run(_empty(url)),
         pg_admin=lambda sql: asyncio.run(_pg_admin(sql)),
         pg_url=pg_url,
@@ -311,6 +302,11 @@ def settings(database_url: str, var_dir: Path) -> Settings:
     shutil.rmtree(var_dir / "attachments", ignore_errors=True)
     # Anchors vouch for one database's chain; each test starts a new chain.
     shutil.rmtree(var_dir / "anchors", ignore_errors=True)
+    return suite_settings(database_url, var_dir)
+
+
+def suite_settings(database_url: str, var_dir: Path) -> Settings:
+    """The settings every app under test runs with, on the given database (the demo's templates included)."""
     return Settings(
         database_url=database_url,
         secret_key="test-secret-key-test-secret-key-00",
