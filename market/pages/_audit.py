@@ -15,15 +15,14 @@ from market.pages._base import COMMITTEE, UserRequest, localtime, page
 from market.params import Db, PathId, Viewer
 from market.services import tasks
 from market.services._audit import task_history
+from market.spreadsheets import BOM, inert
 
-# Spreadsheet programs run a cell that starts like a formula; an exported reason must stay text.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 COLUMNS = ("id", "at", "actor", "entity", "entity_id", "action", "before", "after", "data", "prev_hash", "hash")
 
 
 def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    """A value as CSV text that a spreadsheet shows as it is (an exported reason must stay text, never a formula)."""
+    return inert("" if value is None else str(value))
 
 
 def _data(entry: AuditEntry) -> str:
@@ -50,7 +49,7 @@ async def task_audit_csv(request: UserRequest, db_session: Db, task_id: PathId) 
         row = (e.id, at, e.actor_label, e.entity, e.entity_id, e.action, e.before, e.after, _data(e))
         writer.writerow([_cell(v) for v in (*row, e.prev_hash, e.hash)])
     return Response(
-        content=("\ufeff" + out.getvalue()).encode(),
+        content=(BOM + out.getvalue()).encode(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="task-{task_id}-audit.csv"'},
     )
