@@ -28,7 +28,7 @@ from market.models import Award, Objection, Project, Proposal, Task, TaskAmendme
 from market.models._tasks import past_deadline
 from market.schemas._awards import ObjectionCreate
 from market.schemas._tasks import TaskAmend
-from market.services import awards, dossiers, points, projects, proposals, tasks
+from market.services import awards, dossiers, points, projects, proposals, scoring, tasks
 from market.services._retention import purge_numbers
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus, TaskStatus
 from market.throttle import forget_old_counts
@@ -124,8 +124,10 @@ async def award(
     """Award a qualified proposal (承榜): its public notice period begins (`market.services._awards.award`), and its
     dossier (评审档案) is frozen in the same transaction."""
     task = await lock_settled_task(db, task_id, now)
-    a = await awards.award(db, task, proposal_id, reason, actor=actor, now=now, notice_days=notice_days)
-    await dossiers.publish(db, task, a, actor=actor, now=now)
+    # One reading of the ranking: the award is checked against it and the dossier records it.
+    board = await scoring.load_board(db, task)
+    a = await awards.award(db, task, board, proposal_id, reason, actor=actor, now=now, notice_days=notice_days)
+    await dossiers.publish(db, task, board, a, actor=actor, now=now)
     return a
 
 

@@ -126,6 +126,7 @@ def _refusal(bar: AwardBar) -> ApplicationError:
 async def award(
     db: AsyncSession,
     task: Task,
+    board: Board,
     proposal_id: int,
     reason: str | None,
     *,
@@ -135,14 +136,14 @@ async def award(
 ) -> Award:
     """Award a qualified proposal once the panel is complete; any but the top one still eligible needs a reason.
 
-    The task comes locked, with what time has made due applied (`market.flows.award`).
+    The task comes locked, with what time has made due applied, and its board read under that lock
+    (`market.flows.award`).
     """
     if task.status == TaskStatus.DRAFT:
         raise NotFound("error.no_such_task")
     if await standing_award(db, task.id) is not None:
         raise StateConflict("error.award_already_stands_task")
     check_transition(TaskStatus(task.status), TaskStatus.AWARDED, what="task")
-    board = await load_board(db, task)
     chosen = check_award(board, proposal_id, reason)
     if isinstance(chosen, AwardBar):
         raise _refusal(chosen)

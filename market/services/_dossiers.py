@@ -56,7 +56,7 @@ from market.schemas._dossiers import (
     TaskDossiers,
 )
 from market.scoring import TRIM_FROM
-from market.services._scoring import ON_PROPOSAL, Board, load_board, marks_text
+from market.services._scoring import ON_PROPOSAL, Board, marks_text
 from market.services._tasks import visible_task
 from market.states import AwardStatus, ObjectionStatus, ProposalStatus
 
@@ -159,9 +159,11 @@ async def _amendments(db: AsyncSession, task_id: int) -> list[DossierAmendment]:
     ]
 
 
-async def publish(db: AsyncSession, task: Task, award: Award, *, actor: Actor, now: datetime) -> AwardDossier:
-    """Freeze the award's dossier, inside the award's own transaction (the task locked, the award recorded)."""
-    board = await load_board(db, task)
+async def publish(
+    db: AsyncSession, task: Task, board: Board, award: Award, *, actor: Actor, now: datetime
+) -> AwardDossier:
+    """Freeze the award's dossier, inside the award's own transaction (the task locked, the award recorded), from
+    the board the award was checked against (its rows read before the award moved any state)."""
     standings = board.standings()
     letters = {m.id: letter(seat) for seat, m in enumerate(board.members)}
     chosen = next(s for s in standings if s.proposal.id == award.proposal_id)
