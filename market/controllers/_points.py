@@ -83,6 +83,31 @@ async def entry_views(db: Db, entries: list[PointEntry]) -> list[Entry]:
     return [entry_view(e, versions) for e in entries]
 
 
+async def _reviewed(
+    db: AsyncSession,
+    entry_id: int,
+    decision: points.Decision,
+    amount: int | None,
+    reason: str,
+    actor: User,
+    now: datetime,
+    settings: Settings,
+) -> Entry:
+    """One committee decision on one proposed entry, in its own transaction, as the API shows the entry after."""
+    async with writing(db):
+        e = await points.review(
+            db,
+            entry_id,
+            decision,
+            points=amount,
+            reason=reason,
+            actor=actor,
+            now=now,
+            notice_days=settings.points_notice_days,
+        )
+    return (await entry_views(db, [e]))[0]
+
+
 class PointsController(Controller):
     """The rules are public and edited by the committee; entries are proposed by events or by hand, reviewed by the
     committee, posted for notice and counted."""
@@ -157,18 +182,7 @@ class PointsController(Controller):
         self, request: Request[User, Any, Any], db_session: Db, clock: Now, settings: Config, entry_id: PathId
     ) -> Entry:
         """Approve a proposed entry as it stands: it is posted for the notice period (公示)."""
-        async with writing(db_session):
-            e = await points.review(
-                db_session,
-                entry_id,
-                "approve",
-                points=None,
-                reason="",
-                actor=request.user,
-                now=clock.now(),
-                notice_days=settings.points_notice_days,
-            )
-        return (await entry_views(db_session, [e]))[0]
+        return await _reviewed(db_session, entry_id, "approve", None, "", request.user, clock.now(), settings)
 
     @post("/entries/{entry_id:int}/amend", guards=[requires_committee], status_code=HTTP_200_OK)
     async def amend(
@@ -181,18 +195,9 @@ class PointsController(Controller):
         data: JSONBody[Amendment],
     ) -> Entry:
         """Approve a proposed entry with other points, for a stated reason: it is posted for the notice period."""
-        async with writing(db_session):
-            e = await points.review(
-                db_session,
-                entry_id,
-                "amend",
-                points=data.points,
-                reason=data.reason,
-                actor=request.user,
-                now=clock.now(),
-                notice_days=settings.points_notice_days,
-            )
-        return (await entry_views(db_session, [e]))[0]
+        return await _reviewed(
+            db_session, entry_id, "amend", data.points, data.reason, request.user, clock.now(), settings
+        )
 
     @post("/entries/{entry_id:int}/reject", guards=[requires_committee], status_code=HTTP_200_OK)
     async def reject(
@@ -205,18 +210,7 @@ class PointsController(Controller):
         data: JSONBody[Rejection],
     ) -> Entry:
         """Reject a proposed entry, for a stated reason: it never counts."""
-        async with writing(db_session):
-            e = await points.review(
-                db_session,
-                entry_id,
-                "reject",
-                points=None,
-                reason=data.reason,
-                actor=request.user,
-                now=clock.now(),
-                notice_days=settings.points_notice_days,
-            )
-        return (await entry_views(db_session, [e]))[0]
+        return await _reviewed(db_session, entry_id, "reject", None, data.reason, request.user, clock.now(), settings)
 
     @post("/entries/approve", guards=[requires_committee], status_code=HTTP_200_OK, problems=[404])
     async def approve_many(

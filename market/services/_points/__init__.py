@@ -16,6 +16,7 @@ from market.services._points._balances import (
 )
 from market.services._points._entries import (
     PUBLIC_STATES,
+    Decision,
     count_due,
     due_entries,
     in_notice,
@@ -45,6 +46,7 @@ __all__ = [
     "PUBLIC_STATES",
     "RATED_WELL",
     "Balance",
+    "Decision",
     "HolderKind",
     "RuleCode",
     "Rules",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -35,6 +35,7 @@ from market.models import (
     ReviewedUnit,
     ServiceOrder,
     Task,
+    UpReview,
 )
 from market.models._points import HolderKind
 from market.models._stats import STATS_WIDTH
@@ -300,18 +301,11 @@ def _add_classes(c: ClassCounts, n: list[int]) -> None:
     c.attended += n[3]
 
 
-def _add_reviews(r: ReviewCounts, n: list[int]) -> None:
-    r.given += n[0]
-    r.clarity_sum += n[1]
-    r.timeliness_sum += n[2]
-    r.fairness_sum += n[3]
-
-
-def _add_points(p: PointCounts, n: list[int]) -> None:
-    p.entries += n[0]
-    p.points += n[1]
-    p.gained += n[2]
-    p.lost += n[3]
+def _add_counts(c: ReviewCounts | PointCounts, n: list[int]) -> None:
+    """Add one aggregated row's counts to up-reviews' or points' figures, field by field in their order (a row is
+    padded to WIDTH; the rest is not theirs)."""
+    for f, count in zip(fields(c), n, strict=False):
+        setattr(c, f.name, getattr(c, f.name) + count)
 
 
 def _placed_points(*columns: Column) -> Select[Any]:
@@ -340,6 +334,11 @@ def _point_counts(points: Column) -> list[ColumnElement[Any]]:
         func.sum(case((points > 0, points), else_=0)),
         func.sum(case((points < 0, points), else_=0)),
     ]
+
+
+def _review_counts() -> list[ColumnElement[Any]]:
+    """Up-reviews given and each aspect's sum (ReviewCounts' fields, in order)."""
+    return [func.count(), func.sum(UpReview.clarity), func.sum(UpReview.timeliness), func.sum(UpReview.fairness)]
 
 
 def _add(b: Breakdown, kind: str, n: list[int]) -> None:

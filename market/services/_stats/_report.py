@@ -60,8 +60,7 @@ from market.services._stats._counts import (
     Report,
     TaskCounts,
     _add,
-    _add_points,
-    _add_reviews,
+    _add_counts,
     _add_tasks,
     _counted,
     _flag,
@@ -70,6 +69,7 @@ from market.services._stats._counts import (
     _placed_orders,
     _placed_points,
     _point_counts,
+    _review_counts,
     _rolled_until,
     _rows,
     _summed,
@@ -244,9 +244,7 @@ def _live_slices(lo: datetime, hi: datetime, now: datetime, *, rolled_until: dat
     )
     project_counts = [func.count(), func.sum(project_streets.c.final_score)]
     r = UpReview
-    reviews = _rows(
-        UP_REVIEWS, BY_UNIT, r.unit, [func.count(), func.sum(r.clarity), func.sum(r.timeliness), func.sum(r.fairness)]
-    )
+    reviews = _rows(UP_REVIEWS, BY_UNIT, r.unit, _review_counts())
     counted = (
         _placed_points(holder_sql().label("holder"), Organization.alliance_id, PointEntry.points)
         .where(PointEntry.decided_at >= since, PointEntry.decided_at < hi)
@@ -313,10 +311,10 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime, sco
         if kind in (ALLIANCES, STREETS):
             continue
         if kind == UP_REVIEWS:
-            _add_reviews(out.up_reviews[key], n)
+            _add_counts(out.up_reviews[key], n)
             continue
         if kind == POINTS:
-            _add_points(out.points[key] if dim == BY_HOLDER else out.points_by_alliance[alliances[key]], n)
+            _add_counts(out.points[key] if dim == BY_HOLDER else out.points_by_alliance[alliances[key]], n)
             continue
         if dim == BY_CATEGORY:
             _add(out.total, kind, n)
@@ -332,7 +330,7 @@ async def report(db: AsyncSession, start: date, end: date, *, now: datetime, sco
     out.reviews_year = end.year
     for unit, t in (await published_by_kind(db, end.year) if scores else {}).items():
         if t.count >= MINIMUM:
-            _add_reviews(out.published_reviews[unit.value], [t.count, t.clarity, t.timeliness, t.fairness])
+            _add_counts(out.published_reviews[unit.value], [t.count, t.clarity, t.timeliness, t.fairness])
     return out
 
 

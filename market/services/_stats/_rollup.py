@@ -69,6 +69,7 @@ from market.services._stats._counts import (
     _placed_orders,
     _placed_points,
     _point_counts,
+    _review_counts,
     _task_counts,
     _task_flags,
     holder_sql,
@@ -195,7 +196,7 @@ def _days_of(kind: str, lo: datetime | None, hi: datetime | None, dialect: str) 
         return union_all(*_day_slices(NEEDS, n, [func.count(), *(func.sum(n.c[s.value]) for s in NeedStatus)]))
     if kind == UP_REVIEWS:
         r = UpReview
-        counts = [func.count(), func.sum(r.clarity), func.sum(r.timeliness), func.sum(r.fairness)]
+        counts = _review_counts()
         days = (
             [r.given_on >= local(lo).date(), r.given_on < local(hi).date()] if lo is not None and hi is not None else []
         )
@@ -338,7 +339,7 @@ _STARTS: dict[type[Any], tuple[str, str]] = {
 }
 _DIMENSIONS: dict[type[Any], tuple[tuple[str, ...], tuple[str, ...]]] = {
     Organization: (("alliance_id",), (NEEDS, ORDERS, PROJECTS, POINTS)),
-    Community: (("street_id",), ROLLED),
+    Community: (("street_id",), (TASKS, NEEDS, ORDERS, PROJECTS)),  # up-reviews and points know no street
     Offering: (("category", "organization_id"), (ORDERS,)),
 }
 _DAYS, _KINDS = "jiebang_stats_days", "jiebang_stats_kinds"
