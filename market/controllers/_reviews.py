@@ -52,8 +52,8 @@ class ProjectUpReviewController(Controller):
     @get("/due")
     async def due(self, request: Request[User, Any, Any], db_session: Db, project_id: PathId) -> UpReviewsDue:
         """The units the viewer may rate for this project now (none unless the viewer leads it and it is closed)."""
-        detail = await projects.detail(db_session, project_id)
-        return due(await reviews.due_on_project(db_session, request.user, detail.project))
+        project = await projects.get_project(db_session, project_id)
+        return due(await reviews.due_on_project(db_session, request.user, project))
 
     @post("/")
     async def give(

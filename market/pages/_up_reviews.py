@@ -83,13 +83,13 @@ def _review_page(
 
 
 async def _project_form(db: AsyncSession, viewer: User, project_id: int, form: FormState | None = None) -> Template:
-    found = await projects.detail(db, project_id)
-    if not reviews.project_units(viewer, found.project):
+    project = await projects.get_project(db, project_id)
+    if not reviews.project_units(viewer, project):
         # Only the lead organisation rates anything of a project; its partners and others have no form here.
         raise Forbidden("error.up_review_not_yours")
-    due = await reviews.due_on_project(db, viewer, found.project)
+    due = await reviews.due_on_project(db, viewer, project)
     url = f"/org/projects/{project_id}"
-    return _review_page(viewer, found.project.title, f"{url}/up-reviews", url, due, form)
+    return _review_page(viewer, project.title, f"{url}/up-reviews", url, due, form)
 
 
 async def _order_form(db: AsyncSession, viewer: User, order_id: int, form: FormState | None = None) -> Template:

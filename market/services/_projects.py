@@ -358,6 +358,14 @@ class ProjectDetail:
     need_ids: list[int]
 
 
+async def get_project(db: AsyncSession, project_id: int) -> Project:
+    """One project's own row, for a question about it alone (who leads it, its state); 404 when there is none."""
+    project = await db.get(Project, project_id)
+    if project is None:
+        raise NotFound(NO_PROJECT)
+    return project
+
+
 async def detail(db: AsyncSession, project_id: int) -> ProjectDetail:
     """One project: milestones, reports, resident feedback summary, grade."""
     project = (
