@@ -4,6 +4,7 @@ counted row, read back by month and day, and held to the rows by the invariant c
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -300,7 +301,7 @@ def rebuild(conn: Connection | Session, kinds: Sequence[str] = ROLLED) -> None:
         conn.execute(text("LOCK TABLE stats_days IN SHARE ROW EXCLUSIVE MODE"))
     for kind in kinds:
         conn.execute(delete(stats_days).where(stats_days.c.kind.in_([kind, kind + MONTHLY])))
-        conn.execute(insert(stats_days).from_select(_COLUMNS, _days_of(kind, None, None, dialect)))
+        conn.execute(insert(stats_days).from_select(_COLUMNS, _all_days(kind, dialect)))
         days = conn.execute(select(stats_days.c.day).where(stats_days.c.kind == kind).distinct()).scalars()
         for month in sorted({day.replace(day=1) for day in days}):
             _sum_month(conn, kind, month)
@@ -394,27 +395,40 @@ def _forget(session: Session) -> None:
     session.info.pop(_KINDS, None)
 
 
-async def rollup_out_of_step(db: AsyncSession) -> list[tuple[str, date]]:
-    """Each (kind, day) whose rollup rows differ from what its rows count now (the invariant check's)."""
-    dialect = db.get_bind().dialect.name
-    found: set[tuple[str, date]] = set()
+@functools.cache
+def _all_days(kind: str, dialect: str) -> CompoundSelect:
+    """`_days_of` a kind over all days: one statement per kind and dialect, built once (it names no value of a call)."""
+    return _days_of(kind, None, None, dialect)
+
+
+@functools.cache
+def _differences(dialect: str) -> Select[Any]:
+    """Each (kind, day) of any rolled kind whose rollup rows differ from what its rows count, as one statement: the
+    invariant check runs after every scenario, and asking kind by kind took a dozen statements and rebuilt each one."""
+    found: list[Select[Any]] = []
     for kind in ROLLED:
-        fresh = _days_of(kind, None, None, dialect).subquery()
+        fresh = _all_days(kind, dialect).subquery()
         counted = select(*(fresh.c[c] for c in _COLUMNS))
         kept = select(*(stats_days.c[c] for c in _COLUMNS)).where(stats_days.c.kind == kind)
         for difference in (counted.except_(kept), kept.except_(counted)):
             rows = difference.subquery()
-            found.update((k, d) for k, d in await db.execute(select(rows.c.kind, rows.c.day)))
-        # Each month row is the sum of its days' rows.
-        summed: dict[tuple[date, str, str], list[int]] = defaultdict(lambda: [0] * STATS_WIDTH)
-        kept_months: dict[tuple[date, str, str], list[int]] = {}
-        for row in await db.execute(select(stats_days).where(stats_days.c.kind.in_([kind, kind + MONTHLY]))):
-            counts = [int(row._mapping[f"n{i}"]) for i in range(STATS_WIDTH)]
-            if row.kind == kind:
-                total = summed[(row.day.replace(day=1), row.dim, row.key)]
-                total[:] = [a + b for a, b in zip(total, counts, strict=True)]
-            else:
-                kept_months[(row.day, row.dim, row.key)] = counts
-        for month, _, _ in {*summed, *kept_months} - {k for k in summed if summed[k] == kept_months.get(k)}:
-            found.add((kind + MONTHLY, month))
+            found.append(select(rows.c.kind, rows.c.day))
+    return select(union_all(*found).subquery())
+
+
+async def rollup_out_of_step(db: AsyncSession) -> list[tuple[str, date]]:
+    """Each (kind, day) whose rollup rows differ from what its rows count now (the invariant check's)."""
+    found: set[tuple[str, date]] = {(k, d) for k, d in await db.execute(_differences(db.get_bind().dialect.name))}
+    # Each month row is the sum of its days' rows.
+    summed: dict[tuple[str, date, str, str], list[int]] = defaultdict(lambda: [0] * STATS_WIDTH)
+    kept_months: dict[tuple[str, date, str, str], list[int]] = {}
+    for row in await db.execute(select(stats_days)):
+        counts = [int(row._mapping[f"n{i}"]) for i in range(STATS_WIDTH)]
+        if row.kind.endswith(MONTHLY):
+            kept_months[(row.kind, row.day, row.dim, row.key)] = counts
+        else:
+            total = summed[(row.kind + MONTHLY, row.day.replace(day=1), row.dim, row.key)]
+            total[:] = [a + b for a, b in zip(total, counts, strict=True)]
+    for kind, month, _, _ in {*summed, *kept_months} - {k for k in summed if summed[k] == kept_months.get(k)}:
+        found.add((kind, month))
     return sorted(found)
