@@ -25,8 +25,9 @@ Every test runs four times: on SQLite and PostgreSQL (`database_url`, emptied be
 of the suite; PostgreSQL unreachable → skipped loudly, or failed in CI) × a 375×812 phone (touch, mobile, scale
 2) and a 1280×800 desktop (`viewport`). Pin a test to fewer with
 `@pytest.mark.parametrize("viewport", ["phone"], indirect=True)` (the same for `database_url`); the long
-journeys and page tours take `@journey_runs` (below): both widths on SQLite, the phone on PostgreSQL. After each test
-the three lists must be in step, as in the integration suite.
+journeys and page tours take `@journey_runs` (below): two runs on the diagonal, the desktop on SQLite and the phone
+on PostgreSQL, so that each database and each width is run once. After each test the three lists must be in step,
+as in the integration suite.
 
 Fixtures:
 - `page`: a fresh browser context (own cookies, locale zh-CN, Asia/Shanghai) at the test's viewport; `browse()`
@@ -38,8 +39,10 @@ Fixtures:
   async) and returns their result; `clock` (from tests/conftest.py) is the server's own clock:
   `clock.advance(days=6)` then `run(api.committee.ok("POST", "/tick"))` is "the notice period passes".
 - `sign_in(page, username, password=PASSWORD, next_="/")`: through the /login form.
-- `shot(page, name)`: a full-page screenshot to docs/screenshots/<name>-<375|1280>.png, on the SQLite run only
-  (list new ones in docs/screenshots/README.md).
+- `shot(page, name)`: a full-page screenshot to docs/screenshots/<name>-<375|1280>.png, on the SQLite run; in a
+  `@journey_runs` test on both runs, each at its own width, so the phone's pictures come from PostgreSQL (the
+  same pictures: ids start from 1 on both, and the data and clock are the test's own). List new ones in
+  docs/screenshots/README.md.
 - `check_page(page)` (tests/e2e/checks.py): lang, landmarks, headings, labels, sideways scrolling, tap targets,
   contrast and visible focus, plus the context's guard; its docstring gives the rules, and its failure names
   each element and why. `check_page(page, skip={"targets"})` leaves a check out (say why);
@@ -102,10 +105,11 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
     "desktop": {"viewport": {"width": 1280, "height": 800}},
 }
 TIMEOUT_MS = 15_000
-# Where a long journey's runs each prove something: both widths on SQLite (the layouts differ, and the screenshots
-# are taken there) and PostgreSQL once, on the phone (the database differs, not the layout). Three runs, not four.
+# A long journey's runs on the diagonal: each database once and each width once, two runs where the full cross
+# would take four. What differs between the databases does not depend on the width, nor the layout on the database;
+# each width's screenshots are taken in the run that has it (`shot`).
 journey_runs = pytest.mark.parametrize(
-    ("database_url", "viewport"), [("sqlite", "phone"), ("sqlite", "desktop"), ("postgresql", "phone")], indirect=True
+    ("database_url", "viewport"), [("sqlite", "desktop"), ("postgresql", "phone")], indirect=True
 )
 
 
@@ -298,11 +302,13 @@ def sign_in() -> Callable[..., None]:
 
 
 @pytest.fixture
-def shot(live: LiveServer) -> Callable[[Page, str], None]:
-    """`shot(page, name)`: docs/screenshots/<name>-<viewport width>.png, full page, on the SQLite run only."""
+def shot(request: pytest.FixtureRequest, live: LiveServer) -> Callable[[Page, str], None]:
+    """`shot(page, name)`: docs/screenshots/<name>-<viewport width>.png, full page, on the SQLite run; in a
+    `@journey_runs` test on each run (one per width), the phone's on PostgreSQL."""
+    journey = any(mark.args == journey_runs.mark.args for mark in request.node.iter_markers("parametrize"))
 
     def take(page: Page, name: str) -> None:
-        if live.kind != "sqlite":
+        if live.kind != "sqlite" and not journey:
             return
         if not _cjk_font():
             warnings.warn("no CJK font (fonts-noto-cjk): screenshots not taken", stacklevel=2)
