@@ -87,7 +87,10 @@ async def load_demo(settings: Settings, password: str, *, now: datetime | None =
     app = create_app(quiet, clock)
     async with AsyncTestClient(app=app, base_url="http://127.0.0.1") as http:
         year = Year(http, clock, quiet, password, random.Random(20191231))
-        await play(year, now)
+        try:
+            await play(year, now)
+        finally:
+            await year.close()
     return DemoReport(loaded=True, accounts=year.accounts, password=password, requests=year.counter[0])
 
 

@@ -288,6 +288,7 @@ async def _order(year: Year, community: str, service: str, need: int | None, fat
 
     async def deliver() -> None:
         await secretary.call("POST", f"/orders/{order['id']}/deliver")
+        year.delivered_orders_seen.update([SECRETARY_OF[community], year.service_provider.get(service, "committee")])
         if fate == "rated":
             await secretary.call(
                 "POST",

@@ -252,6 +252,7 @@ def _schedule_project(year: Year, st: dict[str, Any], fate: str, started: dateti
             f"/projects/{st['project']}/evaluation",
             {"score": year.rng.choice([78, 86, 88, 91, 95, 96]), "comment": "按计划完成服务内容，台账规范。"},
         )
+        year.closed_projects_led[(await project_of(year, st["task"]))["organization_id"]] += 1
 
     year.at(at_local(started + DAY, 10), milestones)
     for k in range(4 if fate in ("closed", "delivered") else 2):

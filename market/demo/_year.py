@@ -5,6 +5,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from market.kernel.clock import SHANGHAI, ManualClock
 from market.kernel.db import create_engine, writing
@@ -66,9 +67,16 @@ class Year:
         self.service_provider: dict[str, str] = {}
         self.need_ids: dict[int, int] = {}
         self.meeting_id = 0
+        # What the up-review sweep would find, counted as the story makes it: how many delivered orders each account
+        # sees (its community's secretary, its provider) and how many closed projects each organisation leads. An
+        # account with nothing new has nothing to rate, so the sweep need not read its lists (a thousand reads a year).
+        self.delivered_orders_seen: Counter[str] = Counter()
+        self.closed_projects_led: Counter[int] = Counter()
+        self.project_of_task: dict[int, dict[str, Any]] = {}
         self.accounts: list[tuple[str, str, str]] = []
         self._queue: list[tuple[datetime, int, Step]] = []
         self._seq = itertools.count()
+        self._engine: AsyncEngine | None = None
 
     async def login(self, username: str) -> Client:
         if username not in self.as_user:
@@ -88,22 +96,27 @@ class Year:
         self, username: str, role: Role, who: str, *, org: int | None = None, community: int | None = None
     ) -> int:
         """An account with the demo password, made directly (the API makes people's accounts; these are the demo's)."""
-        engine = create_engine(self.settings.database_url)
-        try:
-            async with async_sessionmaker(engine, expire_on_commit=False)() as db, writing(db):
-                user = await ensure_account(
-                    db,
-                    username=username,
-                    password=self.password,
-                    role=role,
-                    display_name=who,
-                    organization_id=org,
-                    community_id=community,
-                    now=self.clock.now(),
-                )
-                return user.id
-        finally:
-            await engine.dispose()
+        # One engine for all of them, not one (and a new connection) per account.
+        if self._engine is None:
+            self._engine = create_engine(self.settings.database_url)
+        async with async_sessionmaker(self._engine, expire_on_commit=False)() as db, writing(db):
+            user = await ensure_account(
+                db,
+                username=username,
+                password=self.password,
+                role=role,
+                display_name=who,
+                organization_id=org,
+                community_id=community,
+                now=self.clock.now(),
+            )
+            return user.id
+
+    async def close(self) -> None:
+        """Close the accounts' engine."""
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
 
     async def run(self, until: datetime) -> None:
         while self._queue and self._queue[0][0] < until:
@@ -119,9 +132,13 @@ def at_local(day: datetime, hour: int, minute: int = 0) -> datetime:
 
 
 async def project_of(year: Year, task_id: int) -> dict[str, Any]:
+    """The task's project, looked up once: a project keeps its id and lead organisation for good."""
+    if task_id in year.project_of_task:
+        return dict(year.project_of_task[task_id])
     page = await year.anon.call("GET", "/projects?limit=100")
     items = page["items"] if isinstance(page, dict) else page
     for p in items:
         if p["task_id"] == task_id:
+            year.project_of_task[task_id] = dict(p)
             return dict(p)
     raise LookupError(f"no project for task {task_id}")
