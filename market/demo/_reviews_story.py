@@ -63,10 +63,12 @@ def _all_done(done: Done, username: str, kind: str, there: int) -> bool:
 
 
 async def _sweep(year: Year, rng: random.Random, done: Done, secretaries: list[str]) -> None:
-    # Everyone signs in, as they always have; only those with something new to look at read their lists.
+    # Everyone signs in, as they always have; only those with something new to look at read their lists, except the
+    # sweep's first reader: the app applies what time has made due (deadlines, erasures) on a request, and the sweep's
+    # hour must see that happen as it always has, not at whatever request comes next.
     for username in secretaries:
         who = await year.login(username)
-        await _rate_orders(who, username, year, rng, done)
+        await _rate_orders(who, username, year, rng, done, always=username == secretaries[0])
     for org_id, username in sorted(year.org_member.items()):
         who = await year.login(username)
         if not _all_done(done, username, "projects", year.closed_projects_led[org_id]):
@@ -76,8 +78,10 @@ async def _sweep(year: Year, rng: random.Random, done: Done, secretaries: list[s
         await _rate_orders(who, username, year, rng, done)
 
 
-async def _rate_orders(who: Client, username: str, year: Year, rng: random.Random, done: Done) -> None:
-    if _all_done(done, username, "orders", year.delivered_orders_seen[username]):
+async def _rate_orders(
+    who: Client, username: str, year: Year, rng: random.Random, done: Done, *, always: bool = False
+) -> None:
+    if not always and _all_done(done, username, "orders", year.delivered_orders_seen[username]):
         return
     for status in DELIVERED:
         for order in (await who.call("GET", f"/orders?status={status}&limit=100"))["items"]:
