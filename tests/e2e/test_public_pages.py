@@ -95,6 +95,8 @@ def test_the_language_switch_turns_every_page_english(page: Page, api: Api, run:
     assert page.locator("html").get_attribute("lang") == "zh-CN"
 
 
+# Each database and each width once, as a journey: the form and the menu differ by width, the accounts by database.
+@journey_runs
 def test_signing_in_through_the_form_brings_the_work_navigation(page: Page, api: Api, sign_in: SignIn) -> None:
     page.goto("/login?next=/tasks")
     page.get_by_label(t("login.username", ZH)).fill("committee")
