@@ -146,8 +146,9 @@ def test_missing_lang_landmarks_and_skipped_headings_are_reported(page: Page) ->
 @phone_only
 def test_a_request_to_another_origin_is_blocked_and_fails(page: Page) -> None:
     page.goto("/login")
-    _inject(page, '<img alt="" src="http://cdn.example.invalid/logo.png">')
-    page.wait_for_timeout(200)
+    # Waiting for the request itself, not a fixed while: the guard, listening since the context opened, has it first.
+    with page.expect_request("http://cdn.example.invalid/logo.png"):
+        _inject(page, '<img alt="" src="http://cdn.example.invalid/logo.png">')
     text = _failures(page)
     assert "[guard] request outside the server: image http://cdn.example.invalid/logo.png" in text
     guard = guard_of(page)
@@ -158,8 +159,9 @@ def test_a_request_to_another_origin_is_blocked_and_fails(page: Page) -> None:
 @phone_only
 def test_a_javascript_error_fails(page: Page) -> None:
     page.goto("/login")
-    page.evaluate("() => { setTimeout(() => { throw new Error('坏了'); }); console.error('也坏了'); }")
-    page.wait_for_timeout(100)
+    # The error is thrown after the console line, from a timer: once it is reported, both are in the guard.
+    with page.expect_event("pageerror"):
+        page.evaluate("() => { setTimeout(() => { throw new Error('坏了'); }); console.error('也坏了'); }")
     text = _failures(page)
     assert "uncaught JavaScript error" in text and "坏了" in text
     assert "console error" in text and "也坏了" in text
@@ -172,8 +174,8 @@ def test_a_javascript_error_fails(page: Page) -> None:
 def test_a_content_policy_violation_fails(browse: Callable[..., Page]) -> None:
     page = browse()  # under the policy our pages are served with
     page.goto("/login")
-    _inject(page, '<p id="red" style="color:#c00">行内样式</p>')
-    page.wait_for_timeout(100)
+    with page.expect_console_message(lambda message: "CSP violation" in message.text):
+        _inject(page, '<p id="red" style="color:#c00">行内样式</p>')
     text = _failures(page, skip={"focus"})
     assert "CSP violation: style-src-attr refused inline" in text
     guard = guard_of(page)
