@@ -26,6 +26,7 @@ os.environ.setdefault("JIEBANG_PHONE_KEY", "test-phone-key-kept-outside-the-data
 os.environ.setdefault("JIEBANG_POINTS_KEY", "test-points-key-kept-outside-the-database")
 
 import asyncio
+import gc
 import shutil
 import socket
 import tempfile
@@ -99,6 +100,16 @@ def pytest_configure(config: pytest.Config) -> None:
     if not hasattr(config, "workerinput") and SHARED not in os.environ:
         os.environ[SHARED] = tempfile.mkdtemp(prefix="jiebang-run-")
         _OWN_SHARED.append(Path(os.environ[SHARED]))
+    # The cyclic collector's full passes walk every live object, and a worker holds a great many: the modules, the
+    # collected tests, an app per distinct settings. With the default thresholds they took a tenth of a sample run's
+    # CPU (5.6 of 46.6 s); collecting young objects less often and the oldest more rarely still frees every cycle.
+    gc.set_threshold(20_000, 20, 20)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What exists once the tests are collected lives for the whole run: set it aside from the collector's passes."""
+    gc.collect()
+    gc.freeze()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
