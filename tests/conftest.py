@@ -27,6 +27,7 @@ os.environ.setdefault("JIEBANG_POINTS_KEY", "test-points-key-kept-outside-the-da
 
 import asyncio
 import gc
+import logging
 import shutil
 import socket
 import tempfile
@@ -49,6 +50,7 @@ from market.kernel.clock import ManualClock
 from market.kernel.db import create_engine, metadata
 from market.migrate import upgrade
 from market.models import AuditHead
+from market.serving import ACCESS_LOGGER
 from market.settings import Settings
 from tests.demo_district import PG_TEMPLATE_FILE, SHARED, DemoDistrict
 from tests.factories import Api, Direct
@@ -58,6 +60,13 @@ PG_PORT = int(os.environ.get("JIEBANG_TEST_PG_PORT", "5432"))
 PG_USER = os.environ.get("JIEBANG_TEST_PG_USER", "postgres")
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 START = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # Monday 09:00 in Shanghai
+
+
+# Every request of the suite logged two INFO lines (the access log's and the test client's), which Litestar's queue
+# handler and pytest's capture then formatted and carried for tests that pass: tens of thousands of lines nobody reads.
+# The access log's own tests turn it on for themselves (caplog.set_level).
+for _quiet in (ACCESS_LOGGER, "httpx"):
+    logging.getLogger(_quiet).setLevel(logging.WARNING)
 
 
 def _pg_reachable() -> bool:
