@@ -4,7 +4,7 @@ Schemathesis 4 (its engine, the same one `schemathesis run` uses) reads /schema/
 and sends what the document allows and what it forbids; every default check must pass: no 5xx, only declared
 statuses, declared content types and bodies, forbidden input refused and allowed input accepted, and guarded
 operations refusing anonymous callers. Each role's run is a test of its own, on a database seeded for it, and is bounded
-in examples per operation so the suite stays fast (about 75 CPU seconds for all five, measured; printed with -s): an
+in examples per operation so the suite stays fast (55-75 CPU seconds for all five, measured; printed with -s): an
 operation that refuses the caller before reading input (sign-in, a role guard) gets one example per mode. Set
 JIEBANG_CONTRACT_EXAMPLES to search harder, JIEBANG_CONTRACT_ROLES to run some roles only, and
 JIEBANG_CONTRACT_EXPLAIN to see each finding's request and where the time went. It runs on SQLite only: the
@@ -23,8 +23,10 @@ import pytest
 import schemathesis
 from litestar import Litestar
 from litestar.routes import HTTPRoute
+from schemathesis.core import jsonschema as schemathesis_jsonschema
 from schemathesis.engine import events
 from schemathesis.engine import from_schema as engine_for
+from schemathesis.generation import hypothesis as schemathesis_generation
 
 from market.app import create_app
 from market.kernel.clock import ManualClock
@@ -85,6 +87,30 @@ EXPLAIN = bool(os.environ.get("JIEBANG_CONTRACT_EXPLAIN"))
 ROLES = ("anonymous", "evaluator", "secretary", "org", "committee")
 # Set (e.g. "org,committee") to run only some roles while looking into a finding.
 ONLY = [role for role in os.environ.get("JIEBANG_CONTRACT_ROLES", "").split(",") if role]
+
+
+# Schemathesis memoises what it builds from a JSON Schema (canonical forms, value strategies, validators) in
+# process-wide LRU caches of 16 to 1024 entries, keyed by the schema's contents. This document has more bodies and
+# parameters than that: one role's run evicted entries it needed again (1,158 strategy builds for 463 distinct ones
+# over the five runs): each role's run in the same worker rebuilt them. With room for every entry (about 2,500 small
+# objects) a worker builds each once: the five runs in one process took 54-61 CPU s instead of 72 (a role's run alone
+# costs the same as before), sending the very same requests. `_maxsize` is the library's own attribute; should a
+# release rename it, the caches keep their sizes and only this saving is lost.
+GENERATION_CACHES = (
+    schemathesis_generation.canonical_strategy_cache,
+    schemathesis_generation.canonical_form_cache,
+    schemathesis_jsonschema.validator_cache,
+    schemathesis_jsonschema._seeded_validator_cache,
+    schemathesis_jsonschema._bundle_registry_cache,
+)
+GENERATION_CACHE_SIZE = 8192
+
+
+def keep_what_generation_builds() -> None:
+    """Let Schemathesis's generation caches hold every schema of this document, across the roles' runs."""
+    for cache in GENERATION_CACHES:
+        if getattr(cache, "_maxsize", GENERATION_CACHE_SIZE) < GENERATION_CACHE_SIZE:
+            cache._maxsize = GENERATION_CACHE_SIZE
 
 
 @pytest.fixture
@@ -209,13 +235,16 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
         if refused := refused_by_guards(app, role):
             operations.append({"include-name": refused, "generation": {"max-examples": 1}})
     config["operations"] = operations
+    keep_what_generation_builds()
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=schemathesis.Config.from_dict(config))
     findings: dict[tuple[str, str, str], Finding] = {}
     spent: dict[tuple[str, str], float] = {}
+    sent: dict[str, int] = {}
     for event in engine_for(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             where = (event.phase.value, event.recorder.label)
             spent[where] = spent.get(where, 0.0) + event.elapsed_time
+            sent[event.phase.value] = sent.get(event.phase.value, 0) + len(event.recorder.interactions)
             for case_id, checks in event.recorder.checks.items():
                 for node in checks:
                     if node.failure_info is None:
@@ -236,6 +265,7 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
     if EXPLAIN:
         phases = {phase: round(sum(t for (p, _), t in spent.items() if p == phase), 1) for phase, _ in spent}
         slowest = sorted(spent.items(), key=lambda item: -item[1])[:8]
+        print(f"[{role}] requests by phase {sent}")
         print(f"[{role}] seconds by phase {phases}; slowest {[(k[1], round(t, 1)) for k, t in slowest]}")
     return list(findings.values())
 
