@@ -239,12 +239,13 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
     schema = schemathesis.openapi.from_asgi("/schema/openapi.json", app, config=schemathesis.Config.from_dict(config))
     findings: dict[tuple[str, str, str], Finding] = {}
     spent: dict[tuple[str, str], float] = {}
-    sent: dict[str, int] = {}
+    requests_by_phase: dict[str, int] = {}
     for event in engine_for(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             where = (event.phase.value, event.recorder.label)
             spent[where] = spent.get(where, 0.0) + event.elapsed_time
-            sent[event.phase.value] = sent.get(event.phase.value, 0) + len(event.recorder.interactions)
+            phase = event.phase.value
+            requests_by_phase[phase] = requests_by_phase.get(phase, 0) + len(event.recorder.interactions)
             for case_id, checks in event.recorder.checks.items():
                 for node in checks:
                     if node.failure_info is None:
@@ -265,7 +266,7 @@ def run_contract(app: Litestar, world: World, role: str) -> list[Finding]:
     if EXPLAIN:
         phases = {phase: round(sum(t for (p, _), t in spent.items() if p == phase), 1) for phase, _ in spent}
         slowest = sorted(spent.items(), key=lambda item: -item[1])[:8]
-        print(f"[{role}] requests by phase {sent}")
+        print(f"[{role}] requests by phase {requests_by_phase}")
         print(f"[{role}] seconds by phase {phases}; slowest {[(k[1], round(t, 1)) for k, t in slowest]}")
     return list(findings.values())
 
