@@ -11,7 +11,7 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.flash import FlashConfig, FlashPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect
@@ -23,7 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from market import privacy
 from market.audit import KEY_INFO as AUDIT_KEY_INFO
 from market.caching import NOTHING_DUE_AT, HttpCaching
-from market.contract import StrictStructSchemaPlugin, document_api
+from market.contract import OnceYamlRenderPlugin, StrictStructSchemaPlugin, document_api
 from market.controllers import API_HANDLERS
 from market.controllers._base import provide_viewer
 from market.crossorigin import check_api_write
@@ -149,7 +149,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             path="/schema",
             # JSON and YAML only: Litestar's interactive UIs load scripts from a CDN, and nothing we serve may
             # load anything from outside the server. /api-docs is the readable reference.
-            render_plugins=[JsonRenderPlugin(path="/openapi.json"), YamlRenderPlugin(path="/openapi.yaml")],
+            render_plugins=[JsonRenderPlugin(path="/openapi.json"), OnceYamlRenderPlugin(path="/openapi.yaml")],
             use_handler_docstrings=True,
         ),
         signature_namespace={"Clock": Clock, "Settings": Settings, "Any": Any},
