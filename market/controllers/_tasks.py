@@ -151,7 +151,7 @@ class TaskController(Controller):
             await tasks.update_draft(db_session, task_id, data, actor=request.user, now=clock.now())
         return await detail(db_session, task_id, request.user, clock)
 
-    @post("/{task_id:int}/post", guards=[requires_committee], status_code=HTTP_200_OK)
+    @post("/{task_id:int}/post", guards=[requires_committee], status_code=HTTP_200_OK, problems=[422])
     async def post_task(
         self,
         request: Request[User, Any, Any],

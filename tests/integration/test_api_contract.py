@@ -76,6 +76,7 @@ RULES_BEYOND_THE_SCHEMA = {
     "/api/v1/services/{offering_id}/orders": "the meeting, need and community it names exist",
     "/api/v1/tasks": "the communities it names exist and the needs it answers are open",
     "/api/v1/tasks/{task_id}": "the communities it names exist and the needs it answers are open",
+    "/api/v1/tasks/{task_id}/post": "the draft's stored claim deadline is still in the future",
     "/api/v1/tasks/{task_id}/amendments": "an amendment changes at least one term, to communities that exist",
     "/api/v1/points/entries": "the holder it names (an organisation that exists, or a resident's number and name) "
     "is the one the rule's points go to",
