@@ -165,16 +165,7 @@ class PointsController(Controller):
     ) -> Entry:
         """A secretary or organiser proposes an entry with evidence, for review by the committee."""
         async with writing(db_session):
-            e = await points.propose_by_hand(
-                db_session,
-                data.rule,
-                organization_id=data.organization_id,
-                phone=data.phone,
-                name=data.name,
-                evidence=data.evidence,
-                actor=request.user,
-                now=clock.now(),
-            )
+            e = await points.propose_by_hand(db_session, data, actor=request.user, now=clock.now())
         return (await entry_views(db_session, [e]))[0]
 
     @post("/entries/{entry_id:int}/approve", guards=[requires_committee], status_code=HTTP_200_OK)

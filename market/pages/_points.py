@@ -431,16 +431,7 @@ async def propose(request: UserRequest, db_session: Db, clock: Now) -> Template 
         return _propose_page(user, FormState(values, data.errors, data.general))
     done = await attempt(
         db_session,
-        lambda: points.propose_by_hand(
-            db_session,
-            data.rule,
-            organization_id=data.organization_id,
-            phone=data.phone,
-            name=data.name,
-            evidence=data.evidence,
-            actor=user,
-            now=now,
-        ),
+        lambda: points.propose_by_hand(db_session, data, actor=user, now=now),
         raising=(),
     )
     if isinstance(done, ApplicationError):

@@ -28,6 +28,7 @@ from market.services._points._entries import (
 )
 from market.services._points._reads import entries_page, get_entry, objections_of
 from market.services._points._rules import (
+    DEFAULT_POINTS,
     HOLDER_OF,
     MOST_POINTS,
     RATED_WELL,
@@ -41,6 +42,7 @@ from market.services._points._rules import (
 )
 
 __all__ = [
+    "DEFAULT_POINTS",
     "HOLDER_OF",
     "MOST_POINTS",
     "PUBLIC_STATES",

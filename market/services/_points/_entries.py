@@ -21,6 +21,7 @@ from market.kernel.clock import as_utc
 from market.kernel.db import lock
 from market.kernel.errors import Forbidden, InvalidInput, NotFound, StateConflict
 from market.models import Organization, PointEntry, PointObjection, Role, User
+from market.schemas._points import EntryCreate
 from market.services._points._rules import HOLDER_OF, MOST_POINTS, HolderKind, RuleCode, stored_current
 from market.states import ObjectionStatus, PointStatus
 from market.transitions import move
@@ -126,21 +127,12 @@ async def propose_for_event(
     )
 
 
-async def propose_by_hand(
-    db: AsyncSession,
-    code: RuleCode,
-    *,
-    organization_id: int | None,
-    phone: str | None,
-    name: str | None,
-    evidence: str,
-    actor: User,
-    now: datetime,
-) -> PointEntry:
+async def propose_by_hand(db: AsyncSession, data: EntryCreate, *, actor: User, now: datetime) -> PointEntry:
     """A secretary or an organiser proposes an entry with evidence: for an organisation (not their own) or for a
     resident named by mobile number (kept only as its keyed hash) and name (kept only masked)."""
     if actor.role not in (Role.SECRETARY, Role.ORG):
         raise Forbidden("error.points_proposed_by_secretary_or_organiser")
+    code, organization_id = data.rule, data.organization_id
     kind = HOLDER_OF[code]
     if kind is HolderKind.ORGANIZATION:
         if organization_id is None:
@@ -152,10 +144,10 @@ async def propose_by_hand(
             raise InvalidInput("error.no_such_organisation", field="organization_id")
         org_id, resident_hash, holder_name = org.id, None, org.name
     else:
-        number = phones.normalise(phone or "")
+        number = phones.normalise(data.phone or "")
         if number is None:
             raise InvalidInput("error.points_rule_needs_resident", field="phone")
-        clean = (name or "").strip()
+        clean = (data.name or "").strip()
         if not clean:
             raise InvalidInput("error.points_rule_needs_resident", field="name")
         keys = privacy.of(db).keys
@@ -168,7 +160,7 @@ async def propose_by_hand(
         holder_name=holder_name,
         source="manual",
         source_id=None,
-        evidence=evidence.strip(),
+        evidence=data.evidence.strip(),
         actor=actor,
         proposer_id=actor.id,
         now=now,
