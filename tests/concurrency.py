@@ -39,6 +39,26 @@ class InFlight:
             self.now -= 1
 
 
+def get_scope(path: str) -> dict[str, Any]:
+    """The ASGI scope of an anonymous GET of `path` (its query after '?'), as a server's worker hands it to the app."""
+    path, _, query = path.partition("?")
+    return {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+        "state": {},
+    }
+
+
 @asynccontextmanager
 async def worker(api: Api) -> AsyncIterator[tuple[Api, InFlight]]:
     """A separate app instance on the test's database, with an `Api` to drive it and its in-flight gauge."""

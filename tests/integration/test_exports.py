@@ -22,6 +22,7 @@ from market.kernel.clock import local
 from market.kernel.db import writing
 from market.models import Need
 from market.states import NeedStatus
+from tests.concurrency import get_scope
 from tests.factories import (
     COOKIE,
     Api,
@@ -372,22 +373,7 @@ async def _sent(app: Any, path: str) -> tuple[int, int]:
             if not message.get("more_body"):
                 done.set()
 
-    path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"testserver")],
-        "client": ("127.0.0.1", 1234),
-        "server": ("testserver", 80),
-        "state": {},
-    }
+    scope = get_scope(path)
     tracemalloc.start()
     try:
         await app(scope, receive, send)

@@ -16,6 +16,7 @@ from litestar import Litestar
 from market.app import create_app
 from market.kernel.clock import ManualClock
 from market.settings import Settings
+from tests.concurrency import get_scope
 from tests.factories import Api, posted_task
 
 
@@ -37,20 +38,7 @@ def executor_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 async def _get(app: Litestar, path: str) -> int:
     """One anonymous GET handed to the app on this test's own event loop, as a server's worker hands it."""
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "root_path": "",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = get_scope(path)
     statuses: list[int] = []
 
     async def receive() -> dict[str, Any]:
