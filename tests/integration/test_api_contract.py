@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+import yaml
 from litestar import Litestar
 from litestar.routes import HTTPRoute
 from schemathesis.core import jsonschema as schemathesis_jsonschema
@@ -304,11 +305,22 @@ async def test_document_declares_problems_security_and_refusal_of_unknown_fields
     assert {"400", "404"} <= set(paths["/api/v1/tasks/{task_id}"]["get"]["responses"])
     assert "401" not in paths["/api/v1/tasks/{task_id}"]["get"]["responses"]
     assert {"401", "429"} <= set(paths["/api/v1/auth/login"]["post"]["responses"])
+    # Posting compares the draft's stored deadline with now: a 422 no schema of its (empty) input could state.
+    assert "422" in paths["/api/v1/tasks/{task_id}/post"]["post"]["responses"]
     assert schemas["TaskCreate"]["additionalProperties"] is False
     phone = schemas["SignupCreate"]["properties"]["phone"]
     assert phone["maxLength"] == 32 and phone["pattern"].startswith("^")
     assert {"minimum": 1, "maximum": 1000}.items() <= schemas["ClassCreate"]["properties"]["seats"].items()
     assert schemas["OrganizationCreate"]["properties"]["credit_code"]["pattern"] == "^[0-9A-HJ-NP-RTUW-Y]{18}$"
+
+
+async def test_the_yaml_document_is_the_json_one_every_time(api: Api) -> None:
+    """/schema/openapi.yaml is rendered once per app and kept: what it keeps is the document, asked for twice."""
+    doc = await api.anon.ok("GET", "/schema/openapi.json")
+    for _ in range(2):
+        r = await api.anon.get("/schema/openapi.yaml")
+        assert r.status_code == 200
+        assert yaml.safe_load(r.text) == doc
 
 
 async def test_document_states_the_rules_of_list_items_reasons_and_dates(api: Api) -> None:
